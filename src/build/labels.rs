@@ -1,0 +1,87 @@
+//! The recommended labels (`app.kubernetes.io/*`) and the stable subset that
+//! selectors use.
+//!
+//! Selectors must never change for a running workload (they are immutable on
+//! Deployments and StatefulSets), so they use only `name` and `instance`;
+//! `version` and `component` may change from release to release.
+
+use std::collections::BTreeMap;
+
+use crate::topology::model::Project;
+use crate::topology::names;
+
+pub const NAME: &str = "app.kubernetes.io/name";
+pub const INSTANCE: &str = "app.kubernetes.io/instance";
+pub const COMPONENT: &str = "app.kubernetes.io/component";
+pub const PART_OF: &str = "app.kubernetes.io/part-of";
+pub const VERSION: &str = "app.kubernetes.io/version";
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub const MANAGER: &str = "archctl";
+
+/// Labels for one object.
+pub struct LabelSet<'a> {
+    pub project: &'a Project,
+    pub name: &'a str,
+    pub component: &'a str,
+    pub version: Option<&'a str>,
+}
+
+impl LabelSet<'_> {
+    /// The labels that select the object's pods.
+    pub fn selector(&self) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        m.insert(NAME.to_string(), self.name.to_string());
+        m.insert(INSTANCE.to_string(), self.project.name.clone());
+        m
+    }
+
+    /// All labels: the project's common labels, `extra`, then the
+    /// recommended ones (which win, so selectors stay intact).
+    pub fn all<'b>(
+        &self,
+        extra: impl IntoIterator<Item = (&'b String, &'b String)>,
+    ) -> BTreeMap<String, String> {
+        let mut m: BTreeMap<String, String> = self
+            .project
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (k, v) in extra {
+            m.insert(k.clone(), v.clone());
+        }
+        m.extend(self.selector());
+        m.insert(COMPONENT.to_string(), self.component.to_string());
+        m.insert(PART_OF.to_string(), self.project.name.clone());
+        m.insert(MANAGED_BY.to_string(), MANAGER.to_string());
+        if let Some(v) = self.version.or(self.project.version.as_deref())
+            && names::label_value(v).is_ok()
+            && !v.is_empty()
+        {
+            m.insert(VERSION.to_string(), v.to_string());
+        }
+        m
+    }
+}
+
+/// The tag of an image reference, if it has one: `repo/app:1.2` → `1.2`.
+pub fn image_tag(image: &str) -> Option<&str> {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    last.split_once(':')
+        .map(|(_, t)| t)
+        .filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags() {
+        assert_eq!(image_tag("archivist/rag-api:1.4.2"), Some("1.4.2"));
+        assert_eq!(image_tag("localhost:5000/app"), None);
+        assert_eq!(image_tag("localhost:5000/app:v2@sha256:abc"), Some("v2"));
+        assert_eq!(image_tag("redis"), None);
+    }
+}

@@ -1,0 +1,133 @@
+//! Building: a resolved topology becomes typed k8s-openapi objects, sorted
+//! into apply order. Nothing here fails: every check happened before.
+
+pub mod labels;
+pub mod object;
+mod storage;
+mod workload;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::topology::resolve::Resolved;
+pub use object::Object;
+
+use labels::LabelSet;
+
+/// Builds every object of the topology, in apply order.
+pub fn build(r: &Resolved) -> Vec<Object> {
+    let topo = &r.topology;
+    let mut out: Vec<Object> = Vec::new();
+
+    for (name, ns) in &topo.namespaces {
+        let set = LabelSet {
+            project: &topo.project,
+            name,
+            component: "namespace",
+            version: None,
+        };
+        out.push(
+            Namespace {
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    labels: Some(set.all(&ns.labels)),
+                    annotations: annotations(&topo.project.annotations, &ns.annotations),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }
+            .into(),
+        );
+    }
+
+    for (name, cm) in &topo.config_maps {
+        let set = LabelSet {
+            project: &topo.project,
+            name,
+            component: "config",
+            version: None,
+        };
+        let data: BTreeMap<String, String> = r
+            .config_data
+            .get(name)
+            .map(|d| d.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        out.push(
+            ConfigMap {
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some(
+                        cm.namespace
+                            .clone()
+                            .unwrap_or_else(|| r.default_namespace.clone()),
+                    ),
+                    labels: Some(set.all(&cm.labels)),
+                    annotations: annotations(&topo.project.annotations, &Default::default()),
+                    ..Default::default()
+                },
+                data: Some(data),
+                ..Default::default()
+            }
+            .into(),
+        );
+    }
+
+    for (name, s) in &topo.secrets {
+        if !s.placeholder {
+            continue;
+        }
+        let set = LabelSet {
+            project: &topo.project,
+            name,
+            component: "secret",
+            version: None,
+        };
+        let data = s
+            .keys
+            .iter()
+            .map(|k| (k.clone(), PLACEHOLDER.to_string()))
+            .collect();
+        out.push(
+            Secret {
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some(
+                        s.namespace
+                            .clone()
+                            .unwrap_or_else(|| r.default_namespace.clone()),
+                    ),
+                    labels: Some(set.all([])),
+                    annotations: annotations(&topo.project.annotations, &Default::default()),
+                    ..Default::default()
+                },
+                type_: Some(s.kind.clone().unwrap_or_else(|| "Opaque".into())),
+                string_data: Some(data),
+                ..Default::default()
+            }
+            .into(),
+        );
+    }
+
+    storage::claims(r, &mut out);
+    workload::services(r, &mut out);
+    object::sort(&mut out);
+    out
+}
+
+/// The value of every key of a placeholder Secret.
+pub const PLACEHOLDER: &str = "REPLACE_ME";
+
+/// Project annotations merged with an object's own, or `None` when empty.
+fn annotations(
+    project: &indexmap::IndexMap<String, String>,
+    own: &indexmap::IndexMap<String, String>,
+) -> Option<BTreeMap<String, String>> {
+    let m: BTreeMap<String, String> = project
+        .iter()
+        .chain(own.iter())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (!m.is_empty()).then_some(m)
+}

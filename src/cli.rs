@@ -1,0 +1,88 @@
+//! Command-line arguments (clap derive types only; no logic).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Typed infrastructure-as-code for Kubernetes: render a TOML topology as
+/// validated manifests.
+#[derive(Debug, Parser)]
+#[command(name = "archctl", version, about, long_about = None)]
+pub struct Cli {
+    /// The topology file.
+    #[arg(
+        short = 'f',
+        long = "topology",
+        global = true,
+        value_name = "FILE",
+        default_value = "archctl.toml"
+    )]
+    pub topology: PathBuf,
+
+    /// When to colour messages on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render the topology as Kubernetes manifests.
+    Render(RenderArgs),
+    /// Compare renders of every profile with the golden files in `snapshots/`.
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The profile to apply (`profiles/<NAME>.toml` beside the topology).
+    #[arg(short, long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The growth phase to render, instead of the one the profile picks.
+    #[arg(long, value_name = "NAME")]
+    pub phase: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Yaml)]
+    pub format: OutputFormat,
+
+    /// Write one file per object into this folder instead of stdout.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Replace an output folder even if it holds files archctl did not write.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Fail (exit 1) and print a diff if a render differs from its snapshot
+    /// (the default).
+    #[arg(long, conflicts_with = "update")]
+    pub check: bool,
+
+    /// Rewrite the snapshots from the current renders.
+    #[arg(long)]
+    pub update: bool,
+
+    /// The snapshot folder, relative to the topology file.
+    #[arg(long, value_name = "DIR", default_value = "snapshots")]
+    pub dir: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

@@ -1,0 +1,234 @@
+//! Command handlers: turn parsed arguments into pipeline calls and write the
+//! results (data to stdout, messages to stderr).
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::ExitStatus;
+use crate::cli::{Cli, ColorChoice, Command, OutputFormat, RenderArgs, SnapshotArgs};
+use crate::diagnostic;
+use crate::emit::{self, Format};
+use crate::pipeline::{self, Failed, Rendered};
+use crate::snapshot::{self, Outcome};
+use crate::term;
+use crate::topology::load::{self, LoadOptions};
+
+/// Runs one command.
+pub fn run(cli: Cli) -> ExitStatus {
+    let color = term::stderr_color(cli.color);
+    let result = match &cli.command {
+        Command::Render(args) => render(&cli.topology, args, color),
+        Command::Snapshot(args) => snapshot(&cli.topology, args, cli.color, color),
+    };
+    match result {
+        Ok(status) => status,
+        Err(e) if is_broken_pipe(&e) => ExitStatus::Success,
+        Err(e) => {
+            term::error(color, &e);
+            ExitStatus::Error
+        }
+    }
+}
+
+/// A reader that closed the pipe (`archctl render | head`) is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Prints diagnostics to stderr with a count, `cargo` style.
+fn report(failed: &Failed, color: bool) {
+    let text = diagnostic::render(
+        &failed.diagnostics,
+        &failed.context.sources,
+        Some(&failed.context.spans),
+        color,
+    );
+    let errors = failed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == diagnostic::Severity::Error)
+        .count();
+    term::message(&format!(
+        "{}error: could not render: {errors} error{} found",
+        text,
+        if errors == 1 { "" } else { "s" }
+    ));
+}
+
+fn warn(rendered: &Rendered, color: bool) {
+    if !rendered.warnings.is_empty() {
+        term::message(&diagnostic::render(
+            &rendered.warnings,
+            &rendered.context.sources,
+            Some(&rendered.context.spans),
+            color,
+        ));
+    }
+}
+
+fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<ExitStatus> {
+    let opts = LoadOptions {
+        topology: topology.to_path_buf(),
+        profile: args.profile.clone(),
+        phase: args.phase.clone(),
+    };
+    let rendered = match pipeline::render(&opts) {
+        Ok(r) => r,
+        Err(failed) => {
+            report(&failed, color);
+            return Ok(ExitStatus::Error);
+        }
+    };
+    warn(&rendered, color);
+    let format = match args.format {
+        OutputFormat::Yaml => Format::Yaml,
+        OutputFormat::Json => Format::Json,
+    };
+    match &args.out {
+        None => {
+            let text = emit::to_string(&rendered.objects, format)?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .context("cannot write to stdout")?;
+            out.flush().context("cannot write to stdout")?;
+        }
+        Some(dir) => {
+            let ext = match format {
+                Format::Yaml => "yaml",
+                Format::Json => "json",
+            };
+            let mut files = Vec::with_capacity(rendered.objects.len());
+            for o in &rendered.objects {
+                let content = match format {
+                    Format::Yaml => emit::yaml::document(o)?,
+                    Format::Json => serde_json::to_string_pretty(o)? + "\n",
+                };
+                files.push((emit::files::file_name(o, ext), content));
+            }
+            emit::files::write_dir(dir, &files, args.force)?;
+            term::message(&format!(
+                "wrote {} objects to {}",
+                files.len(),
+                dir.display()
+            ));
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn snapshot(
+    topology: &Path,
+    args: &SnapshotArgs,
+    choice: ColorChoice,
+    color: bool,
+) -> anyhow::Result<ExitStatus> {
+    let base = match topology.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let dir = base.join(&args.dir);
+    let profiles = load::profile_names(topology);
+    let targets: Vec<Option<String>> = if profiles.is_empty() {
+        vec![None]
+    } else {
+        profiles.into_iter().map(Some).collect()
+    };
+    let mut entries = Vec::new();
+    let mut expected = Vec::new();
+    let mut failed_any = false;
+    for profile in &targets {
+        let opts = LoadOptions {
+            topology: topology.to_path_buf(),
+            profile: profile.clone(),
+            phase: None,
+        };
+        let path = snapshot::path_for(&dir, profile.as_deref());
+        expected.push(path.clone());
+        match pipeline::render(&opts) {
+            Ok(r) => {
+                let text = emit::yaml::stream(&r.objects)?;
+                if args.update {
+                    snapshot::write(&path, &text)?;
+                    term::message(&format!("updated {}", path.display()));
+                } else {
+                    entries.push(snapshot::compare(
+                        profile.as_deref().unwrap_or("default"),
+                        &path,
+                        &text,
+                    ));
+                }
+            }
+            Err(f) => {
+                report(&f, color);
+                failed_any = true;
+            }
+        }
+    }
+    let stale = snapshot::stale(&dir, &expected);
+    if args.update {
+        for s in stale {
+            std::fs::remove_file(&s.path)
+                .with_context(|| format!("cannot remove {}", s.path.display()))?;
+            term::message(&format!("removed stale {}", s.path.display()));
+        }
+        return Ok(if failed_any {
+            ExitStatus::Error
+        } else {
+            ExitStatus::Success
+        });
+    }
+    entries.extend(stale);
+    let out_color = term::stdout_color(choice);
+    let mut out = std::io::stdout().lock();
+    let mut differ = 0;
+    for e in &entries {
+        match &e.outcome {
+            Outcome::Same => {}
+            Outcome::Changed { diff } => {
+                differ += 1;
+                for line in diff.lines() {
+                    writeln!(out, "{}", term::diff_line(line, out_color))?;
+                }
+            }
+            Outcome::Missing => {
+                differ += 1;
+                term::message(&format!(
+                    "snapshot {} is missing (profile `{}`)",
+                    e.path.display(),
+                    e.name
+                ));
+            }
+            Outcome::Stale => {
+                differ += 1;
+                term::message(&format!(
+                    "snapshot {} belongs to no profile",
+                    e.path.display()
+                ));
+            }
+        }
+    }
+    out.flush()?;
+    if failed_any {
+        return Ok(ExitStatus::Error);
+    }
+    if differ > 0 {
+        term::message(&format!(
+            "{differ} of {} snapshot{} differ; run `archctl snapshot --update` to accept the renders",
+            entries.len(),
+            if entries.len() == 1 { "" } else { "s" }
+        ));
+        Ok(ExitStatus::Differences)
+    } else {
+        term::message(&format!(
+            "{} snapshot{} up to date",
+            entries.len(),
+            if entries.len() == 1 { "" } else { "s" }
+        ));
+        Ok(ExitStatus::Success)
+    }
+}

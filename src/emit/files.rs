@@ -1,0 +1,121 @@
+//! `render --out DIR`: one file per object, written atomically.
+//!
+//! The folder is built next to its destination and renamed into place, so a
+//! failed render leaves the previous output intact. A marker file lists what
+//! archctl wrote; a folder holding anything else is refused unless forced,
+//! so that `--out` can never wipe a folder archctl does not own.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use crate::build::Object;
+
+/// Lists the files archctl wrote into an output folder.
+pub const MARKER: &str = ".archctl-output";
+
+/// The file name of an object: its install rank first, so that
+/// `kubectl apply -f DIR` (which reads files in name order) applies in
+/// order; then kind, namespace and name, which are stable across renders.
+/// Namespaces cannot contain dots, so the first dot after the kind ends the
+/// namespace.
+pub fn file_name(o: &Object, ext: &str) -> String {
+    let kind = o.kind().to_ascii_lowercase();
+    let rank = o.install_rank();
+    let name = o.name();
+    match o.namespace() {
+        Some(ns) => format!("{rank:02}-{kind}.{ns}.{name}.{ext}"),
+        None => format!("{rank:02}-{kind}.{name}.{ext}"),
+    }
+}
+
+/// Writes `files` (name, content) into `dir`, replacing what archctl wrote
+/// there before.
+pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool) -> anyhow::Result<()> {
+    for (name, _) in files {
+        if name.contains('/') || name.contains('\\') || name.starts_with('.') || name == MARKER {
+            bail!(
+                "refusing to write `{name}`: object file names must stay inside the output folder"
+            );
+        }
+    }
+    if dir.exists() {
+        if !dir.is_dir() {
+            bail!("`{}` exists and is not a folder", dir.display());
+        }
+        let foreign = foreign_files(dir)?;
+        if !foreign.is_empty() && !force {
+            let list: Vec<String> = foreign.iter().take(5).cloned().collect();
+            bail!(
+                "`{}` holds files archctl did not write ({}{}); choose an empty folder, or pass --force to replace it",
+                dir.display(),
+                list.join(", "),
+                if foreign.len() > 5 { ", …" } else { "" }
+            );
+        }
+    }
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
+    let base = dir
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "out".into());
+    let staging = parent.join(format!(".{base}.archctl-new-{}", std::process::id()));
+    let previous = parent.join(format!(".{base}.archctl-old-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&staging);
+    fs::create_dir(&staging).with_context(|| format!("cannot create `{}`", staging.display()))?;
+    let result = (|| -> anyhow::Result<()> {
+        let mut listed = String::new();
+        for (name, content) in files {
+            fs::write(staging.join(name), content)
+                .with_context(|| format!("cannot write `{name}`"))?;
+            listed.push_str(name);
+            listed.push('\n');
+        }
+        fs::write(staging.join(MARKER), listed)?;
+        if dir.exists() {
+            fs::rename(dir, &previous)
+                .with_context(|| format!("cannot move `{}` aside", dir.display()))?;
+        }
+        if let Err(e) = fs::rename(&staging, dir) {
+            // put the old output back
+            let _ = fs::rename(&previous, dir);
+            return Err(e)
+                .with_context(|| format!("cannot move the new output into `{}`", dir.display()));
+        }
+        if previous.exists() {
+            fs::remove_dir_all(&previous)
+                .with_context(|| format!("cannot remove `{}`", previous.display()))?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+/// Files in `dir` that the marker does not list.
+fn foreign_files(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let listed: BTreeSet<String> = fs::read_to_string(dir.join(MARKER))
+        .map(|s| s.lines().map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut foreign = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name == MARKER {
+            continue;
+        }
+        if !listed.contains(&name) || !entry.file_type()?.is_file() {
+            foreign.push(name);
+        }
+    }
+    foreign.sort();
+    Ok(foreign)
+}

@@ -1,0 +1,369 @@
+//! Loading: read the topology and its profile, merge them, expand minijinja
+//! expressions, and deserialize the result into the typed model.
+//!
+//! A profile has the topology's own shape and is merged onto it the way
+//! Kustomize's strategic merge treats maps: tables merge key by key, anything
+//! else (strings, numbers, arrays) is replaced whole.
+
+use std::path::{Path, PathBuf};
+
+use super::model::Topology;
+use super::path::{Segment, TomlPath};
+use super::spans::{SourceFile, SourceMap, SpanIndex};
+use super::{parse, template};
+use crate::diagnostic::Diagnostic;
+use crate::suggest;
+
+/// What to load.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// The topology file.
+    pub topology: PathBuf,
+    /// A profile from `profiles/<name>.toml` beside the topology.
+    pub profile: Option<String>,
+    /// Overrides the phase the topology or profile picks.
+    pub phase: Option<String>,
+}
+
+/// A topology merged with its profile, with everything needed to point at
+/// the source of any value.
+#[derive(Debug)]
+pub struct Loaded {
+    pub topology: Topology,
+    pub profile: Option<String>,
+    /// The folder of the topology file; relative file paths start here.
+    pub base_dir: PathBuf,
+    pub context: Context,
+}
+
+/// Sources and spans, kept to print diagnostics after loading.
+#[derive(Debug, Default)]
+pub struct Context {
+    pub sources: SourceMap,
+    pub spans: SpanIndex,
+}
+
+/// Loading failed: the problems found and the context to print them.
+#[derive(Debug)]
+pub struct Rejected {
+    pub diagnostics: Vec<Diagnostic>,
+    pub context: Context,
+}
+
+/// Names of the profiles beside a topology file, sorted.
+pub fn profile_names(topology: &Path) -> Vec<String> {
+    let dir = profiles_dir(topology);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let p = e.path();
+            (p.extension().is_some_and(|x| x == "toml") && p.is_file())
+                .then(|| p.file_stem()?.to_str().map(str::to_string))
+                .flatten()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// `profiles/` beside the topology file.
+pub fn profiles_dir(topology: &Path) -> PathBuf {
+    base_dir(topology).join("profiles")
+}
+
+fn base_dir(topology: &Path) -> PathBuf {
+    match topology.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Loads, merges, expands and deserializes.
+pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
+    let mut ctx = Context::default();
+    let reject = |ctx: Context, d: Diagnostic| Rejected {
+        diagnostics: vec![d],
+        context: ctx,
+    };
+
+    let topo_file = match read_source(&opts.topology, &mut ctx) {
+        Ok(id) => id,
+        Err(d) => {
+            let d = d.with_help(
+                "run archctl in a project folder holding `archctl.toml`, or name the topology with `-f FILE`",
+            );
+            return Err(reject(ctx, d));
+        }
+    };
+    let mut root = match parse_file(topo_file, &mut ctx) {
+        Ok(t) => t,
+        Err(d) => return Err(reject(ctx, d)),
+    };
+
+    if let Some(name) = &opts.profile {
+        let known = profile_names(&opts.topology);
+        if !known.iter().any(|k| k == name) {
+            let dir = profiles_dir(&opts.topology);
+            let d = Diagnostic::error(
+                "E002",
+                format!(
+                    "unknown profile `{name}`: no file `{}`",
+                    dir.join(format!("{name}.toml")).display()
+                ),
+            )
+            .with_help(if known.is_empty() {
+                format!(
+                    "create `{}/{name}.toml`, or render without `--profile`",
+                    dir.display()
+                )
+            } else {
+                match suggest::closest(name, known.iter().map(String::as_str)) {
+                    Some(c) => format!(
+                        "did you mean `{c}`? known profiles: {}",
+                        suggest::list(known.iter().map(String::as_str))
+                    ),
+                    None => format!(
+                        "known profiles: {}",
+                        suggest::list(known.iter().map(String::as_str))
+                    ),
+                }
+            });
+            return Err(reject(ctx, d));
+        }
+        let path = profiles_dir(&opts.topology).join(format!("{name}.toml"));
+        let file = match read_source(&path, &mut ctx) {
+            Ok(id) => id,
+            Err(d) => return Err(reject(ctx, d)),
+        };
+        let mut overlay_spans = SpanIndex::default();
+        let text = ctx
+            .sources
+            .get(file)
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
+        let overlay = match parse::parse(&text, file, &mut overlay_spans) {
+            Ok(t) => t,
+            Err(d) => return Err(reject(ctx, d)),
+        };
+        let mut problems = check_overlay_targets(&root, &overlay);
+        if !problems.is_empty() {
+            // the overlay's spans are needed to point at its keys
+            merge_spans(&mut ctx.spans, overlay_spans, &overlay);
+            problems.sort_by_key(|d| format!("{:?}", d.anchor));
+            return Err(Rejected {
+                diagnostics: problems,
+                context: ctx,
+            });
+        }
+        merge_spans(&mut ctx.spans, overlay_spans, &overlay);
+        merge(&mut root, overlay);
+    }
+
+    if let Some(phase) = &opts.phase {
+        root.insert("phase".into(), toml::Value::String(phase.clone()));
+    }
+
+    if let Err(diagnostics) = template::expand(&mut root, opts.profile.as_deref()) {
+        return Err(Rejected {
+            diagnostics,
+            context: ctx,
+        });
+    }
+
+    match deserialize(root) {
+        Ok(topology) => Ok(Loaded {
+            topology,
+            profile: opts.profile.clone(),
+            base_dir: base_dir(&opts.topology),
+            context: ctx,
+        }),
+        Err(d) => Err(reject(ctx, d)),
+    }
+}
+
+fn read_source(path: &Path, ctx: &mut Context) -> Result<usize, Diagnostic> {
+    let display = display_path(path);
+    let bytes = std::fs::read(path).map_err(|e| {
+        let what = match e.kind() {
+            std::io::ErrorKind::NotFound => "not found".to_string(),
+            _ => e.to_string(),
+        };
+        Diagnostic::error("E000", format!("cannot read `{display}`: {what}"))
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        Diagnostic::error(
+            "E001",
+            format!("`{display}` is not valid UTF-8 (at byte {offset}, line {line})"),
+        )
+        .with_help("TOML files must be UTF-8: re-save the file as UTF-8")
+    })?;
+    Ok(ctx.sources.add(SourceFile::new(display, text)))
+}
+
+fn parse_file(file: usize, ctx: &mut Context) -> Result<toml::Table, Diagnostic> {
+    let text = ctx
+        .sources
+        .get(file)
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    parse::parse(&text, file, &mut ctx.spans)
+}
+
+/// A path as the user typed it, without a leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let s = path.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// Tables a profile may only change, never create: a profile that names a
+/// service the topology lacks is almost always a typo.
+const CLOSED_TABLES: [&str; 5] = ["services", "config_maps", "secrets", "claims", "namespaces"];
+
+fn check_overlay_targets(base: &toml::Table, overlay: &toml::Table) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for table in CLOSED_TABLES {
+        let Some(toml::Value::Table(over)) = overlay.get(table) else {
+            continue;
+        };
+        let empty = toml::Table::new();
+        let known = match base.get(table) {
+            Some(toml::Value::Table(t)) => t,
+            _ => &empty,
+        };
+        for name in over.keys() {
+            if !known.contains_key(name) {
+                let what = table.trim_end_matches('s').replace('_', " ");
+                out.push(
+                    Diagnostic::error(
+                        "E003",
+                        format!("the profile changes {what} `{name}`, which the topology does not define"),
+                    )
+                    .at_key(&TomlPath::root().key(table).key(name.clone()))
+                    .with_help(suggest::help(
+                        name,
+                        table,
+                        known.keys().map(String::as_str).collect::<Vec<_>>(),
+                    )),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Merges `overlay` onto `base`: tables key by key, other values replaced.
+pub fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (k, v) in overlay {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Keeps the span index in step with [`merge`]: where the overlay replaces a
+/// value, the base's spans below it are dropped and the overlay's recorded.
+fn merge_spans(base: &mut SpanIndex, overlay: SpanIndex, overlay_tree: &toml::Table) {
+    fn walk(t: &toml::Table, path: &TomlPath, base: &mut SpanIndex) {
+        for (k, v) in t {
+            let p = path.key(k.clone());
+            match v {
+                toml::Value::Table(inner) => walk(inner, &p, base),
+                _ => base.remove_subtree(&p),
+            }
+        }
+    }
+    walk(overlay_tree, &TomlPath::root(), base);
+    base.extend(overlay);
+}
+
+/// Deserializes the merged tree, turning serde's message into a located,
+/// actionable diagnostic.
+fn deserialize(root: toml::Table) -> Result<Topology, Diagnostic> {
+    serde_path_to_error::deserialize(toml::Value::Table(root)).map_err(|e| {
+        let mut path = TomlPath::root();
+        for seg in e.path().iter() {
+            match seg {
+                serde_path_to_error::Segment::Map { key } => path = path.key(key.clone()),
+                serde_path_to_error::Segment::Seq { index } => path = path.index(*index),
+                _ => {}
+            }
+        }
+        schema_error(&e.into_inner().to_string(), &path)
+    })
+}
+
+fn schema_error(message: &str, path: &TomlPath) -> Diagnostic {
+    let message = message.trim();
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let expected: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let mut at = path.clone();
+        if at.0.last() != Some(&Segment::Key(field.to_string())) {
+            at = at.key(field);
+        }
+        let within = at.parent().filter(|p| !p.0.is_empty());
+        let msg = match within {
+            Some(p) => format!("unknown key `{field}` in `{p}`"),
+            None => format!("unknown key `{field}` at the top level"),
+        };
+        return Diagnostic::error("E004", msg)
+            .at_key(&at)
+            .with_label("not a known key")
+            .with_help(suggest::help(field, "keys", expected.iter().copied()));
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let (variant, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let expected: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        return Diagnostic::error("E005", format!("`{variant}` is not allowed for `{path}`"))
+            .at(path)
+            .with_help(match suggest::closest(variant, expected.iter().copied()) {
+                Some(c) => format!(
+                    "did you mean `{c}`? allowed: {}",
+                    suggest::list(expected.iter().copied())
+                ),
+                None => format!("allowed: {}", suggest::list(expected.iter().copied())),
+            });
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        let msg = if path.0.is_empty() {
+            format!("missing key `{field}` at the top level")
+        } else {
+            format!("missing key `{field}` in `{path}`")
+        };
+        return Diagnostic::error("E006", msg)
+            .at_key(path)
+            .with_help(format!("add `{field} = …` to this table"));
+    }
+    Diagnostic::error("E005", format!("wrong value for `{path}`: {message}"))
+        .at(path)
+        .with_help(type_help(message))
+}
+
+fn type_help(message: &str) -> String {
+    if message.contains("expected i32")
+        || message.contains("expected i64")
+        || message.contains("expected u32")
+    {
+        "write a whole number without quotes, e.g. `3`".to_string()
+    } else if message.contains("expected a string") {
+        "write the value in double quotes".to_string()
+    } else if message.contains("expected a boolean") {
+        "write `true` or `false`".to_string()
+    } else if message.contains("sequence") {
+        "write a list in brackets, e.g. `[\"a\", \"b\"]`".to_string()
+    } else {
+        "see the topology reference in the README".to_string()
+    }
+}

@@ -1,0 +1,570 @@
+//! Resolution: from the merged model to the concrete values of one profile
+//! and phase — replicas, canonical resource quantities, storage sizes and
+//! cluster storage classes, config file contents.
+//!
+//! Resolution never stops at the first problem: every value that cannot be
+//! resolved adds a diagnostic, and the caller decides whether to go on.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use indexmap::IndexMap;
+
+use super::load::Loaded;
+use super::model::{self, Amounts, PerPhase, ResourcesRef, Topology};
+use super::path::TomlPath;
+use super::quantity::Quantity;
+use crate::diagnostic::Diagnostic;
+use crate::suggest;
+
+/// The Kubernetes name of the GPU resource the `gpu` key stands for.
+pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
+
+/// Requests and limits as canonical quantities, keyed by resource name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResourceValues {
+    pub requests: BTreeMap<String, String>,
+    pub limits: BTreeMap<String, String>,
+}
+
+impl ResourceValues {
+    pub fn is_empty(&self) -> bool {
+        self.requests.is_empty() && self.limits.is_empty()
+    }
+
+    /// Whether the container asks for a GPU.
+    pub fn wants_gpu(&self) -> bool {
+        self.requests.contains_key(GPU_RESOURCE) || self.limits.contains_key(GPU_RESOURCE)
+    }
+}
+
+/// A pod volume's resolved claim values.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VolumeValues {
+    pub size: Option<String>,
+    pub storage_class: Option<String>,
+}
+
+/// Concrete values of one service.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceValues {
+    pub namespace: String,
+    pub replicas: Option<i32>,
+    pub resources: ResourceValues,
+    pub sidecar_resources: Vec<ResourceValues>,
+    pub init_resources: Vec<ResourceValues>,
+    pub volumes: IndexMap<String, VolumeValues>,
+}
+
+/// A service with its resolved values, as `build` sees it.
+pub struct ResolvedService<'a> {
+    pub name: &'a str,
+    pub svc: &'a model::Service,
+    pub values: &'a ServiceValues,
+}
+
+/// Concrete values of one shared claim.
+#[derive(Clone, Debug, Default)]
+pub struct ClaimValues {
+    pub namespace: String,
+    pub size: String,
+    pub storage_class: Option<String>,
+}
+
+/// A topology resolved for one profile and phase: what `build` turns into
+/// Kubernetes objects.
+#[derive(Debug)]
+pub struct Resolved {
+    pub topology: Topology,
+    pub profile: Option<String>,
+    pub phase: Option<String>,
+    pub default_namespace: String,
+    pub services: IndexMap<String, ServiceValues>,
+    pub claims: IndexMap<String, ClaimValues>,
+    /// ConfigMap data, with `files` read in.
+    pub config_data: IndexMap<String, IndexMap<String, String>>,
+}
+
+/// Built-in resource profiles, as PRODUCT.md defines them.
+pub fn builtin_profiles() -> IndexMap<String, model::Resources> {
+    fn amounts(cpu: &str, mem: &str, gpu: Option<u32>) -> Amounts {
+        Amounts {
+            cpu: Some(model::Quantity(cpu.into())),
+            memory: Some(model::Quantity(mem.into())),
+            gpu,
+            ephemeral_storage: None,
+        }
+    }
+    let mut m = IndexMap::new();
+    m.insert(
+        "small".into(),
+        model::Resources {
+            profile: None,
+            requests: amounts("1", "2Gi", None),
+            limits: amounts("2", "4Gi", None),
+        },
+    );
+    m.insert(
+        "large".into(),
+        model::Resources {
+            profile: None,
+            requests: amounts("2", "8Gi", None),
+            limits: amounts("4", "16Gi", None),
+        },
+    );
+    m.insert(
+        "gpu".into(),
+        model::Resources {
+            profile: None,
+            requests: amounts("4", "16Gi", Some(1)),
+            limits: amounts("8", "32Gi", Some(1)),
+        },
+    );
+    m
+}
+
+/// Resolves a loaded topology; `phase_from_cli` says the phase came from
+/// `--phase`, for the error message.
+pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Diagnostic>> {
+    let topo = &loaded.topology;
+    let mut r = Resolver {
+        topo,
+        problems: Vec::new(),
+        phase_index: None,
+        profiles: builtin_profiles(),
+    };
+    for (name, p) in &topo.resource_profiles {
+        r.profiles.insert(name.clone(), p.clone());
+    }
+    let phase = r.phase(phase_from_cli);
+    let default_namespace = topo
+        .project
+        .namespace
+        .clone()
+        .unwrap_or_else(|| topo.project.name.clone());
+
+    // resource profiles are checked once, even when unused
+    for name in topo.resource_profiles.keys() {
+        let path = TomlPath::root().key("resource_profiles").key(name.clone());
+        let _ = r.resources(&ResourcesRef::Profile(name.clone()), &path, 0);
+    }
+
+    let mut services = IndexMap::new();
+    for (name, svc) in &topo.services {
+        let path = TomlPath::root().key("services").key(name.clone());
+        let mut v = ServiceValues {
+            namespace: svc
+                .namespace
+                .clone()
+                .unwrap_or_else(|| default_namespace.clone()),
+            ..Default::default()
+        };
+        if let Some(rep) = &svc.replicas {
+            v.replicas = r.per_phase(rep, &path.key("replicas"));
+        }
+        if let Some(res) = &svc.resources {
+            v.resources = r
+                .resources(res, &path.key("resources"), 0)
+                .unwrap_or_default();
+        }
+        for (list, out, key) in [
+            (&svc.sidecars, &mut v.sidecar_resources, "sidecars"),
+            (
+                &svc.init_containers,
+                &mut v.init_resources,
+                "init_containers",
+            ),
+        ] {
+            for (i, c) in list.iter().enumerate() {
+                let res = match &c.resources {
+                    Some(res) => r
+                        .resources(res, &path.key(key).index(i).key("resources"), 0)
+                        .unwrap_or_default(),
+                    None => ResourceValues::default(),
+                };
+                out.push(res);
+            }
+        }
+        for (vname, vol) in &svc.volumes {
+            let vpath = path.key("volumes").key(vname.clone());
+            let size = vol.size.as_ref().and_then(|s| {
+                let q = r.per_phase(s, &vpath.key("size"))?;
+                r.quantity(&q.0, &vpath.key("size"))
+            });
+            let storage_class = vol
+                .storage_class
+                .as_ref()
+                .and_then(|c| r.storage_class(c, &vpath.key("storage_class")));
+            if let Some(limit) = &vol.size_limit {
+                r.quantity(&limit.0, &vpath.key("size_limit"));
+            }
+            v.volumes.insert(
+                vname.clone(),
+                VolumeValues {
+                    size,
+                    storage_class,
+                },
+            );
+        }
+        services.insert(name.clone(), v);
+    }
+
+    let mut claims = IndexMap::new();
+    for (name, claim) in &topo.claims {
+        let path = TomlPath::root().key("claims").key(name.clone());
+        let size = r
+            .per_phase(&claim.size, &path.key("size"))
+            .and_then(|q| r.quantity(&q.0, &path.key("size")))
+            .unwrap_or_default();
+        let storage_class = claim
+            .storage_class
+            .as_ref()
+            .and_then(|c| r.storage_class(c, &path.key("storage_class")));
+        claims.insert(
+            name.clone(),
+            ClaimValues {
+                namespace: claim
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| default_namespace.clone()),
+                size,
+                storage_class,
+            },
+        );
+    }
+
+    let mut config_data = IndexMap::new();
+    for (name, cm) in &topo.config_maps {
+        let path = TomlPath::root().key("config_maps").key(name.clone());
+        let mut data = cm.data.clone();
+        for (key, src) in &cm.files {
+            let text = match src {
+                model::FileSource::Inline(s) => Some(s.clone()),
+                model::FileSource::Path(p) => r.read_file(
+                    &loaded.base_dir,
+                    &p.path,
+                    &path.key("files").key(key.clone()).key("path"),
+                ),
+            };
+            if let Some(text) = text {
+                if data.contains_key(key) {
+                    r.problems.push(
+                        Diagnostic::error(
+                            "E012",
+                            format!(
+                                "config map `{name}` has key `{key}` in both `data` and `files`"
+                            ),
+                        )
+                        .at_key(&path.key("files").key(key.clone()))
+                        .with_help("keep the key in one of the two tables"),
+                    );
+                }
+                data.insert(key.clone(), text);
+            }
+        }
+        config_data.insert(name.clone(), data);
+    }
+
+    // a broken resource profile is reported once, not once per user
+    let mut seen = Vec::new();
+    r.problems.retain(|d| {
+        let fresh = !seen.contains(d);
+        if fresh {
+            seen.push(d.clone());
+        }
+        fresh
+    });
+    if r.problems.is_empty() {
+        Ok(Resolved {
+            topology: topo.clone(),
+            profile: loaded.profile.clone(),
+            phase,
+            default_namespace,
+            services,
+            claims,
+            config_data,
+        })
+    } else {
+        Err(r.problems)
+    }
+}
+
+struct Resolver<'a> {
+    topo: &'a Topology,
+    problems: Vec<Diagnostic>,
+    phase_index: Option<usize>,
+    profiles: IndexMap<String, model::Resources>,
+}
+
+impl Resolver<'_> {
+    fn phase(&mut self, from_cli: bool) -> Option<String> {
+        let phases = &self.topo.phases;
+        let path = TomlPath::root().key("phase");
+        let name = self.topo.phase.clone().or_else(|| phases.first().cloned())?;
+        match phases.iter().position(|p| *p == name) {
+            Some(i) => {
+                self.phase_index = Some(i);
+                Some(name)
+            }
+            None => {
+                let mut d = Diagnostic::error(
+                    "E010",
+                    if phases.is_empty() {
+                        format!(
+                            "phase `{name}` is selected, but the topology declares no growth phases"
+                        )
+                    } else {
+                        format!("unknown phase `{name}`")
+                    },
+                )
+                .with_help(if phases.is_empty() {
+                    "declare them at the top of the topology: `phases = [\"pilot\", \"phase1\"]`"
+                        .to_string()
+                } else {
+                    suggest::help(&name, "phases", phases.iter().map(String::as_str))
+                        + &format!(
+                            " (known phases, in order: {})",
+                            suggest::list(phases.iter().map(String::as_str))
+                        )
+                });
+                if !from_cli {
+                    d = d.at(&path);
+                }
+                self.problems.push(d);
+                None
+            }
+        }
+    }
+
+    fn per_phase<T: Clone>(&mut self, v: &PerPhase<T>, path: &TomlPath) -> Option<T> {
+        let map = match v {
+            PerPhase::Fixed(t) => return Some(t.clone()),
+            PerPhase::Phased(m) => m,
+        };
+        let phases = &self.topo.phases;
+        if phases.is_empty() {
+            self.problems.push(
+                Diagnostic::error("E011", format!("`{path}` is given per phase, but the topology declares no growth phases"))
+                    .at(path)
+                    .with_help("declare them at the top of the topology, e.g. `phases = [\"pilot\", \"phase1\"]`, or give a single value"),
+            );
+            return None;
+        }
+        let mut ok = true;
+        for key in map.keys() {
+            if !phases.contains(key) {
+                ok = false;
+                self.problems.push(
+                    Diagnostic::error("E010", format!("unknown phase `{key}` in `{path}`"))
+                        .at_key(&path.key(key.clone()))
+                        .with_help(suggest::help(
+                            key,
+                            "phases",
+                            phases.iter().map(String::as_str),
+                        )),
+                );
+            }
+        }
+        let current = self.phase_index?;
+        if !ok {
+            return None;
+        }
+        // the value of the latest phase at or before the current one
+        let found = phases[..=current].iter().rev().find_map(|p| map.get(p));
+        if found.is_none() {
+            let first = map.keys().next().cloned().unwrap_or_default();
+            self.problems.push(
+                Diagnostic::error(
+                    "E011",
+                    format!("`{path}` has no value for phase `{}`", phases[current]),
+                )
+                .at(path)
+                .with_help(format!(
+                    "the first value is for `{first}`; a value holds from its phase on, so add `{} = …`",
+                    phases[current]
+                )),
+            );
+        }
+        found.cloned()
+    }
+
+    fn quantity(&mut self, raw: &str, path: &TomlPath) -> Option<String> {
+        match Quantity::parse(raw) {
+            Ok(q) if q.nanos < 0 => {
+                self.problems.push(
+                    Diagnostic::error("E008", format!("`{raw}` is negative"))
+                        .at(path)
+                        .with_help("resource quantities and sizes must be zero or more"),
+                );
+                None
+            }
+            Ok(q) => Some(q.canonical()),
+            Err(e) => {
+                let help = match &e.suggestion {
+                    Some(s) => format!("did you mean `{s}`? Kubernetes writes binary sizes as Ki, Mi, Gi, Ti and CPU as cores (`2`, `0.5`) or millicores (`500m`)"),
+                    None => "write memory and storage as `512Mi`, `2Gi`, `100G`; CPU as `2`, `0.5` or `500m`".to_string(),
+                };
+                self.problems.push(
+                    Diagnostic::error("E008", e.message)
+                        .at(path)
+                        .with_label("not a quantity")
+                        .with_help(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn storage_class(&mut self, name: &str, path: &TomlPath) -> Option<String> {
+        match self.topo.storage_classes.get(name) {
+            Some(c) => Some(c.class.clone().unwrap_or_else(|| name.to_string())),
+            None => {
+                let known = self.topo.storage_classes.keys().map(String::as_str);
+                self.problems.push(
+                    Diagnostic::error("E013", format!("unknown storage class `{name}`"))
+                        .at(path)
+                        .with_help(if self.topo.storage_classes.is_empty() {
+                            format!("declare it: `[storage_classes.{name}]` with `class = \"<cluster class>\"`")
+                        } else {
+                            suggest::help(name, "storage classes", known)
+                        }),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves a profile reference or inline table, following `profile =`
+    /// bases; `depth` guards against cycles.
+    fn resources(
+        &mut self,
+        r: &ResourcesRef,
+        path: &TomlPath,
+        depth: usize,
+    ) -> Option<ResourceValues> {
+        if depth > 8 {
+            self.problems.push(
+                Diagnostic::error("E014", "resource profiles refer to each other in a cycle")
+                    .at(path)
+                    .with_help("a profile's `profile =` base must not lead back to itself"),
+            );
+            return None;
+        }
+        let (base_name, own) = match r {
+            ResourcesRef::Profile(name) => (Some(name.clone()), None),
+            ResourcesRef::Inline(res) => (res.profile.clone(), Some(res.clone())),
+        };
+        let mut out = match base_name {
+            Some(name) => {
+                let Some(base) = self.profiles.get(&name).cloned() else {
+                    let known: Vec<String> = self.profiles.keys().cloned().collect();
+                    self.problems.push(
+                        Diagnostic::error("E014", format!("unknown resource profile `{name}`"))
+                            .at(path)
+                            .with_help(suggest::help(
+                                &name,
+                                "resource profiles",
+                                known.iter().map(String::as_str),
+                            )),
+                    );
+                    return None;
+                };
+                let base_path = if self.topo.resource_profiles.contains_key(&name) {
+                    TomlPath::root().key("resource_profiles").key(name.clone())
+                } else {
+                    path.clone()
+                };
+                self.resources(&ResourcesRef::Inline(base), &base_path, depth + 1)?
+            }
+            None => ResourceValues::default(),
+        };
+        if let Some(own) = own {
+            for (amounts, target, key) in [
+                (&own.requests, &mut out.requests, "requests"),
+                (&own.limits, &mut out.limits, "limits"),
+            ] {
+                let p = path.key(key);
+                for (name, q) in [
+                    ("cpu", &amounts.cpu),
+                    ("memory", &amounts.memory),
+                    ("ephemeral-storage", &amounts.ephemeral_storage),
+                ] {
+                    if let Some(q) = q {
+                        let field = name.replace('-', "_");
+                        if let Some(c) = self.quantity(&q.0, &p.key(field)) {
+                            target.insert(name.to_string(), c);
+                        }
+                    }
+                }
+                if let Some(g) = amounts.gpu {
+                    if g == 0 {
+                        target.remove(GPU_RESOURCE);
+                    } else {
+                        target.insert(GPU_RESOURCE.to_string(), g.to_string());
+                    }
+                }
+            }
+        }
+        if depth == 0 {
+            self.check_requests_within_limits(&out, path);
+        }
+        Some(out)
+    }
+
+    fn check_requests_within_limits(&mut self, v: &ResourceValues, path: &TomlPath) {
+        for (name, req) in &v.requests {
+            let Some(lim) = v.limits.get(name) else {
+                if name == GPU_RESOURCE {
+                    self.problems.push(
+                        Diagnostic::error("E015", "a GPU is requested without a GPU limit")
+                            .at(&path.key("requests").key("gpu"))
+                            .with_help("Kubernetes needs extended resources in limits: add `limits.gpu` equal to `requests.gpu`"),
+                    );
+                }
+                continue;
+            };
+            let (Ok(rq), Ok(lq)) = (Quantity::parse(req), Quantity::parse(lim)) else {
+                continue;
+            };
+            if name == GPU_RESOURCE && rq.nanos != lq.nanos {
+                self.problems.push(
+                    Diagnostic::error(
+                        "E015",
+                        format!("GPU request {req} differs from the GPU limit {lim}"),
+                    )
+                    .at(&path.key("limits").key("gpu"))
+                    .with_help(
+                        "Kubernetes requires requests and limits of extended resources to be equal",
+                    ),
+                );
+            } else if rq.nanos > lq.nanos {
+                let field = name.replace('-', "_");
+                self.problems.push(
+                    Diagnostic::error(
+                        "E015",
+                        format!("the {name} request {req} is above its limit {lim}"),
+                    )
+                    .at(&path.key("requests").key(field))
+                    .with_help(
+                        "a request must be at most the limit: lower the request or raise the limit",
+                    ),
+                );
+            }
+        }
+    }
+
+    fn read_file(&mut self, base: &Path, rel: &str, path: &TomlPath) -> Option<String> {
+        let full = base.join(rel);
+        match std::fs::read_to_string(&full) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.problems.push(
+                    Diagnostic::error("E016", format!("cannot read `{}`: {e}", full.display()))
+                        .at(path)
+                        .with_help("file paths are relative to the folder of the topology file"),
+                );
+                None
+            }
+        }
+    }
+}
