@@ -10,13 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "archctl", version, about, long_about = None)]
 pub struct Cli {
     /// The topology file.
-    #[arg(
-        short = 'f',
-        long = "topology",
-        global = true,
-        value_name = "FILE",
-        default_value = "archctl.toml"
-    )]
+    #[arg(short = 'f', long = "topology", global = true, value_name = "FILE", default_value = "archctl.toml")]
     pub topology: PathBuf,
 
     /// When to colour messages on stderr.

@@ -34,25 +34,13 @@ pub fn run(cli: Cli) -> ExitStatus {
 
 /// A reader that closed the pipe (`archctl render | head`) is not an error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 /// Prints diagnostics to stderr with a count, `cargo` style.
 fn report(failed: &Failed, color: bool) {
-    let text = diagnostic::render(
-        &failed.diagnostics,
-        &failed.context.sources,
-        Some(&failed.context.spans),
-        color,
-    );
-    let errors = failed
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == diagnostic::Severity::Error)
-        .count();
+    let text = diagnostic::render(&failed.diagnostics, &failed.context.sources, Some(&failed.context.spans), color);
+    let errors = failed.diagnostics.iter().filter(|d| d.severity == diagnostic::Severity::Error).count();
     term::message(&format!(
         "{}error: could not render: {errors} error{} found",
         text,
@@ -72,11 +60,8 @@ fn warn(rendered: &Rendered, color: bool) {
 }
 
 fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<ExitStatus> {
-    let opts = LoadOptions {
-        topology: topology.to_path_buf(),
-        profile: args.profile.clone(),
-        phase: args.phase.clone(),
-    };
+    let opts =
+        LoadOptions { topology: topology.to_path_buf(), profile: args.profile.clone(), phase: args.phase.clone() };
     let rendered = match pipeline::render(&opts) {
         Ok(r) => r,
         Err(failed) => {
@@ -93,8 +78,7 @@ fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<Exi
         None => {
             let text = emit::to_string(&rendered.objects, format)?;
             let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .context("cannot write to stdout")?;
+            out.write_all(text.as_bytes()).context("cannot write to stdout")?;
             out.flush().context("cannot write to stdout")?;
         }
         Some(dir) => {
@@ -111,42 +95,22 @@ fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<Exi
                 files.push((emit::files::file_name(o, ext), content));
             }
             emit::files::write_dir(dir, &files, args.force)?;
-            term::message(&format!(
-                "wrote {} objects to {}",
-                files.len(),
-                dir.display()
-            ));
+            term::message(&format!("wrote {} objects to {}", files.len(), dir.display()));
         }
     }
     Ok(ExitStatus::Success)
 }
 
-fn snapshot(
-    topology: &Path,
-    args: &SnapshotArgs,
-    choice: ColorChoice,
-    color: bool,
-) -> anyhow::Result<ExitStatus> {
-    let base = match topology.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let dir = base.join(&args.dir);
+fn snapshot(topology: &Path, args: &SnapshotArgs, choice: ColorChoice, color: bool) -> anyhow::Result<ExitStatus> {
+    let dir = load::base_dir(topology).join(&args.dir);
     let profiles = load::profile_names(topology);
-    let targets: Vec<Option<String>> = if profiles.is_empty() {
-        vec![None]
-    } else {
-        profiles.into_iter().map(Some).collect()
-    };
+    let targets: Vec<Option<String>> =
+        if profiles.is_empty() { vec![None] } else { profiles.into_iter().map(Some).collect() };
     let mut entries = Vec::new();
     let mut expected = Vec::new();
     let mut failed_any = false;
     for profile in &targets {
-        let opts = LoadOptions {
-            topology: topology.to_path_buf(),
-            profile: profile.clone(),
-            phase: None,
-        };
+        let opts = LoadOptions { topology: topology.to_path_buf(), profile: profile.clone(), phase: None };
         let path = snapshot::path_for(&dir, profile.as_deref());
         expected.push(path.clone());
         match pipeline::render(&opts) {
@@ -156,11 +120,7 @@ fn snapshot(
                     snapshot::write(&path, &text)?;
                     term::message(&format!("updated {}", path.display()));
                 } else {
-                    entries.push(snapshot::compare(
-                        profile.as_deref().unwrap_or("default"),
-                        &path,
-                        &text,
-                    ));
+                    entries.push(snapshot::compare(profile.as_deref().unwrap_or("default"), &path, &text));
                 }
             }
             Err(f) => {
@@ -172,15 +132,10 @@ fn snapshot(
     let stale = snapshot::stale(&dir, &expected);
     if args.update {
         for s in stale {
-            std::fs::remove_file(&s.path)
-                .with_context(|| format!("cannot remove {}", s.path.display()))?;
+            std::fs::remove_file(&s.path).with_context(|| format!("cannot remove {}", s.path.display()))?;
             term::message(&format!("removed stale {}", s.path.display()));
         }
-        return Ok(if failed_any {
-            ExitStatus::Error
-        } else {
-            ExitStatus::Success
-        });
+        return Ok(if failed_any { ExitStatus::Error } else { ExitStatus::Success });
     }
     entries.extend(stale);
     let out_color = term::stdout_color(choice);
@@ -197,18 +152,11 @@ fn snapshot(
             }
             Outcome::Missing => {
                 differ += 1;
-                term::message(&format!(
-                    "snapshot {} is missing (profile `{}`)",
-                    e.path.display(),
-                    e.name
-                ));
+                term::message(&format!("snapshot {} is missing (profile `{}`)", e.path.display(), e.name));
             }
             Outcome::Stale => {
                 differ += 1;
-                term::message(&format!(
-                    "snapshot {} belongs to no profile",
-                    e.path.display()
-                ));
+                term::message(&format!("snapshot {} belongs to no profile", e.path.display()));
             }
         }
     }
@@ -224,11 +172,7 @@ fn snapshot(
         ));
         Ok(ExitStatus::Differences)
     } else {
-        term::message(&format!(
-            "{} snapshot{} up to date",
-            entries.len(),
-            if entries.len() == 1 { "" } else { "s" }
-        ));
+        term::message(&format!("{} snapshot{} up to date", entries.len(), if entries.len() == 1 { "" } else { "s" }));
         Ok(ExitStatus::Success)
     }
 }

@@ -67,19 +67,13 @@ impl Diagnostic {
 
     /// Points the diagnostic at the value stored under `path`.
     pub fn at(mut self, path: &TomlPath) -> Self {
-        self.anchor = Anchor::Path {
-            path: path.clone(),
-            key: false,
-        };
+        self.anchor = Anchor::Path { path: path.clone(), key: false };
         self
     }
 
     /// Points the diagnostic at the key of `path` (for unknown or misplaced keys).
     pub fn at_key(mut self, path: &TomlPath) -> Self {
-        self.anchor = Anchor::Path {
-            path: path.clone(),
-            key: true,
-        };
+        self.anchor = Anchor::Path { path: path.clone(), key: true };
         self
     }
 
@@ -122,9 +116,7 @@ pub struct Report {
 
 impl Report {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
     }
 }
 
@@ -141,34 +133,17 @@ pub fn locate(diagnostic: &Diagnostic, spans: Option<&SpanIndex>) -> Option<(usi
 }
 
 /// The `file:line:column` of a diagnostic, if it has one.
-pub fn position(
-    diagnostic: &Diagnostic,
-    sources: &SourceMap,
-    spans: Option<&SpanIndex>,
-) -> Option<Position> {
+pub fn position(diagnostic: &Diagnostic, sources: &SourceMap, spans: Option<&SpanIndex>) -> Option<Position> {
     let (file, span) = locate(diagnostic, spans)?;
     let source = sources.get(file)?;
     let (line, column) = source.line_col(span.start);
-    Some(Position {
-        file: source.display_name.clone(),
-        line,
-        column,
-    })
+    Some(Position { file: source.display_name.clone(), line, column })
 }
 
 /// Renders diagnostics the way rustc and cargo do: a title, the offending
 /// line with a caret, then the fix.
-pub fn render(
-    diagnostics: &[Diagnostic],
-    sources: &SourceMap,
-    spans: Option<&SpanIndex>,
-    color: bool,
-) -> String {
-    let renderer = if color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
+pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, spans: Option<&SpanIndex>, color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
     for d in diagnostics {
         let level = match d.severity {
@@ -176,8 +151,7 @@ pub fn render(
             Severity::Warning => Level::WARNING,
         };
         let title = level.primary_title(d.message.as_str()).id(d.code);
-        let located =
-            locate(d, spans).and_then(|(file, span)| sources.get(file).map(|s| (s, span)));
+        let located = locate(d, spans).and_then(|(file, span)| sources.get(file).map(|s| (s, span)));
         let first = match located {
             Some((source, span)) => {
                 let span = clamp_span(&source.text, span);
@@ -186,18 +160,14 @@ pub fn render(
                     annotation = annotation.label(label.as_str());
                 }
                 title.element(
-                    Snippet::source(source.text.as_str())
-                        .path(source.display_name.as_str())
-                        .annotation(annotation),
+                    Snippet::source(source.text.as_str()).path(source.display_name.as_str()).annotation(annotation),
                 )
             }
             None => Group::with_title(title),
         };
         let mut group: Vec<Group<'_>> = vec![first];
         if let Some(help) = &d.help {
-            group.push(Group::with_title(
-                Level::HELP.secondary_title(help.as_str()),
-            ));
+            group.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
         }
         out.push_str(&renderer.render(&group));
         out.push_str("\n\n");

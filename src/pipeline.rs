@@ -28,10 +28,7 @@ pub struct Failed {
 
 /// Runs the whole pipeline for one profile and phase.
 pub fn render(opts: &LoadOptions) -> Result<Rendered, Failed> {
-    let loaded = load::load(opts).map_err(|r| Failed {
-        diagnostics: r.diagnostics,
-        context: r.context,
-    })?;
+    let loaded = load::load(opts).map_err(|r| Failed { diagnostics: r.diagnostics, context: r.context })?;
     let mut diagnostics = validate::validate(&loaded.topology);
     let resolved = resolve::resolve(&loaded, opts.phase.is_some());
     let resolved = match resolved {
@@ -41,19 +38,11 @@ pub fn render(opts: &LoadOptions) -> Result<Rendered, Failed> {
             None
         }
     };
-    let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics
-        .into_iter()
-        .partition(|d| d.severity == Severity::Error);
+    let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics.into_iter().partition(|d| d.severity == Severity::Error);
     match resolved {
-        Some(resolved) if errors.is_empty() => Ok(Rendered {
-            objects: build::build(&resolved),
-            resolved,
-            warnings,
-            context: loaded.context,
-        }),
-        _ => Err(Failed {
-            diagnostics: errors.into_iter().chain(warnings).collect(),
-            context: loaded.context,
-        }),
+        Some(resolved) if errors.is_empty() => {
+            Ok(Rendered { objects: build::build(&resolved), resolved, warnings, context: loaded.context })
+        }
+        _ => Err(Failed { diagnostics: errors.into_iter().chain(warnings).collect(), context: loaded.context }),
     }
 }

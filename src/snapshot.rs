@@ -49,11 +49,7 @@ pub fn compare(name: &str, path: &Path, rendered: &str) -> Entry {
             Outcome::Changed { diff }
         }
     };
-    Entry {
-        name: name.to_string(),
-        path: path.to_path_buf(),
-        outcome,
-    }
+    Entry { name: name.to_string(), path: path.to_path_buf(), outcome }
 }
 
 /// Snapshot files in `dir` that no current profile produces.
@@ -65,10 +61,7 @@ pub fn stale(dir: &Path, expected: &[PathBuf]) -> Vec<Entry> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "yaml") && !expected.contains(p))
         .map(|p| Entry {
-            name: p
-                .file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_default(),
+            name: p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default(),
             path: p,
             outcome: Outcome::Stale,
         })

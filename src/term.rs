@@ -40,11 +40,7 @@ pub fn message(text: &str) {
 
 /// `error: …` for plumbing failures.
 pub fn error(color: bool, err: &anyhow::Error) {
-    let head = if color {
-        console::style("error").red().bold().to_string()
-    } else {
-        "error".to_string()
-    };
+    let head = if color { console::style("error").red().bold().to_string() } else { "error".to_string() };
     let mut text = format!("{head}: {err}");
     for cause in err.chain().skip(1) {
         text.push_str(&format!("\n  caused by: {cause}"));

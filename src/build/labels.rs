@@ -37,16 +37,8 @@ impl LabelSet<'_> {
 
     /// All labels: the project's common labels, `extra`, then the
     /// recommended ones (which win, so selectors stay intact).
-    pub fn all<'b>(
-        &self,
-        extra: impl IntoIterator<Item = (&'b String, &'b String)>,
-    ) -> BTreeMap<String, String> {
-        let mut m: BTreeMap<String, String> = self
-            .project
-            .labels
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+    pub fn all<'b>(&self, extra: impl IntoIterator<Item = (&'b String, &'b String)>) -> BTreeMap<String, String> {
+        let mut m: BTreeMap<String, String> = self.project.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for (k, v) in extra {
             m.insert(k.clone(), v.clone());
         }
@@ -68,9 +60,7 @@ impl LabelSet<'_> {
 pub fn image_tag(image: &str) -> Option<&str> {
     let without_digest = image.split('@').next().unwrap_or(image);
     let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
-    last.split_once(':')
-        .map(|(_, t)| t)
-        .filter(|t| !t.is_empty())
+    last.split_once(':').map(|(_, t)| t).filter(|t| !t.is_empty())
 }
 
 #[cfg(test)]

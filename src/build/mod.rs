@@ -22,12 +22,7 @@ pub fn build(r: &Resolved) -> Vec<Object> {
     let mut out: Vec<Object> = Vec::new();
 
     for (name, ns) in &topo.namespaces {
-        let set = LabelSet {
-            project: &topo.project,
-            name,
-            component: "namespace",
-            version: None,
-        };
+        let set = LabelSet { project: &topo.project, name, component: "namespace", version: None };
         out.push(
             Namespace {
                 metadata: ObjectMeta {
@@ -43,12 +38,7 @@ pub fn build(r: &Resolved) -> Vec<Object> {
     }
 
     for (name, cm) in &topo.config_maps {
-        let set = LabelSet {
-            project: &topo.project,
-            name,
-            component: "config",
-            version: None,
-        };
+        let set = LabelSet { project: &topo.project, name, component: "config", version: None };
         let data: BTreeMap<String, String> = r
             .config_data
             .get(name)
@@ -58,11 +48,7 @@ pub fn build(r: &Resolved) -> Vec<Object> {
             ConfigMap {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
-                    namespace: Some(
-                        cm.namespace
-                            .clone()
-                            .unwrap_or_else(|| r.default_namespace.clone()),
-                    ),
+                    namespace: Some(cm.namespace.clone().unwrap_or_else(|| r.default_namespace.clone())),
                     labels: Some(set.all(&cm.labels)),
                     annotations: annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
@@ -78,26 +64,13 @@ pub fn build(r: &Resolved) -> Vec<Object> {
         if !s.placeholder {
             continue;
         }
-        let set = LabelSet {
-            project: &topo.project,
-            name,
-            component: "secret",
-            version: None,
-        };
-        let data = s
-            .keys
-            .iter()
-            .map(|k| (k.clone(), PLACEHOLDER.to_string()))
-            .collect();
+        let set = LabelSet { project: &topo.project, name, component: "secret", version: None };
+        let data = s.keys.iter().map(|k| (k.clone(), PLACEHOLDER.to_string())).collect();
         out.push(
             Secret {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
-                    namespace: Some(
-                        s.namespace
-                            .clone()
-                            .unwrap_or_else(|| r.default_namespace.clone()),
-                    ),
+                    namespace: Some(s.namespace.clone().unwrap_or_else(|| r.default_namespace.clone())),
                     labels: Some(set.all([])),
                     annotations: annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
@@ -124,10 +97,6 @@ fn annotations(
     project: &indexmap::IndexMap<String, String>,
     own: &indexmap::IndexMap<String, String>,
 ) -> Option<BTreeMap<String, String>> {
-    let m: BTreeMap<String, String> = project
-        .iter()
-        .chain(own.iter())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let m: BTreeMap<String, String> = project.iter().chain(own.iter()).map(|(k, v)| (k.clone(), v.clone())).collect();
     (!m.is_empty()).then_some(m)
 }

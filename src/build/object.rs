@@ -39,17 +39,7 @@ macro_rules! objects {
     };
 }
 
-objects!(
-    Namespace,
-    Secret,
-    ConfigMap,
-    PersistentVolumeClaim,
-    Service,
-    Deployment,
-    StatefulSet,
-    Job,
-    CronJob,
-);
+objects!(Namespace, Secret, ConfigMap, PersistentVolumeClaim, Service, Deployment, StatefulSet, Job, CronJob,);
 
 /// Helm's install order (`pkg/release/util/kind_sorter.go`): what must exist
 /// before what refers to it. Kinds not listed go last, as in Helm.
@@ -106,31 +96,18 @@ impl Object {
     /// Position in [`INSTALL_ORDER`].
     pub fn install_rank(&self) -> usize {
         let kind = self.kind();
-        INSTALL_ORDER
-            .iter()
-            .position(|k| *k == kind)
-            .unwrap_or(INSTALL_ORDER.len())
+        INSTALL_ORDER.iter().position(|k| *k == kind).unwrap_or(INSTALL_ORDER.len())
     }
 
     /// The sort key of apply order: kind rank, then namespace, then name.
     pub fn order_key(&self) -> (usize, &str, &str, &str) {
-        (
-            self.install_rank(),
-            self.kind(),
-            self.namespace().unwrap_or(""),
-            self.name(),
-        )
+        (self.install_rank(), self.kind(), self.namespace().unwrap_or(""), self.name())
     }
 
     /// `apps/v1 Deployment archivist/rag-api`, for messages and diffs.
     pub fn describe(&self) -> String {
         match self.namespace() {
-            Some(ns) => format!(
-                "{} {} {ns}/{}",
-                self.api_version(),
-                self.kind(),
-                self.name()
-            ),
+            Some(ns) => format!("{} {} {ns}/{}", self.api_version(), self.kind(), self.name()),
             None => format!("{} {} {}", self.api_version(), self.kind(), self.name()),
         }
     }

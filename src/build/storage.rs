@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements,
-};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -19,12 +17,7 @@ pub(super) fn claims(r: &Resolved, out: &mut Vec<Object>) {
         let Some(v) = r.claims.get(name) else {
             continue;
         };
-        let set = LabelSet {
-            project: &topo.project,
-            name,
-            component: "storage",
-            version: None,
-        };
+        let set = LabelSet { project: &topo.project, name, component: "storage", version: None };
         out.push(
             PersistentVolumeClaim {
                 metadata: ObjectMeta {
@@ -34,11 +27,7 @@ pub(super) fn claims(r: &Resolved, out: &mut Vec<Object>) {
                     annotations: super::annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
                 },
-                spec: Some(claim_spec(
-                    claim.access.unwrap_or_default(),
-                    v.storage_class.clone(),
-                    &v.size,
-                )),
+                spec: Some(claim_spec(claim.access.unwrap_or_default(), v.storage_class.clone(), &v.size)),
                 ..Default::default()
             }
             .into(),
@@ -48,19 +37,12 @@ pub(super) fn claims(r: &Resolved, out: &mut Vec<Object>) {
 
 /// The spec of a claim: one access mode, a class (or the cluster default)
 /// and a size.
-pub(super) fn claim_spec(
-    access: AccessMode,
-    class: Option<String>,
-    size: &str,
-) -> PersistentVolumeClaimSpec {
+pub(super) fn claim_spec(access: AccessMode, class: Option<String>, size: &str) -> PersistentVolumeClaimSpec {
     PersistentVolumeClaimSpec {
         access_modes: Some(vec![access.as_str().to_string()]),
         storage_class_name: class,
         resources: Some(VolumeResourceRequirements {
-            requests: Some(BTreeMap::from([(
-                "storage".to_string(),
-                Quantity(size.to_string()),
-            )])),
+            requests: Some(BTreeMap::from([("storage".to_string(), Quantity(size.to_string()))])),
             ..Default::default()
         }),
         ..Default::default()

@@ -4,17 +4,15 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{
-    Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment, StatefulSet,
-    StatefulSetSpec,
+    Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment, StatefulSet, StatefulSetSpec,
 };
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMapEnvSource, ConfigMapKeySelector, ConfigMapVolumeSource, Container, ContainerPort,
-    EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, ExecAction, GRPCAction,
-    HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimVolumeSource,
-    PodSpec, PodTemplateSpec, Probe, ResourceFieldSelector, ResourceRequirements, SecretEnvSource,
-    SecretKeySelector, SecretVolumeSource, Service, ServicePort, ServiceSpec, TCPSocketAction,
-    Volume, VolumeMount,
+    ConfigMapEnvSource, ConfigMapKeySelector, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
+    EnvFromSource, EnvVar, EnvVarSource, ExecAction, GRPCAction, HTTPGetAction, ObjectFieldSelector,
+    PersistentVolumeClaim, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, ResourceFieldSelector,
+    ResourceRequirements, SecretEnvSource, SecretKeySelector, SecretVolumeSource, Service, ServicePort, ServiceSpec,
+    TCPSocketAction, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -54,10 +52,7 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
         annotations: super::annotations(&topo.project.annotations, &svc.annotations),
         ..Default::default()
     };
-    let selector = LabelSelector {
-        match_labels: Some(set.selector()),
-        ..Default::default()
-    };
+    let selector = LabelSelector { match_labels: Some(set.selector()), ..Default::default() };
     let template = pod_template(s, all_labels.clone());
 
     match svc.kind {
@@ -94,15 +89,8 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
                     let v = s.values.volumes.get(vname)?;
                     let size = v.size.as_ref()?;
                     Some(PersistentVolumeClaim {
-                        metadata: ObjectMeta {
-                            name: Some(vname.clone()),
-                            ..Default::default()
-                        },
-                        spec: Some(claim_spec(
-                            vol.access.unwrap_or_default(),
-                            v.storage_class.clone(),
-                            size,
-                        )),
+                        metadata: ObjectMeta { name: Some(vname.clone()), ..Default::default() },
+                        spec: Some(claim_spec(vol.access.unwrap_or_default(), v.storage_class.clone(), size)),
                         ..Default::default()
                     })
                 })
@@ -125,20 +113,10 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
             );
         }
         Kind::Job => {
-            out.push(
-                Job {
-                    metadata: meta,
-                    spec: Some(job_spec(svc, template)),
-                    ..Default::default()
-                }
-                .into(),
-            );
+            out.push(Job { metadata: meta, spec: Some(job_spec(svc, template)), ..Default::default() }.into());
         }
         Kind::CronJob => {
-            let job_meta = ObjectMeta {
-                labels: Some(all_labels),
-                ..Default::default()
-            };
+            let job_meta = ObjectMeta { labels: Some(all_labels), ..Default::default() };
             out.push(
                 CronJob {
                     metadata: meta,
@@ -150,10 +128,7 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
                         starting_deadline_seconds: svc.starting_deadline_seconds,
                         successful_jobs_history_limit: svc.successful_jobs_history_limit,
                         failed_jobs_history_limit: svc.failed_jobs_history_limit,
-                        job_template: JobTemplateSpec {
-                            metadata: Some(job_meta),
-                            spec: Some(job_spec(svc, template)),
-                        },
+                        job_template: JobTemplateSpec { metadata: Some(job_meta), spec: Some(job_spec(svc, template)) },
                     }),
                     ..Default::default()
                 }
@@ -165,11 +140,7 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
 
 fn job_spec(svc: &model::Service, mut template: PodTemplateSpec) -> JobSpec {
     if let Some(spec) = template.spec.as_mut() {
-        spec.restart_policy = Some(
-            svc.restart_policy
-                .clone()
-                .unwrap_or_else(|| "OnFailure".into()),
-        );
+        spec.restart_policy = Some(svc.restart_policy.clone().unwrap_or_else(|| "OnFailure".into()));
     }
     JobSpec {
         parallelism: svc.parallelism,
@@ -191,18 +162,14 @@ fn int_or_percent(v: &IntOrPercent) -> IntOrString {
 
 fn deployment_strategy(st: &model::Strategy) -> Option<DeploymentStrategy> {
     let kind = st.kind.clone();
-    let rolling =
-        (st.max_surge.is_some() || st.max_unavailable.is_some()).then(|| RollingUpdateDeployment {
-            max_surge: st.max_surge.as_ref().map(int_or_percent),
-            max_unavailable: st.max_unavailable.as_ref().map(int_or_percent),
-        });
+    let rolling = (st.max_surge.is_some() || st.max_unavailable.is_some()).then(|| RollingUpdateDeployment {
+        max_surge: st.max_surge.as_ref().map(int_or_percent),
+        max_unavailable: st.max_unavailable.as_ref().map(int_or_percent),
+    });
     if kind.is_none() && rolling.is_none() {
         return None;
     }
-    Some(DeploymentStrategy {
-        type_: Some(kind.unwrap_or_else(|| "RollingUpdate".into())),
-        rolling_update: rolling,
-    })
+    Some(DeploymentStrategy { type_: Some(kind.unwrap_or_else(|| "RollingUpdate".into())), rolling_update: rolling })
 }
 
 /// The Service for a deployment or statefulset, if it exposes ports.
@@ -238,10 +205,7 @@ fn k8s_service(
     let mut annotations = meta.annotations.clone().unwrap_or_default();
     annotations.extend(spec.annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
     Some(Service {
-        metadata: ObjectMeta {
-            annotations: (!annotations.is_empty()).then_some(annotations),
-            ..meta.clone()
-        },
+        metadata: ObjectMeta { annotations: (!annotations.is_empty()).then_some(annotations), ..meta.clone() },
         spec: Some(ServiceSpec {
             type_: match kind {
                 ServiceType::LoadBalancer => Some("LoadBalancer".into()),
@@ -260,11 +224,7 @@ fn k8s_service(
 
 fn pod_template(s: &ResolvedService<'_>, labels: BTreeMap<String, String>) -> PodTemplateSpec {
     let svc = s.svc;
-    let main_name = svc
-        .container
-        .name
-        .clone()
-        .unwrap_or_else(|| s.name.to_string());
+    let main_name = svc.container.name.clone().unwrap_or_else(|| s.name.to_string());
     let main_mounts: Vec<VolumeMount> = svc
         .volumes
         .iter()
@@ -278,25 +238,10 @@ fn pod_template(s: &ResolvedService<'_>, labels: BTreeMap<String, String>) -> Po
             })
         })
         .collect();
-    let mut containers = vec![container(
-        &svc.container,
-        main_name,
-        &s.values.resources,
-        main_mounts,
-    )];
+    let mut containers = vec![container(&svc.container, main_name, &s.values.resources, main_mounts)];
     for (i, c) in svc.sidecars.iter().enumerate() {
-        let res = s
-            .values
-            .sidecar_resources
-            .get(i)
-            .cloned()
-            .unwrap_or_default();
-        containers.push(container(
-            c,
-            c.name.clone().unwrap_or_default(),
-            &res,
-            mounts(c),
-        ));
+        let res = s.values.sidecar_resources.get(i).cloned().unwrap_or_default();
+        containers.push(container(c, c.name.clone().unwrap_or_default(), &res, mounts(c)));
     }
     let init: Vec<Container> = svc
         .init_containers
@@ -307,22 +252,12 @@ fn pod_template(s: &ResolvedService<'_>, labels: BTreeMap<String, String>) -> Po
             container(c, c.name.clone().unwrap_or_default(), &res, mounts(c))
         })
         .collect();
-    let volumes: Vec<Volume> = svc
-        .volumes
-        .iter()
-        .filter(|(_, v)| v.size.is_none())
-        .map(|(vname, v)| pod_volume(vname, v))
-        .collect();
-    let node_selector: BTreeMap<String, String> = svc
-        .node_selector
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let annotations: BTreeMap<String, String> = svc
-        .pod_annotations
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let volumes: Vec<Volume> =
+        svc.volumes.iter().filter(|(_, v)| v.size.is_none()).map(|(vname, v)| pod_volume(vname, v)).collect();
+    let node_selector: BTreeMap<String, String> =
+        svc.node_selector.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let annotations: BTreeMap<String, String> =
+        svc.pod_annotations.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(labels),
@@ -343,34 +278,19 @@ fn pod_template(s: &ResolvedService<'_>, labels: BTreeMap<String, String>) -> Po
 fn mounts(c: &model::Container) -> Vec<VolumeMount> {
     c.volume_mounts
         .iter()
-        .map(|(name, path)| VolumeMount {
-            name: name.clone(),
-            mount_path: path.clone(),
-            ..Default::default()
-        })
+        .map(|(name, path)| VolumeMount { name: name.clone(), mount_path: path.clone(), ..Default::default() })
         .collect()
 }
 
 fn pod_volume(name: &str, v: &model::Volume) -> Volume {
-    let mut vol = Volume {
-        name: name.to_string(),
-        ..Default::default()
-    };
+    let mut vol = Volume { name: name.to_string(), ..Default::default() };
     if let Some(c) = &v.claim {
-        vol.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
-            claim_name: c.clone(),
-            read_only: v.read_only,
-        });
+        vol.persistent_volume_claim =
+            Some(PersistentVolumeClaimVolumeSource { claim_name: c.clone(), read_only: v.read_only });
     } else if let Some(c) = &v.config_map {
-        vol.config_map = Some(ConfigMapVolumeSource {
-            name: c.clone(),
-            ..Default::default()
-        });
+        vol.config_map = Some(ConfigMapVolumeSource { name: c.clone(), ..Default::default() });
     } else if let Some(s) = &v.secret {
-        vol.secret = Some(SecretVolumeSource {
-            secret_name: Some(s.clone()),
-            ..Default::default()
-        });
+        vol.secret = Some(SecretVolumeSource { secret_name: Some(s.clone()), ..Default::default() });
     } else {
         vol.empty_dir = Some(EmptyDirVolumeSource {
             medium: v.medium.clone(),
@@ -384,12 +304,7 @@ fn pod_volume(name: &str, v: &model::Volume) -> Volume {
     vol
 }
 
-fn container(
-    c: &model::Container,
-    name: String,
-    res: &ResourceValues,
-    mounts: Vec<VolumeMount>,
-) -> Container {
+fn container(c: &model::Container, name: String, res: &ResourceValues, mounts: Vec<VolumeMount>) -> Container {
     let ports: Vec<ContainerPort> = c
         .ports
         .iter()
@@ -406,22 +321,12 @@ fn container(
         .iter()
         .map(|e| EnvFromSource {
             prefix: e.prefix.clone(),
-            secret_ref: e.secret.as_ref().map(|s| SecretEnvSource {
-                name: s.clone(),
-                optional: e.optional,
-            }),
-            config_map_ref: e.config_map.as_ref().map(|s| ConfigMapEnvSource {
-                name: s.clone(),
-                optional: e.optional,
-            }),
+            secret_ref: e.secret.as_ref().map(|s| SecretEnvSource { name: s.clone(), optional: e.optional }),
+            config_map_ref: e.config_map.as_ref().map(|s| ConfigMapEnvSource { name: s.clone(), optional: e.optional }),
         })
         .collect();
     let quantities = |m: &BTreeMap<String, String>| -> Option<BTreeMap<String, Quantity>> {
-        (!m.is_empty()).then(|| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), Quantity(v.clone())))
-                .collect()
-        })
+        (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), Quantity(v.clone()))).collect())
     };
     Container {
         name,
@@ -448,11 +353,7 @@ fn container(
 
 fn env_var(name: &str, v: &EnvValue) -> EnvVar {
     match v {
-        EnvValue::Plain(s) => EnvVar {
-            name: name.to_string(),
-            value: Some(s.clone()),
-            value_from: None,
-        },
+        EnvValue::Plain(s) => EnvVar { name: name.to_string(), value: Some(s.clone()), value_from: None },
         EnvValue::Ref(r) => {
             let key = r.key.clone().unwrap_or_default();
             EnvVar {
@@ -469,14 +370,14 @@ fn env_var(name: &str, v: &EnvValue) -> EnvVar {
                         key: key.clone(),
                         optional: r.optional,
                     }),
-                    field_ref: r.field.as_ref().map(|f| ObjectFieldSelector {
-                        field_path: f.clone(),
-                        ..Default::default()
-                    }),
-                    resource_field_ref: r.resource.as_ref().map(|f| ResourceFieldSelector {
-                        resource: f.clone(),
-                        ..Default::default()
-                    }),
+                    field_ref: r
+                        .field
+                        .as_ref()
+                        .map(|f| ObjectFieldSelector { field_path: f.clone(), ..Default::default() }),
+                    resource_field_ref: r
+                        .resource
+                        .as_ref()
+                        .map(|f| ResourceFieldSelector { resource: f.clone(), ..Default::default() }),
                 }),
             }
         }
@@ -488,12 +389,7 @@ fn probe_port(p: &model::Probe, c: &model::Container) -> IntOrString {
     match &p.port {
         Some(PortRef::Number(n)) => IntOrString::Int(*n),
         Some(PortRef::Name(n)) => IntOrString::String(n.clone()),
-        None => c
-            .ports
-            .keys()
-            .next()
-            .map(|n| IntOrString::String(n.clone()))
-            .unwrap_or(IntOrString::Int(0)),
+        None => c.ports.keys().next().map(|n| IntOrString::String(n.clone())).unwrap_or(IntOrString::Int(0)),
     }
 }
 
@@ -514,24 +410,16 @@ fn probe(p: &model::Probe, c: &model::Container) -> Probe {
             ..Default::default()
         });
     } else if let Some(cmd) = &p.exec {
-        out.exec = Some(ExecAction {
-            command: Some(cmd.clone()),
-        });
+        out.exec = Some(ExecAction { command: Some(cmd.clone()) });
     } else if p.tcp == Some(true) {
-        out.tcp_socket = Some(TCPSocketAction {
-            port: probe_port(p, c),
-            ..Default::default()
-        });
+        out.tcp_socket = Some(TCPSocketAction { port: probe_port(p, c), ..Default::default() });
     } else if p.grpc == Some(true) {
         // gRPC probes take a number: a port name is looked up
         let port = match probe_port(p, c) {
             IntOrString::Int(n) => n,
             IntOrString::String(name) => c.ports.get(&name).map(|x| x.port).unwrap_or(0),
         };
-        out.grpc = Some(GRPCAction {
-            port,
-            service: p.grpc_service.clone(),
-        });
+        out.grpc = Some(GRPCAction { port, service: p.grpc_service.clone() });
     }
     out
 }

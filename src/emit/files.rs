@@ -36,9 +36,7 @@ pub fn file_name(o: &Object, ext: &str) -> String {
 pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool) -> anyhow::Result<()> {
     for (name, _) in files {
         if name.contains('/') || name.contains('\\') || name.starts_with('.') || name == MARKER {
-            bail!(
-                "refusing to write `{name}`: object file names must stay inside the output folder"
-            );
+            bail!("refusing to write `{name}`: object file names must stay inside the output folder");
         }
     }
     if dir.exists() {
@@ -61,10 +59,7 @@ pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool) -> anyhow:
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
-    let base = dir
-        .file_name()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| "out".into());
+    let base = dir.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
     let staging = parent.join(format!(".{base}.archctl-new-{}", std::process::id()));
     let previous = parent.join(format!(".{base}.archctl-old-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
@@ -72,25 +67,21 @@ pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool) -> anyhow:
     let result = (|| -> anyhow::Result<()> {
         let mut listed = String::new();
         for (name, content) in files {
-            fs::write(staging.join(name), content)
-                .with_context(|| format!("cannot write `{name}`"))?;
+            fs::write(staging.join(name), content).with_context(|| format!("cannot write `{name}`"))?;
             listed.push_str(name);
             listed.push('\n');
         }
         fs::write(staging.join(MARKER), listed)?;
         if dir.exists() {
-            fs::rename(dir, &previous)
-                .with_context(|| format!("cannot move `{}` aside", dir.display()))?;
+            fs::rename(dir, &previous).with_context(|| format!("cannot move `{}` aside", dir.display()))?;
         }
         if let Err(e) = fs::rename(&staging, dir) {
             // put the old output back
             let _ = fs::rename(&previous, dir);
-            return Err(e)
-                .with_context(|| format!("cannot move the new output into `{}`", dir.display()));
+            return Err(e).with_context(|| format!("cannot move the new output into `{}`", dir.display()));
         }
         if previous.exists() {
-            fs::remove_dir_all(&previous)
-                .with_context(|| format!("cannot remove `{}`", previous.display()))?;
+            fs::remove_dir_all(&previous).with_context(|| format!("cannot remove `{}`", previous.display()))?;
         }
         Ok(())
     })();
@@ -102,9 +93,8 @@ pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool) -> anyhow:
 
 /// Files in `dir` that the marker does not list.
 fn foreign_files(dir: &Path) -> anyhow::Result<Vec<String>> {
-    let listed: BTreeSet<String> = fs::read_to_string(dir.join(MARKER))
-        .map(|s| s.lines().map(str::to_string).collect())
-        .unwrap_or_default();
+    let listed: BTreeSet<String> =
+        fs::read_to_string(dir.join(MARKER)).map(|s| s.lines().map(str::to_string).collect()).unwrap_or_default();
     let mut foreign = Vec::new();
     for entry in fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))? {
         let entry = entry?;

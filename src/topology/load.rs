@@ -73,20 +73,16 @@ pub fn profiles_dir(topology: &Path) -> PathBuf {
     base_dir(topology).join("profiles")
 }
 
-fn base_dir(topology: &Path) -> PathBuf {
-    match topology.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
+/// The folder of the topology file (empty for the current folder, so that
+/// paths in messages read `profiles/dev.toml`, not `./profiles/dev.toml`).
+pub fn base_dir(topology: &Path) -> PathBuf {
+    topology.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// Loads, merges, expands and deserializes.
 pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
     let mut ctx = Context::default();
-    let reject = |ctx: Context, d: Diagnostic| Rejected {
-        diagnostics: vec![d],
-        context: ctx,
-    };
+    let reject = |ctx: Context, d: Diagnostic| Rejected { diagnostics: vec![d], context: ctx };
 
     let topo_file = match read_source(&opts.topology, &mut ctx) {
         Ok(id) => id,
@@ -108,26 +104,17 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
             let dir = profiles_dir(&opts.topology);
             let d = Diagnostic::error(
                 "E002",
-                format!(
-                    "unknown profile `{name}`: no file `{}`",
-                    dir.join(format!("{name}.toml")).display()
-                ),
+                format!("unknown profile `{name}`: no file `{}`", dir.join(format!("{name}.toml")).display()),
             )
             .with_help(if known.is_empty() {
-                format!(
-                    "create `{}/{name}.toml`, or render without `--profile`",
-                    dir.display()
-                )
+                format!("create `{}/{name}.toml`, or render without `--profile`", dir.display())
             } else {
                 match suggest::closest(name, known.iter().map(String::as_str)) {
                     Some(c) => format!(
                         "did you mean `{c}`? known profiles: {}",
                         suggest::list(known.iter().map(String::as_str))
                     ),
-                    None => format!(
-                        "known profiles: {}",
-                        suggest::list(known.iter().map(String::as_str))
-                    ),
+                    None => format!("known profiles: {}", suggest::list(known.iter().map(String::as_str))),
                 }
             });
             return Err(reject(ctx, d));
@@ -138,11 +125,7 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
             Err(d) => return Err(reject(ctx, d)),
         };
         let mut overlay_spans = SpanIndex::default();
-        let text = ctx
-            .sources
-            .get(file)
-            .map(|s| s.text.clone())
-            .unwrap_or_default();
+        let text = ctx.sources.get(file).map(|s| s.text.clone()).unwrap_or_default();
         let overlay = match parse::parse(&text, file, &mut overlay_spans) {
             Ok(t) => t,
             Err(d) => return Err(reject(ctx, d)),
@@ -152,10 +135,7 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
             // the overlay's spans are needed to point at its keys
             merge_spans(&mut ctx.spans, overlay_spans, &overlay);
             problems.sort_by_key(|d| format!("{:?}", d.anchor));
-            return Err(Rejected {
-                diagnostics: problems,
-                context: ctx,
-            });
+            return Err(Rejected { diagnostics: problems, context: ctx });
         }
         merge_spans(&mut ctx.spans, overlay_spans, &overlay);
         merge(&mut root, overlay);
@@ -166,19 +146,13 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
     }
 
     if let Err(diagnostics) = template::expand(&mut root, opts.profile.as_deref()) {
-        return Err(Rejected {
-            diagnostics,
-            context: ctx,
-        });
+        return Err(Rejected { diagnostics, context: ctx });
     }
 
     match deserialize(root) {
-        Ok(topology) => Ok(Loaded {
-            topology,
-            profile: opts.profile.clone(),
-            base_dir: base_dir(&opts.topology),
-            context: ctx,
-        }),
+        Ok(topology) => {
+            Ok(Loaded { topology, profile: opts.profile.clone(), base_dir: base_dir(&opts.topology), context: ctx })
+        }
         Err(d) => Err(reject(ctx, d)),
     }
 }
@@ -194,26 +168,15 @@ fn read_source(path: &Path, ctx: &mut Context) -> Result<usize, Diagnostic> {
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..offset]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1;
-        Diagnostic::error(
-            "E001",
-            format!("`{display}` is not valid UTF-8 (at byte {offset}, line {line})"),
-        )
-        .with_help("TOML files must be UTF-8: re-save the file as UTF-8")
+        let line = e.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+        Diagnostic::error("E001", format!("`{display}` is not valid UTF-8 (at byte {offset}, line {line})"))
+            .with_help("TOML files must be UTF-8: re-save the file as UTF-8")
     })?;
     Ok(ctx.sources.add(SourceFile::new(display, text)))
 }
 
 fn parse_file(file: usize, ctx: &mut Context) -> Result<toml::Table, Diagnostic> {
-    let text = ctx
-        .sources
-        .get(file)
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+    let text = ctx.sources.get(file).map(|s| s.text.clone()).unwrap_or_default();
     parse::parse(&text, file, &mut ctx.spans)
 }
 
@@ -299,7 +262,7 @@ fn deserialize(root: toml::Table) -> Result<Topology, Diagnostic> {
                 _ => {}
             }
         }
-        schema_error(&e.into_inner().to_string(), &path)
+        schema_error(e.into_inner().message(), &path)
     })
 }
 
@@ -317,23 +280,21 @@ fn schema_error(message: &str, path: &TomlPath) -> Diagnostic {
             Some(p) => format!("unknown key `{field}` in `{p}`"),
             None => format!("unknown key `{field}` at the top level"),
         };
-        return Diagnostic::error("E004", msg)
-            .at_key(&at)
-            .with_label("not a known key")
-            .with_help(suggest::help(field, "keys", expected.iter().copied()));
+        return Diagnostic::error("E004", msg).at_key(&at).with_label("not a known key").with_help(suggest::help(
+            field,
+            "keys",
+            expected.iter().copied(),
+        ));
     }
     if let Some(rest) = message.strip_prefix("unknown variant `") {
         let (variant, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let expected: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        return Diagnostic::error("E005", format!("`{variant}` is not allowed for `{path}`"))
-            .at(path)
-            .with_help(match suggest::closest(variant, expected.iter().copied()) {
-                Some(c) => format!(
-                    "did you mean `{c}`? allowed: {}",
-                    suggest::list(expected.iter().copied())
-                ),
+        return Diagnostic::error("E005", format!("`{variant}` is not allowed for `{path}`")).at(path).with_help(
+            match suggest::closest(variant, expected.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`? allowed: {}", suggest::list(expected.iter().copied())),
                 None => format!("allowed: {}", suggest::list(expected.iter().copied())),
-            });
+            },
+        );
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or(rest);
@@ -342,20 +303,13 @@ fn schema_error(message: &str, path: &TomlPath) -> Diagnostic {
         } else {
             format!("missing key `{field}` in `{path}`")
         };
-        return Diagnostic::error("E006", msg)
-            .at_key(path)
-            .with_help(format!("add `{field} = …` to this table"));
+        return Diagnostic::error("E006", msg).at_key(path).with_help(format!("add `{field} = …` to this table"));
     }
-    Diagnostic::error("E005", format!("wrong value for `{path}`: {message}"))
-        .at(path)
-        .with_help(type_help(message))
+    Diagnostic::error("E005", format!("wrong value for `{path}`: {message}")).at(path).with_help(type_help(message))
 }
 
 fn type_help(message: &str) -> String {
-    if message.contains("expected i32")
-        || message.contains("expected i64")
-        || message.contains("expected u32")
-    {
+    if message.contains("expected i32") || message.contains("expected i64") || message.contains("expected u32") {
         "write a whole number without quotes, e.g. `3`".to_string()
     } else if message.contains("expected a string") {
         "write the value in double quotes".to_string()

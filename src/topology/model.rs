@@ -164,8 +164,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for PerPhase<T> {
                 f.write_str("a value, or a table of values per growth phase")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                IndexMap::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(PerPhase::Phased)
+                IndexMap::deserialize(de::value::MapAccessDeserializer::new(map)).map(PerPhase::Phased)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 T::deserialize(de::value::StrDeserializer::new(v)).map(PerPhase::Fixed)
@@ -338,26 +337,15 @@ impl<'de> Deserialize<'de> for Port {
                 f.write_str("a port number, or a table with `port`")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Port, E> {
-                let port = i32::try_from(v)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))?;
-                Ok(Port {
-                    port,
-                    protocol: None,
-                    service_port: None,
-                    expose: true,
-                })
+                let port = i32::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))?;
+                Ok(Port { port, protocol: None, service_port: None, expose: true })
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Port, E> {
                 self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Port, A::Error> {
                 let t = PortTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(Port {
-                    port: t.port,
-                    protocol: t.protocol,
-                    service_port: t.service_port,
-                    expose: t.expose,
-                })
+                Ok(Port { port: t.port, protocol: t.protocol, service_port: t.service_port, expose: t.expose })
             }
         }
         d.deserialize_any(V)
@@ -616,11 +604,7 @@ pub struct Claim {
 }
 
 /// Deserializes a value that is either a string or a table.
-fn string_or_struct<'de, D, T, S>(
-    d: D,
-    from_str: fn(String) -> T,
-    from_table: fn(S) -> T,
-) -> Result<T, D::Error>
+fn string_or_struct<'de, D, T, S>(d: D, from_str: fn(String) -> T, from_table: fn(S) -> T) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     S: Deserialize<'de>,

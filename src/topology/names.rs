@@ -12,15 +12,9 @@ pub fn dns1123_label(name: &str) -> Result<(), String> {
         return Err("must not be empty".into());
     }
     if name.len() > LABEL_MAX {
-        return Err(format!(
-            "must be at most {LABEL_MAX} characters (it has {})",
-            name.len()
-        ));
+        return Err(format!("must be at most {LABEL_MAX} characters (it has {})", name.len()));
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
         return Err("may contain only lowercase letters, digits and `-`".into());
     }
     if name.starts_with('-') || name.ends_with('-') {
@@ -42,19 +36,10 @@ pub fn dns1035_label(name: &str) -> Result<(), String> {
 /// (ConfigMaps, Secrets, claims).
 pub fn dns1123_subdomain(name: &str) -> Result<(), String> {
     if name.len() > 253 {
-        return Err(format!(
-            "must be at most 253 characters (it has {})",
-            name.len()
-        ));
+        return Err(format!("must be at most 253 characters (it has {})", name.len()));
     }
     for part in name.split('.') {
-        dns1123_label(part).map_err(|e| {
-            if name.contains('.') {
-                format!("each dot-separated part {e}")
-            } else {
-                e
-            }
-        })?;
+        dns1123_label(part).map_err(|e| if name.contains('.') { format!("each dot-separated part {e}") } else { e })?;
     }
     Ok(())
 }
@@ -64,10 +49,7 @@ pub fn port_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 15 {
         return Err("must be 1 to 15 characters".into());
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
         return Err("may contain only lowercase letters, digits and `-`".into());
     }
     if !name.chars().any(|c| c.is_ascii_lowercase()) {
@@ -95,10 +77,7 @@ pub fn data_key(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 253 {
         return Err("must be 1 to 253 characters".into());
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
         return Err("may contain only letters, digits, `-`, `_` and `.`".into());
     }
     if name == "." || name == ".." {
@@ -111,10 +90,7 @@ fn label_name_part(name: &str) -> Result<(), String> {
     if name.len() > LABEL_MAX {
         return Err(format!("must be at most {LABEL_MAX} characters"));
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
         return Err("may contain only letters, digits, `-`, `_` and `.`".into());
     }
     let alnum = |c: char| c.is_ascii_alphanumeric();
@@ -146,11 +122,7 @@ pub fn qualified_name(key: &str) -> Result<(), String> {
 
 /// A name the user probably meant: lowercased, `_` and spaces as `-`.
 pub fn suggest_label(name: &str) -> Option<String> {
-    let s: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
+    let s: String = name.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let mut s = s.trim_matches('-').to_string();
     while s.contains("--") {
         s = s.replace("--", "-");

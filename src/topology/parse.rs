@@ -21,11 +21,10 @@ pub fn parse(text: &str, file: usize, index: &mut SpanIndex) -> Result<toml::Tab
 fn syntax_error(e: &toml::de::Error, file: usize, text: &str) -> Diagnostic {
     let span = e.span().unwrap_or(0..0);
     let message = e.message().trim().to_string();
-    let mut d =
-        Diagnostic::error("E001", format!("invalid TOML: {message}")).at_span(file, span.clone());
+    let mut d = Diagnostic::error("E001", format!("invalid TOML: {message}")).at_span(file, span.clone());
     let help = if message.contains("duplicate key") {
         "each key may appear once per table: merge the two definitions or rename one"
-    } else if message.contains("invalid string") || message.contains("unterminated") {
+    } else if message.contains("string") || message.contains("unterminated") {
         "strings are written in double quotes, e.g. `image = \"nginx:1.27\"`"
     } else if text.get(span.clone()).is_some_and(|s| s.trim().is_empty()) {
         "a value is missing here: write `key = value`"
@@ -54,14 +53,7 @@ impl Walker<'_> {
     }
 
     fn record(&mut self, path: &TomlPath, key: Option<Range<usize>>, value: &Spanned<DeValue<'_>>) {
-        self.index.insert(
-            path.clone(),
-            Entry {
-                file: self.file,
-                key,
-                value: value.span(),
-            },
-        );
+        self.index.insert(path.clone(), Entry { file: self.file, key, value: value.span() });
     }
 
     fn value(&mut self, value: &Spanned<DeValue<'_>>, path: &TomlPath) -> Value {
@@ -69,10 +61,7 @@ impl Walker<'_> {
             DeValue::String(s) => Value::String(s.to_string()),
             DeValue::Integer(i) => {
                 let digits: String = i.as_str().chars().filter(|c| *c != '_').collect();
-                let digits = digits
-                    .trim_start_matches("0x")
-                    .trim_start_matches("0o")
-                    .trim_start_matches("0b");
+                let digits = digits.trim_start_matches("0x").trim_start_matches("0o").trim_start_matches("0b");
                 match i64::from_str_radix(digits, i.radix()) {
                     Ok(n) => Value::Integer(n),
                     // out of i64 range: keep it visible as text so the typed

@@ -41,13 +41,7 @@ impl TomlPath {
 
     /// Builds a path from dotted keys, for tests and fixed paths.
     pub fn parse(dotted: &str) -> Self {
-        TomlPath(
-            dotted
-                .split('.')
-                .filter(|s| !s.is_empty())
-                .map(|s| Segment::Key(s.to_string()))
-                .collect(),
-        )
+        TomlPath(dotted.split('.').filter(|s| !s.is_empty()).map(|s| Segment::Key(s.to_string())).collect())
     }
 }
 
@@ -60,9 +54,7 @@ impl fmt::Display for TomlPath {
                     if !first {
                         f.write_str(".")?;
                     }
-                    let bare = !k.is_empty()
-                        && k.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                    let bare = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
                     if bare {
                         f.write_str(k)?;
                     } else {
@@ -83,11 +75,7 @@ mod tests {
 
     #[test]
     fn displays_keys_indexes_and_quoted_keys() {
-        let p = TomlPath::root()
-            .key("config_maps")
-            .key("app")
-            .key("files")
-            .key("config.yaml");
+        let p = TomlPath::root().key("config_maps").key("app").key("files").key("config.yaml");
         assert_eq!(p.to_string(), r#"config_maps.app.files."config.yaml""#);
         let q = TomlPath::parse("services.api").key("sidecars").index(2);
         assert_eq!(q.to_string(), "services.api.sidecars[2]");

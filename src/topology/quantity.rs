@@ -50,9 +50,7 @@ impl Quantity {
             })
             .and_then(|q| {
                 q.ok_or_else(|| QuantityError {
-                    message: format!(
-                        "`{input}` is out of range (more precise than 1n or larger than 2^63)"
-                    ),
+                    message: format!("`{input}` is out of range (more precise than 1n or larger than 2^63)"),
                     suggestion: None,
                 })
             })
@@ -74,10 +72,7 @@ impl Quantity {
         if n == 0 {
             return "0".to_string();
         }
-        if self.format == Format::BinarySI
-            && n % NANO == 0
-            && !(-1024 * NANO < n && n < 1024 * NANO)
-        {
+        if self.format == Format::BinarySI && n % NANO == 0 && !(-1024 * NANO < n && n < 1024 * NANO) {
             let mut units = n / NANO;
             let mut i = 0;
             while i < 6 && units % 1024 == 0 {
@@ -95,11 +90,7 @@ impl Quantity {
             exp3 += 1;
         }
         if self.format == Format::DecimalExponent {
-            return if exp3 == 0 {
-                mantissa.to_string()
-            } else {
-                format!("{mantissa}e{}", exp3 * 3)
-            };
+            return if exp3 == 0 { mantissa.to_string() } else { format!("{mantissa}e{}", exp3 * 3) };
         }
         let suffix = match exp3 {
             -3 => "n",
@@ -125,9 +116,7 @@ fn parse_exact(input: &str) -> Option<Option<Quantity>> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let num_len = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(rest.len());
+    let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
     let (number, suffix) = rest.split_at(num_len);
     let (int_part, frac_part) = match number.split_once('.') {
         Some((i, f)) => (i, f),
@@ -141,11 +130,7 @@ fn parse_exact(input: &str) -> Option<Option<Quantity>> {
     if digits.len() > 30 {
         return Some(None);
     }
-    let mantissa: i128 = if digits.is_empty() {
-        0
-    } else {
-        digits.parse().ok()?
-    };
+    let mantissa: i128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
     let scale = frac_part.len() as i32;
 
     let (format, pow10, pow1024) = match suffix {
@@ -202,18 +187,14 @@ fn parse_exact(input: &str) -> Option<Option<Quantity>> {
     if value / NANO > i64::MAX as i128 {
         return Some(None);
     }
-    Some(Some(Quantity {
-        nanos: if negative { -value } else { value },
-        format,
-    }))
+    Some(Some(Quantity { nanos: if negative { -value } else { value }, format }))
 }
 
 /// The spelling the user most likely meant: `512MB` → `512Mi`.
 fn suggest(input: &str) -> Option<String> {
     let compact: String = input.chars().filter(|c| !c.is_whitespace()).collect();
-    let num_len = compact
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
-        .unwrap_or(compact.len());
+    let num_len =
+        compact.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+')).unwrap_or(compact.len());
     let (number, suffix) = compact.split_at(num_len);
     if number.is_empty() {
         return None;
@@ -265,28 +246,16 @@ mod tests {
 
     #[test]
     fn equal_values_compare_equal() {
-        assert_eq!(
-            Quantity::parse("1Gi").unwrap().nanos,
-            Quantity::parse("1024Mi").unwrap().nanos
-        );
-        assert_eq!(
-            Quantity::parse("1").unwrap().nanos,
-            Quantity::parse("1000m").unwrap().nanos
-        );
+        assert_eq!(Quantity::parse("1Gi").unwrap().nanos, Quantity::parse("1024Mi").unwrap().nanos);
+        assert_eq!(Quantity::parse("1").unwrap().nanos, Quantity::parse("1000m").unwrap().nanos);
     }
 
     #[test]
     fn rejects_what_kubernetes_rejects_and_suggests_a_fix() {
         let e = Quantity::parse("512MB").unwrap_err();
         assert_eq!(e.suggestion.as_deref(), Some("512Mi"));
-        assert_eq!(
-            Quantity::parse("2 Gi").unwrap_err().suggestion.as_deref(),
-            Some("2Gi")
-        );
-        assert_eq!(
-            Quantity::parse("500mi").unwrap_err().suggestion.as_deref(),
-            Some("500Mi")
-        );
+        assert_eq!(Quantity::parse("2 Gi").unwrap_err().suggestion.as_deref(), Some("2Gi"));
+        assert_eq!(Quantity::parse("500mi").unwrap_err().suggestion.as_deref(), Some("500Mi"));
         for bad in ["", "Gi", "1..2", "1.2.3", "abc", "1Gb", "--1", "1e", "0x10"] {
             assert!(Quantity::parse(bad).is_err(), "{bad} should be rejected");
         }

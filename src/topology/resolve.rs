@@ -98,19 +98,11 @@ pub fn builtin_profiles() -> IndexMap<String, model::Resources> {
     let mut m = IndexMap::new();
     m.insert(
         "small".into(),
-        model::Resources {
-            profile: None,
-            requests: amounts("1", "2Gi", None),
-            limits: amounts("2", "4Gi", None),
-        },
+        model::Resources { profile: None, requests: amounts("1", "2Gi", None), limits: amounts("2", "4Gi", None) },
     );
     m.insert(
         "large".into(),
-        model::Resources {
-            profile: None,
-            requests: amounts("2", "8Gi", None),
-            limits: amounts("4", "16Gi", None),
-        },
+        model::Resources { profile: None, requests: amounts("2", "8Gi", None), limits: amounts("4", "16Gi", None) },
     );
     m.insert(
         "gpu".into(),
@@ -127,21 +119,12 @@ pub fn builtin_profiles() -> IndexMap<String, model::Resources> {
 /// `--phase`, for the error message.
 pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Diagnostic>> {
     let topo = &loaded.topology;
-    let mut r = Resolver {
-        topo,
-        problems: Vec::new(),
-        phase_index: None,
-        profiles: builtin_profiles(),
-    };
+    let mut r = Resolver { topo, problems: Vec::new(), phase_index: None, profiles: builtin_profiles() };
     for (name, p) in &topo.resource_profiles {
         r.profiles.insert(name.clone(), p.clone());
     }
     let phase = r.phase(phase_from_cli);
-    let default_namespace = topo
-        .project
-        .namespace
-        .clone()
-        .unwrap_or_else(|| topo.project.name.clone());
+    let default_namespace = topo.project.namespace.clone().unwrap_or_else(|| topo.project.name.clone());
 
     // resource profiles are checked once, even when unused
     for name in topo.resource_profiles.keys() {
@@ -153,33 +136,22 @@ pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Di
     for (name, svc) in &topo.services {
         let path = TomlPath::root().key("services").key(name.clone());
         let mut v = ServiceValues {
-            namespace: svc
-                .namespace
-                .clone()
-                .unwrap_or_else(|| default_namespace.clone()),
+            namespace: svc.namespace.clone().unwrap_or_else(|| default_namespace.clone()),
             ..Default::default()
         };
         if let Some(rep) = &svc.replicas {
             v.replicas = r.per_phase(rep, &path.key("replicas"));
         }
         if let Some(res) = &svc.resources {
-            v.resources = r
-                .resources(res, &path.key("resources"), 0)
-                .unwrap_or_default();
+            v.resources = r.resources(res, &path.key("resources"), 0).unwrap_or_default();
         }
         for (list, out, key) in [
             (&svc.sidecars, &mut v.sidecar_resources, "sidecars"),
-            (
-                &svc.init_containers,
-                &mut v.init_resources,
-                "init_containers",
-            ),
+            (&svc.init_containers, &mut v.init_resources, "init_containers"),
         ] {
             for (i, c) in list.iter().enumerate() {
                 let res = match &c.resources {
-                    Some(res) => r
-                        .resources(res, &path.key(key).index(i).key("resources"), 0)
-                        .unwrap_or_default(),
+                    Some(res) => r.resources(res, &path.key(key).index(i).key("resources"), 0).unwrap_or_default(),
                     None => ResourceValues::default(),
                 };
                 out.push(res);
@@ -191,20 +163,12 @@ pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Di
                 let q = r.per_phase(s, &vpath.key("size"))?;
                 r.quantity(&q.0, &vpath.key("size"))
             });
-            let storage_class = vol
-                .storage_class
-                .as_ref()
-                .and_then(|c| r.storage_class(c, &vpath.key("storage_class")));
+            let storage_class =
+                vol.storage_class.as_ref().and_then(|c| r.storage_class(c, &vpath.key("storage_class")));
             if let Some(limit) = &vol.size_limit {
                 r.quantity(&limit.0, &vpath.key("size_limit"));
             }
-            v.volumes.insert(
-                vname.clone(),
-                VolumeValues {
-                    size,
-                    storage_class,
-                },
-            );
+            v.volumes.insert(vname.clone(), VolumeValues { size, storage_class });
         }
         services.insert(name.clone(), v);
     }
@@ -216,17 +180,11 @@ pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Di
             .per_phase(&claim.size, &path.key("size"))
             .and_then(|q| r.quantity(&q.0, &path.key("size")))
             .unwrap_or_default();
-        let storage_class = claim
-            .storage_class
-            .as_ref()
-            .and_then(|c| r.storage_class(c, &path.key("storage_class")));
+        let storage_class = claim.storage_class.as_ref().and_then(|c| r.storage_class(c, &path.key("storage_class")));
         claims.insert(
             name.clone(),
             ClaimValues {
-                namespace: claim
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| default_namespace.clone()),
+                namespace: claim.namespace.clone().unwrap_or_else(|| default_namespace.clone()),
                 size,
                 storage_class,
             },
@@ -240,20 +198,16 @@ pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Di
         for (key, src) in &cm.files {
             let text = match src {
                 model::FileSource::Inline(s) => Some(s.clone()),
-                model::FileSource::Path(p) => r.read_file(
-                    &loaded.base_dir,
-                    &p.path,
-                    &path.key("files").key(key.clone()).key("path"),
-                ),
+                model::FileSource::Path(p) => {
+                    r.read_file(&loaded.base_dir, &p.path, &path.key("files").key(key.clone()).key("path"))
+                }
             };
             if let Some(text) = text {
                 if data.contains_key(key) {
                     r.problems.push(
                         Diagnostic::error(
                             "E012",
-                            format!(
-                                "config map `{name}` has key `{key}` in both `data` and `files`"
-                            ),
+                            format!("config map `{name}` has key `{key}` in both `data` and `files`"),
                         )
                         .at_key(&path.key("files").key(key.clone()))
                         .with_help("keep the key in one of the two tables"),
@@ -310,22 +264,16 @@ impl Resolver<'_> {
                 let mut d = Diagnostic::error(
                     "E010",
                     if phases.is_empty() {
-                        format!(
-                            "phase `{name}` is selected, but the topology declares no growth phases"
-                        )
+                        format!("phase `{name}` is selected, but the topology declares no growth phases")
                     } else {
                         format!("unknown phase `{name}`")
                     },
                 )
                 .with_help(if phases.is_empty() {
-                    "declare them at the top of the topology: `phases = [\"pilot\", \"phase1\"]`"
-                        .to_string()
+                    "declare them at the top of the topology: `phases = [\"pilot\", \"phase1\"]`".to_string()
                 } else {
                     suggest::help(&name, "phases", phases.iter().map(String::as_str))
-                        + &format!(
-                            " (known phases, in order: {})",
-                            suggest::list(phases.iter().map(String::as_str))
-                        )
+                        + &format!(" (known phases, in order: {})", suggest::list(phases.iter().map(String::as_str)))
                 });
                 if !from_cli {
                     d = d.at(&path);
@@ -357,11 +305,7 @@ impl Resolver<'_> {
                 self.problems.push(
                     Diagnostic::error("E010", format!("unknown phase `{key}` in `{path}`"))
                         .at_key(&path.key(key.clone()))
-                        .with_help(suggest::help(
-                            key,
-                            "phases",
-                            phases.iter().map(String::as_str),
-                        )),
+                        .with_help(suggest::help(key, "phases", phases.iter().map(String::as_str))),
                 );
             }
         }
@@ -374,15 +318,12 @@ impl Resolver<'_> {
         if found.is_none() {
             let first = map.keys().next().cloned().unwrap_or_default();
             self.problems.push(
-                Diagnostic::error(
-                    "E011",
-                    format!("`{path}` has no value for phase `{}`", phases[current]),
-                )
-                .at(path)
-                .with_help(format!(
-                    "the first value is for `{first}`; a value holds from its phase on, so add `{} = …`",
-                    phases[current]
-                )),
+                Diagnostic::error("E011", format!("`{path}` has no value for phase `{}`", phases[current]))
+                    .at(path)
+                    .with_help(format!(
+                        "the first value is for `{first}`; a value holds from its phase on, so add `{} = …`",
+                        phases[current]
+                    )),
             );
         }
         found.cloned()
@@ -401,15 +342,15 @@ impl Resolver<'_> {
             Ok(q) => Some(q.canonical()),
             Err(e) => {
                 let help = match &e.suggestion {
-                    Some(s) => format!("did you mean `{s}`? Kubernetes writes binary sizes as Ki, Mi, Gi, Ti and CPU as cores (`2`, `0.5`) or millicores (`500m`)"),
-                    None => "write memory and storage as `512Mi`, `2Gi`, `100G`; CPU as `2`, `0.5` or `500m`".to_string(),
+                    Some(s) => format!(
+                        "did you mean `{s}`? Kubernetes writes binary sizes as Ki, Mi, Gi, Ti and CPU as cores (`2`, `0.5`) or millicores (`500m`)"
+                    ),
+                    None => {
+                        "write memory and storage as `512Mi`, `2Gi`, `100G`; CPU as `2`, `0.5` or `500m`".to_string()
+                    }
                 };
-                self.problems.push(
-                    Diagnostic::error("E008", e.message)
-                        .at(path)
-                        .with_label("not a quantity")
-                        .with_help(help),
-                );
+                self.problems
+                    .push(Diagnostic::error("E008", e.message).at(path).with_label("not a quantity").with_help(help));
                 None
             }
         }
@@ -421,13 +362,13 @@ impl Resolver<'_> {
             None => {
                 let known = self.topo.storage_classes.keys().map(String::as_str);
                 self.problems.push(
-                    Diagnostic::error("E013", format!("unknown storage class `{name}`"))
-                        .at(path)
-                        .with_help(if self.topo.storage_classes.is_empty() {
+                    Diagnostic::error("E013", format!("unknown storage class `{name}`")).at(path).with_help(
+                        if self.topo.storage_classes.is_empty() {
                             format!("declare it: `[storage_classes.{name}]` with `class = \"<cluster class>\"`")
                         } else {
                             suggest::help(name, "storage classes", known)
-                        }),
+                        },
+                    ),
                 );
                 None
             }
@@ -436,12 +377,7 @@ impl Resolver<'_> {
 
     /// Resolves a profile reference or inline table, following `profile =`
     /// bases; `depth` guards against cycles.
-    fn resources(
-        &mut self,
-        r: &ResourcesRef,
-        path: &TomlPath,
-        depth: usize,
-    ) -> Option<ResourceValues> {
+    fn resources(&mut self, r: &ResourcesRef, path: &TomlPath, depth: usize) -> Option<ResourceValues> {
         if depth > 8 {
             self.problems.push(
                 Diagnostic::error("E014", "resource profiles refer to each other in a cycle")
@@ -461,11 +397,7 @@ impl Resolver<'_> {
                     self.problems.push(
                         Diagnostic::error("E014", format!("unknown resource profile `{name}`"))
                             .at(path)
-                            .with_help(suggest::help(
-                                &name,
-                                "resource profiles",
-                                known.iter().map(String::as_str),
-                            )),
+                            .with_help(suggest::help(&name, "resource profiles", known.iter().map(String::as_str))),
                     );
                     return None;
                 };
@@ -479,10 +411,9 @@ impl Resolver<'_> {
             None => ResourceValues::default(),
         };
         if let Some(own) = own {
-            for (amounts, target, key) in [
-                (&own.requests, &mut out.requests, "requests"),
-                (&own.limits, &mut out.limits, "limits"),
-            ] {
+            for (amounts, target, key) in
+                [(&own.requests, &mut out.requests, "requests"), (&own.limits, &mut out.limits, "limits")]
+            {
                 let p = path.key(key);
                 for (name, q) in [
                     ("cpu", &amounts.cpu),
@@ -528,26 +459,16 @@ impl Resolver<'_> {
             };
             if name == GPU_RESOURCE && rq.nanos != lq.nanos {
                 self.problems.push(
-                    Diagnostic::error(
-                        "E015",
-                        format!("GPU request {req} differs from the GPU limit {lim}"),
-                    )
-                    .at(&path.key("limits").key("gpu"))
-                    .with_help(
-                        "Kubernetes requires requests and limits of extended resources to be equal",
-                    ),
+                    Diagnostic::error("E015", format!("GPU request {req} differs from the GPU limit {lim}"))
+                        .at(&path.key("limits").key("gpu"))
+                        .with_help("Kubernetes requires requests and limits of extended resources to be equal"),
                 );
             } else if rq.nanos > lq.nanos {
                 let field = name.replace('-', "_");
                 self.problems.push(
-                    Diagnostic::error(
-                        "E015",
-                        format!("the {name} request {req} is above its limit {lim}"),
-                    )
-                    .at(&path.key("requests").key(field))
-                    .with_help(
-                        "a request must be at most the limit: lower the request or raise the limit",
-                    ),
+                    Diagnostic::error("E015", format!("the {name} request {req} is above its limit {lim}"))
+                        .at(&path.key("requests").key(field))
+                        .with_help("a request must be at most the limit: lower the request or raise the limit"),
                 );
             }
         }

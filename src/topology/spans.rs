@@ -26,11 +26,7 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile {
-            display_name: display_name.into(),
-            text,
-            line_starts,
-        }
+        SourceFile { display_name: display_name.into(), text, line_starts }
     }
 
     /// One-based line and column (in characters) of a byte offset.
@@ -98,8 +94,7 @@ impl SpanIndex {
     /// Drops every entry at or below `path` (a profile replaced that value).
     pub fn remove_subtree(&mut self, path: &TomlPath) {
         let n = path.0.len();
-        self.entries
-            .retain(|p, _| !(p.0.len() >= n && p.0[..n] == path.0[..]));
+        self.entries.retain(|p, _| !(p.0.len() >= n && p.0[..n] == path.0[..]));
     }
 
     /// The file and span of a path; falls back to the nearest ancestor that
@@ -139,20 +134,10 @@ mod tests {
     #[test]
     fn locate_falls_back_to_the_nearest_written_ancestor() {
         let mut idx = SpanIndex::default();
-        idx.insert(
-            TomlPath::parse("services.api"),
-            Entry {
-                file: 0,
-                key: Some(1..4),
-                value: 5..9,
-            },
-        );
+        idx.insert(TomlPath::parse("services.api"), Entry { file: 0, key: Some(1..4), value: 5..9 });
         let missing = TomlPath::parse("services.api.replicas");
         assert_eq!(idx.locate(&missing, false), Some((0, 1..4)));
-        assert_eq!(
-            idx.locate(&TomlPath::parse("services.api"), false),
-            Some((0, 5..9))
-        );
+        assert_eq!(idx.locate(&TomlPath::parse("services.api"), false), Some((0, 5..9)));
         idx.remove_subtree(&TomlPath::parse("services"));
         assert_eq!(idx.locate(&missing, false), None);
     }

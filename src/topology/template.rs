@@ -22,27 +22,18 @@ pub fn expand(root: &mut toml::Table, profile: Option<&str>) -> Result<(), Vec<D
         Some(toml::Value::Table(t)) => t.clone(),
         _ => toml::Table::new(),
     };
-    vars.entry("profile")
-        .or_insert_with(|| toml::Value::String(profile.unwrap_or("").to_string()));
+    vars.entry("profile").or_insert_with(|| toml::Value::String(profile.unwrap_or("").to_string()));
     if let Some(phase) = root.get("phase") {
         vars.entry("phase").or_insert_with(|| phase.clone());
     }
-    if let Some(name) = root
-        .get("project")
-        .and_then(|p| p.get("name"))
-        .and_then(|n| n.as_str())
-    {
-        vars.entry("project")
-            .or_insert_with(|| toml::Value::String(name.to_string()));
+    if let Some(name) = root.get("project").and_then(|p| p.get("name")).and_then(|n| n.as_str()) {
+        vars.entry("project").or_insert_with(|| toml::Value::String(name.to_string()));
     }
 
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(FUEL));
-    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-        .keep_trailing_newline(true)
-        .build()
-    {
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
         env.set_syntax(syntax);
     }
     let ctx = minijinja::Value::from(minijinja::value::Serde(&vars));
@@ -53,20 +44,9 @@ pub fn expand(root: &mut toml::Table, profile: Option<&str>) -> Result<(), Vec<D
         if k == "vars" {
             continue;
         }
-        walk(
-            v,
-            &TomlPath::root().key(k.clone()),
-            &env,
-            &ctx,
-            &names,
-            &mut problems,
-        );
+        walk(v, &TomlPath::root().key(k.clone()), &env, &ctx, &names, &mut problems);
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
 fn walk(
@@ -99,10 +79,7 @@ fn walk(
 }
 
 fn template_error(e: &minijinja::Error, path: &TomlPath, names: &[String]) -> Diagnostic {
-    let detail = e
-        .detail()
-        .map(str::to_string)
-        .unwrap_or_else(|| e.kind().to_string());
+    let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
     let (message, help) = match e.kind() {
         ErrorKind::UndefinedError => (
             format!("template in `{path}` uses an undefined variable"),
@@ -124,10 +101,7 @@ fn template_error(e: &minijinja::Error, path: &TomlPath, names: &[String]) -> Di
             "check the expression and the variables it uses".to_string(),
         ),
     };
-    Diagnostic::error("E007", message)
-        .at(path)
-        .with_label(detail)
-        .with_help(help)
+    Diagnostic::error("E007", message).at(path).with_label(detail).with_help(help)
 }
 
 #[cfg(test)]
@@ -164,9 +138,8 @@ mod tests {
 
     #[test]
     fn runaway_loops_run_out_of_fuel() {
-        let mut t = table(
-            "x = \"{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}{% endfor %}\"\n",
-        );
+        let mut t =
+            table("x = \"{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}{% endfor %}\"\n");
         let errs = expand(&mut t, None).unwrap_err();
         assert!(errs[0].message.contains("too long"), "{}", errs[0].message);
     }

@@ -22,9 +22,7 @@ fn name(out: &mut Vec<Diagnostic>, value: &str, path: TomlPath, what: &str, rule
                 .with_label("rejected by Kubernetes")
                 .with_help(match names::suggest_label(value) {
                     Some(s) => format!("Kubernetes names are lowercase RFC 1123 labels; try `{s}`"),
-                    None => {
-                        "use lowercase letters, digits and `-`, starting with a letter".to_string()
-                    }
+                    None => "use lowercase letters, digits and `-`, starting with a letter".to_string(),
                 }),
         );
     }
@@ -41,32 +39,14 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
         );
     }
     if let Some(ns) = &project.namespace {
-        name(
-            out,
-            ns,
-            root.key("project").key("namespace"),
-            "namespace name",
-            names::dns1123_label,
-        );
+        name(out, ns, root.key("project").key("namespace"), "namespace name", names::dns1123_label);
     }
     for ns in topo.namespaces.keys() {
-        name(
-            out,
-            ns,
-            root.key("namespaces").key(ns.clone()),
-            "namespace name",
-            names::dns1123_label,
-        );
+        name(out, ns, root.key("namespaces").key(ns.clone()), "namespace name", names::dns1123_label);
     }
     for (svc_name, svc) in &topo.services {
         let path = root.key("services").key(svc_name.clone());
-        name(
-            out,
-            svc_name,
-            path.clone(),
-            "service name",
-            names::dns1035_label,
-        );
+        name(out, svc_name, path.clone(), "service name", names::dns1035_label);
         if svc.kind == Kind::CronJob && svc_name.len() > CRONJOB_MAX {
             out.push(
                 Diagnostic::error(
@@ -74,32 +54,24 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                     format!("cron job name `{svc_name}` is longer than {CRONJOB_MAX} characters"),
                 )
                 .at_key(&path)
-                .with_help(
-                    "the jobs it creates append 11 characters and must fit in 63: shorten the name",
-                ),
+                .with_help("the jobs it creates append 11 characters and must fit in 63: shorten the name"),
             );
         }
         let mut containers: HashMap<String, TomlPath> = HashMap::new();
-        let main_name = svc
-            .container
-            .name
-            .clone()
-            .unwrap_or_else(|| svc_name.clone());
+        let main_name = svc.container.name.clone().unwrap_or_else(|| svc_name.clone());
         let all = std::iter::once((path.key("container"), &svc.container, main_name))
-            .chain(svc.sidecars.iter().enumerate().map(|(i, c)| {
-                (
-                    path.key("sidecars").index(i),
-                    c,
-                    c.name.clone().unwrap_or_default(),
-                )
-            }))
-            .chain(svc.init_containers.iter().enumerate().map(|(i, c)| {
-                (
-                    path.key("init_containers").index(i),
-                    c,
-                    c.name.clone().unwrap_or_default(),
-                )
-            }));
+            .chain(
+                svc.sidecars
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (path.key("sidecars").index(i), c, c.name.clone().unwrap_or_default())),
+            )
+            .chain(
+                svc.init_containers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (path.key("init_containers").index(i), c, c.name.clone().unwrap_or_default())),
+            );
         for (cpath, c, cname) in all {
             if cname.is_empty() {
                 out.push(
@@ -108,36 +80,22 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                         .with_help("sidecars and init containers need a `name`"),
                 );
             } else {
-                name(
-                    out,
-                    &cname,
-                    cpath.key("name"),
-                    "container name",
-                    names::dns1123_label,
-                );
+                // a defaulted name is the service name, checked above
+                if c.name.is_some() {
+                    name(out, &cname, cpath.key("name"), "container name", names::dns1123_label);
+                }
                 if let Some(first) = containers.insert(cname.clone(), cpath.clone()) {
                     out.push(
-                        Diagnostic::error(
-                            "E021",
-                            format!("two containers of `{svc_name}` are named `{cname}`"),
-                        )
-                        .at(&cpath.key("name"))
-                        .with_help(format!(
-                            "the other is `{first}`: container names must be unique in a pod"
-                        )),
+                        Diagnostic::error("E021", format!("two containers of `{svc_name}` are named `{cname}`"))
+                            .at(&cpath.key("name"))
+                            .with_help(format!("the other is `{first}`: container names must be unique in a pod")),
                     );
                 }
             }
             container_names(c, &cpath, out);
         }
         for v in svc.volumes.keys() {
-            name(
-                out,
-                v,
-                path.key("volumes").key(v.clone()),
-                "volume name",
-                names::dns1123_label,
-            );
+            name(out, v, path.key("volumes").key(v.clone()), "volume name", names::dns1123_label);
         }
         labels(&svc.labels, &path.key("labels"), out);
         annotations(&svc.annotations, &path.key("annotations"), out);
@@ -146,19 +104,9 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     }
     for (cm, spec) in &topo.config_maps {
         let path = root.key("config_maps").key(cm.clone());
-        name(
-            out,
-            cm,
-            path.clone(),
-            "config map name",
-            names::dns1123_subdomain,
-        );
+        name(out, cm, path.clone(), "config map name", names::dns1123_subdomain);
         for k in spec.data.keys().chain(spec.files.keys()) {
-            let table = if spec.data.contains_key(k) {
-                "data"
-            } else {
-                "files"
-            };
+            let table = if spec.data.contains_key(k) { "data" } else { "files" };
             if let Err(why) = names::data_key(k) {
                 out.push(
                     Diagnostic::error("E020", format!("`{k}` is not a valid config map key: it {why}"))
@@ -171,13 +119,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     }
     for (s, spec) in &topo.secrets {
         let path = root.key("secrets").key(s.clone());
-        name(
-            out,
-            s,
-            path.clone(),
-            "secret name",
-            names::dns1123_subdomain,
-        );
+        name(out, s, path.clone(), "secret name", names::dns1123_subdomain);
         for (i, k) in spec.keys.iter().enumerate() {
             if let Err(why) = names::data_key(k) {
                 out.push(
@@ -189,20 +131,10 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
         }
     }
     for c in topo.claims.keys() {
-        name(
-            out,
-            c,
-            root.key("claims").key(c.clone()),
-            "claim name",
-            names::dns1123_subdomain,
-        );
+        name(out, c, root.key("claims").key(c.clone()), "claim name", names::dns1123_subdomain);
     }
     labels(&project.labels, &root.key("project").key("labels"), out);
-    annotations(
-        &project.annotations,
-        &root.key("project").key("annotations"),
-        out,
-    );
+    annotations(&project.annotations, &root.key("project").key("annotations"), out);
     for (ns, spec) in &topo.namespaces {
         let path = root.key("namespaces").key(ns.clone());
         labels(&spec.labels, &path.key("labels"), out);
@@ -216,18 +148,12 @@ fn container_names(c: &Container, path: &TomlPath, out: &mut Vec<Diagnostic>) {
         let ppath = path.key("ports").key(pname.clone());
         if let Err(why) = names::port_name(pname) {
             out.push(
-                Diagnostic::error(
-                    "E020",
-                    format!("`{pname}` is not a valid port name: it {why}"),
-                )
-                .at_key(&ppath)
-                .with_help("port names are IANA service names such as `http`, `grpc`, `metrics`"),
+                Diagnostic::error("E020", format!("`{pname}` is not a valid port name: it {why}"))
+                    .at_key(&ppath)
+                    .with_help("port names are IANA service names such as `http`, `grpc`, `metrics`"),
             );
         }
-        for (n, what) in [
-            (Some(port.port), "port"),
-            (port.service_port, "service_port"),
-        ] {
+        for (n, what) in [(Some(port.port), "port"), (port.service_port, "service_port")] {
             if let Some(n) = n
                 && !(1..=65535).contains(&n)
             {
@@ -241,24 +167,18 @@ fn container_names(c: &Container, path: &TomlPath, out: &mut Vec<Diagnostic>) {
         let proto = port.protocol.clone().unwrap_or_else(|| "TCP".into());
         if let Some(other) = numbers.insert((port.port, proto), pname.clone()) {
             out.push(
-                Diagnostic::error(
-                    "E021",
-                    format!("ports `{other}` and `{pname}` both use {}", port.port),
-                )
-                .at(&ppath)
-                .with_help("each container port number may be declared once per protocol"),
+                Diagnostic::error("E021", format!("ports `{other}` and `{pname}` both use {}", port.port))
+                    .at(&ppath)
+                    .with_help("each container port number may be declared once per protocol"),
             );
         }
     }
     for k in c.env.keys() {
         if let Err(why) = names::env_name(k) {
             out.push(
-                Diagnostic::error(
-                    "E020",
-                    format!("`{k}` is not a valid environment variable name: it {why}"),
-                )
-                .at_key(&path.key("env").key(k.clone()))
-                .with_help("use letters, digits and `_`"),
+                Diagnostic::error("E020", format!("`{k}` is not a valid environment variable name: it {why}"))
+                    .at_key(&path.key("env").key(k.clone()))
+                    .with_help("use letters, digits and `_`"),
             );
         }
     }
@@ -275,31 +195,21 @@ fn labels(map: &indexmap::IndexMap<String, String>, path: &TomlPath, out: &mut V
         }
         if let Err(why) = names::label_value(v) {
             out.push(
-                Diagnostic::error(
-                    "E020",
-                    format!("`{v}` is not a valid label value: it {why}"),
-                )
-                .at(&path.key(k.clone()))
-                .with_help("label values are at most 63 letters, digits, `-`, `_` and `.`"),
+                Diagnostic::error("E020", format!("`{v}` is not a valid label value: it {why}"))
+                    .at(&path.key(k.clone()))
+                    .with_help("label values are at most 63 letters, digits, `-`, `_` and `.`"),
             );
         }
     }
 }
 
-fn annotations(
-    map: &indexmap::IndexMap<String, String>,
-    path: &TomlPath,
-    out: &mut Vec<Diagnostic>,
-) {
+fn annotations(map: &indexmap::IndexMap<String, String>, path: &TomlPath, out: &mut Vec<Diagnostic>) {
     for k in map.keys() {
         if let Err(why) = names::qualified_name(k) {
             out.push(
-                Diagnostic::error(
-                    "E020",
-                    format!("`{k}` is not a valid annotation key: it {why}"),
-                )
-                .at_key(&path.key(k.clone()))
-                .with_help("annotation keys are `[prefix/]name`, e.g. `example.com/owner`"),
+                Diagnostic::error("E020", format!("`{k}` is not a valid annotation key: it {why}"))
+                    .at_key(&path.key(k.clone()))
+                    .with_help("annotation keys are `[prefix/]name`, e.g. `example.com/owner`"),
             );
         }
     }

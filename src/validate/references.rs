@@ -8,11 +8,7 @@ use crate::topology::model::{Container, EnvValue, Topology};
 use crate::topology::path::TomlPath;
 
 pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
-    let default_ns = topo
-        .project
-        .namespace
-        .clone()
-        .unwrap_or_else(|| topo.project.name.clone());
+    let default_ns = topo.project.namespace.clone().unwrap_or_else(|| topo.project.name.clone());
     let root = TomlPath::root();
     let ns_of = |ns: &Option<String>| ns.clone().unwrap_or_else(|| default_ns.clone());
 
@@ -20,12 +16,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     if !topo.namespaces.is_empty() {
         let mut uses: Vec<(String, TomlPath, bool)> = Vec::new();
         let project_ns = topo.project.namespace.is_some();
-        uses.push((
-            default_ns.clone(),
-            root.key("project")
-                .key(if project_ns { "namespace" } else { "name" }),
-            true,
-        ));
+        uses.push((default_ns.clone(), root.key("project").key(if project_ns { "namespace" } else { "name" }), true));
         for (k, s) in &topo.services {
             uses.push((
                 ns_of(&s.namespace),
@@ -48,11 +39,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
             ));
         }
         for (k, s) in &topo.claims {
-            uses.push((
-                ns_of(&s.namespace),
-                root.key("claims").key(k.clone()).key("namespace"),
-                s.namespace.is_none(),
-            ));
+            uses.push((ns_of(&s.namespace), root.key("claims").key(k.clone()).key("namespace"), s.namespace.is_none()));
         }
         for (ns, path, defaulted) in uses {
             if topo.namespaces.contains_key(&ns) {
@@ -63,18 +50,12 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                 // reported once through the project entry
                 continue;
             }
-            out.push(
-                Diagnostic::error("E040", format!("namespace `{ns}` is not declared"))
-                    .at(&path)
-                    .with_help(
-                        match suggest::closest(&ns, topo.namespaces.keys().map(String::as_str)) {
-                            Some(c) => format!(
-                                "did you mean `{c}`? or declare it with `[namespaces.{ns}]`"
-                            ),
-                            None => format!("declare it with `[namespaces.{ns}]`"),
-                        },
-                    ),
-            );
+            out.push(Diagnostic::error("E040", format!("namespace `{ns}` is not declared")).at(&path).with_help(
+                match suggest::closest(&ns, topo.namespaces.keys().map(String::as_str)) {
+                    Some(c) => format!("did you mean `{c}`? or declare it with `[namespaces.{ns}]`"),
+                    None => format!("declare it with `[namespaces.{ns}]`"),
+                },
+            ));
         }
     }
 
@@ -82,31 +63,16 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
         let path = root.key("services").key(svc_name.clone());
         let ns = ns_of(&svc.namespace);
         let containers = std::iter::once((path.key("container"), &svc.container))
-            .chain(
-                svc.sidecars
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (path.key("sidecars").index(i), c)),
-            )
-            .chain(
-                svc.init_containers
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (path.key("init_containers").index(i), c)),
-            );
+            .chain(svc.sidecars.iter().enumerate().map(|(i, c)| (path.key("sidecars").index(i), c)))
+            .chain(svc.init_containers.iter().enumerate().map(|(i, c)| (path.key("init_containers").index(i), c)));
         for (cpath, c) in containers {
             container_refs(topo, c, &cpath, &ns, &ns_of, out);
             for vol in c.volume_mounts.keys() {
                 if !svc.volumes.contains_key(vol) {
                     out.push(
-                        Diagnostic::error(
-                            "E041",
-                            format!("volume `{vol}` is not declared on service `{svc_name}`"),
-                        )
-                        .at_key(&cpath.key("volume_mounts").key(vol.clone()))
-                        .with_help(format!(
-                            "declare it under `[services.{svc_name}.volumes.{vol}]`"
-                        )),
+                        Diagnostic::error("E041", format!("volume `{vol}` is not declared on service `{svc_name}`"))
+                            .at_key(&cpath.key("volume_mounts").key(vol.clone()))
+                            .with_help(format!("declare it under `[services.{svc_name}.volumes.{vol}]`")),
                     );
                 }
             }
@@ -115,16 +81,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
             let vpath = path.key("volumes").key(vname.clone());
             if let Some(c) = &v.claim {
                 let found = topo.claims.get(c).map(|cl| ns_of(&cl.namespace));
-                refer(
-                    out,
-                    "claim",
-                    c,
-                    found.as_deref(),
-                    &ns,
-                    &vpath.key("claim"),
-                    topo.claims.keys(),
-                    "claims",
-                );
+                refer(out, "claim", c, found.as_deref(), &ns, &vpath.key("claim"), topo.claims.keys(), "claims");
             }
             if let Some(c) = &v.config_map {
                 let found = topo.config_maps.get(c).map(|cm| ns_of(&cm.namespace));
@@ -141,16 +98,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
             }
             if let Some(s) = &v.secret {
                 let found = topo.secrets.get(s).map(|x| ns_of(&x.namespace));
-                refer(
-                    out,
-                    "secret",
-                    s,
-                    found.as_deref(),
-                    &ns,
-                    &vpath.key("secret"),
-                    topo.secrets.keys(),
-                    "secrets",
-                );
+                refer(out, "secret", s, found.as_deref(), &ns, &vpath.key("secret"), topo.secrets.keys(), "secrets");
             }
         }
     }
@@ -170,28 +118,21 @@ fn refer<'a>(
 ) -> bool {
     match found_in {
         None => {
-            out.push(
-                Diagnostic::error("E041", format!("{what} `{name}` is not declared"))
-                    .at(path)
-                    .with_help(match suggest::closest(name, known.map(String::as_str)) {
-                        Some(c) => {
-                            format!("did you mean `{c}`? or declare it with `[{table}.{name}]`")
-                        }
-                        None => format!("declare it with `[{table}.{name}]`"),
-                    }),
-            );
+            out.push(Diagnostic::error("E041", format!("{what} `{name}` is not declared")).at(path).with_help(
+                match suggest::closest(name, known.map(String::as_str)) {
+                    Some(c) => {
+                        format!("did you mean `{c}`? or declare it with `[{table}.{name}]`")
+                    }
+                    None => format!("declare it with `[{table}.{name}]`"),
+                },
+            ));
             false
         }
         Some(other) if other != ns => {
             out.push(
-                Diagnostic::error(
-                    "E041",
-                    format!("{what} `{name}` is in namespace `{other}`, not `{ns}`"),
-                )
-                .at(path)
-                .with_help(format!(
-                    "pods can only use a {what} of their own namespace: declare one in `{ns}`"
-                )),
+                Diagnostic::error("E041", format!("{what} `{name}` is in namespace `{other}`, not `{ns}`"))
+                    .at(path)
+                    .with_help(format!("pods can only use a {what} of their own namespace: declare one in `{ns}`")),
             );
             false
         }
@@ -269,16 +210,7 @@ fn container_refs(
         let p = cpath.key("env_from").index(i);
         if let Some(s) = &e.secret {
             let found = topo.secrets.get(s).map(|d| ns_of(&d.namespace));
-            refer(
-                out,
-                "secret",
-                s,
-                found.as_deref(),
-                ns,
-                &p.key("secret"),
-                topo.secrets.keys(),
-                "secrets",
-            );
+            refer(out, "secret", s, found.as_deref(), ns, &p.key("secret"), topo.secrets.keys(), "secrets");
         }
         if let Some(cm) = &e.config_map {
             let found = topo.config_maps.get(cm).map(|d| ns_of(&d.namespace));

@@ -1,0 +1,206 @@
+//! One test per error class: each names file, line and column, says what is
+//! wrong and how to fix it, and exits 2 without a panic.
+
+use crate::support::Project;
+
+const BASE: &str = r#"phases = ["pilot", "growth"]
+[project]
+name = "shop"
+
+[services.web]
+kind = "deployment"
+replicas = { pilot = 1, growth = 3 }
+container = { image = "web:1", ports = { http = 8080 } }
+"#;
+
+#[test]
+fn malformed_toml() {
+    Project::with("[project]\nname = \"shop\n")
+        .run(&["render"])
+        .user_error()
+        .stderr_has("error[E001]: invalid TOML")
+        .stderr_has("--> archctl.toml:2:13")
+        .stderr_has("strings are written in double quotes");
+}
+
+#[test]
+fn duplicate_service() {
+    let topo = format!("{BASE}\n[services.web]\nkind = \"job\"\n");
+    Project::with(&topo)
+        .run(&["render"])
+        .user_error()
+        .stderr_has("duplicate key")
+        .stderr_has("--> archctl.toml:10:")
+        .stderr_has("merge the two definitions or rename one");
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    let topo = BASE.replace("replicas =", "replcas =");
+    Project::with(&topo)
+        .run(&["render"])
+        .user_error()
+        .stderr_has("error[E004]: unknown key `replcas` in `services.web`")
+        .stderr_has("--> archctl.toml:7:1")
+        .stderr_has("did you mean `replicas`?");
+}
+
+#[test]
+fn unknown_key_deep_in_a_container() {
+    let topo = BASE.replace("image = \"web:1\"", "image = \"web:1\", imagePullPolicy = \"Always\"");
+    Project::with(&topo)
+        .run(&["render"])
+        .user_error()
+        .stderr_has("unknown key `imagePullPolicy` in `services.web.container`")
+        .stderr_has("--> archctl.toml:8:32")
+        .stderr_has("did you mean `image_pull_policy`?");
+}
+
+#[test]
+fn unknown_key_in_a_profile_points_at_the_profile() {
+    Project::with(BASE)
+        .file("profiles/prod.toml", "phase = \"growth\"\n\n[services.web]\nreplica = 4\n")
+        .run(&["render", "--profile", "prod"])
+        .user_error()
+        .stderr_has("unknown key `replica`")
+        .stderr_has("--> profiles/prod.toml:4:1");
+}
+
+#[test]
+fn unknown_profile_lists_the_known_ones() {
+    Project::with(BASE)
+        .file("profiles/production.toml", "")
+        .file("profiles/staging.toml", "")
+        .run(&["render", "--profile", "prod"])
+        .user_error()
+        .stderr_has("error[E002]: unknown profile `prod`")
+        .stderr_has("did you mean `production`? known profiles: `production`, `staging`");
+}
+
+#[test]
+fn profile_changing_an_undeclared_service() {
+    Project::with(BASE)
+        .file("profiles/prod.toml", "[services.wbe]\nreplicas = 2\n")
+        .run(&["render", "--profile", "prod"])
+        .user_error()
+        .stderr_has("error[E003]: the profile changes service `wbe`, which the topology does not define")
+        .stderr_has("--> profiles/prod.toml:1:11")
+        .stderr_has("did you mean `web`?");
+}
+
+#[test]
+fn unknown_phase_from_a_profile() {
+    Project::with(BASE)
+        .file("profiles/prod.toml", "phase = \"grwoth\"\n")
+        .run(&["render", "--profile", "prod"])
+        .user_error()
+        .stderr_has("error[E010]: unknown phase `grwoth`")
+        .stderr_has("--> profiles/prod.toml:1:9")
+        .stderr_has("known phases, in order: `pilot`, `growth`");
+}
+
+#[test]
+fn unknown_phase_from_the_command_line() {
+    Project::with(BASE)
+        .run(&["render", "--phase", "phase9"])
+        .user_error()
+        .stderr_has("unknown phase `phase9`")
+        .stderr_has("known phases, in order: `pilot`, `growth`");
+}
+
+#[test]
+fn unknown_phase_in_a_per_phase_table() {
+    let topo = BASE.replace("growth = 3", "grow = 3");
+    Project::with(&topo)
+        .run(&["render"])
+        .user_error()
+        .stderr_has("unknown phase `grow` in `services.web.replicas`")
+        .stderr_has("--> archctl.toml:7:25")
+        .stderr_has("did you mean `growth`?");
+}
+
+#[test]
+fn bad_quantity_suggests_the_kubernetes_spelling() {
+    let topo = format!("{BASE}resources = {{ requests = {{ memory = \"512MB\" }} }}\n");
+    // the line lands in [services.web]
+    Project::with(&topo)
+        .run(&["render"])
+        .user_error()
+        .stderr_has("error[E008]: `512MB` is not a Kubernetes quantity")
+        .stderr_has("--> archctl.toml:9:37")
+        .stderr_has("did you mean `512Mi`?");
+}
+
+#[test]
+fn name_kubernetes_would_reject() {
+    let topo = BASE.replace("[services.web]", "[services.Web_Front]");
+    Project::with(&topo)
+        .run(&["render"])
+        .user_error()
+        .stderr_has("error[E020]: `Web_Front` is not a valid service name")
+        .stderr_has("--> archctl.toml:5:11")
+        .stderr_has("try `web-front`");
+}
+
+#[test]
+fn wrong_type_names_the_expected_one() {
+    let topo = BASE.replace("replicas = { pilot = 1, growth = 3 }", "replicas = \"three\"");
+    Project::with(&topo)
+        .run(&["render"])
+        .user_error()
+        .stderr_has("wrong value for `services.web.replicas`")
+        .stderr_has("--> archctl.toml:7:12");
+}
+
+#[test]
+fn missing_topology_file() {
+    Project::new()
+        .run(&["render"])
+        .user_error()
+        .stderr_has("cannot read `archctl.toml`: not found")
+        .stderr_has("-f FILE");
+}
+
+#[test]
+fn undefined_template_variable() {
+    let topo = BASE.replace("\"web:1\"", "\"web:{{ tag }}\"");
+    Project::with(&topo)
+        .run(&["render"])
+        .user_error()
+        .stderr_has("error[E007]: template in `services.web.container.image` uses an undefined variable")
+        .stderr_has("--> archctl.toml:8:23")
+        .stderr_has("define it under `[vars]`");
+}
+
+#[test]
+fn undeclared_secret_reference() {
+    let topo = format!("{BASE}\n[services.web.container.env]\nTOKEN = {{ secret = \"tokens\", key = \"api\" }}\n");
+    let topo = topo.replace("container = { image = \"web:1\", ports = { http = 8080 } }\n", "");
+    let topo = format!("{topo}\n[services.web.container]\nimage = \"web:1\"\n");
+    // keep the TOML valid: container table after its env subtable is fine
+    Project::with(&topo)
+        .run(&["render"])
+        .user_error()
+        .stderr_has("error[E041]: secret `tokens` is not declared")
+        .stderr_has("declare it with `[secrets.tokens]`");
+}
+
+#[test]
+fn all_problems_are_reported_together() {
+    let topo = format!(
+        "{}{}",
+        BASE.replace("[services.web]", "[services.Web]"),
+        "resources = { limits = { cpu = \"two\" } }\n"
+    );
+    let run = Project::with(&topo).run(&["render"]).user_error();
+    assert!(run.stderr.contains("E020"), "{}", run.stderr);
+    assert!(run.stderr.contains("E008"), "{}", run.stderr);
+    assert!(run.stderr.contains("2 errors found"), "{}", run.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let run = Project::with(BASE).run(&["render", "--format", "xml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+}

@@ -1,0 +1,8 @@
+//! Integration tests: run the real `archctl` binary in temporary projects.
+
+mod support;
+
+mod errors;
+mod render;
+mod schema;
+mod snapshot;

@@ -1,0 +1,52 @@
+//! Every rendered object passes the official Kubernetes 1.33 OpenAPI schema
+//! in strict mode (no unknown fields), checked by `kubernetes-validate`.
+
+use std::process::Command;
+
+use crate::support::{Project, repo, tool};
+
+fn validate(yaml: &str, what: &str) {
+    let validator = tool("kubernetes-validate");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), yaml).unwrap();
+    let out = Command::new(&validator)
+        .args(["-k", "1.33.0", "--strict"])
+        .arg(file.path())
+        .output()
+        .expect("run kubernetes-validate");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{what}: validation failed\n{stdout}\n{stderr}");
+    // an unknown kind only warns; every object we render must have a schema
+    assert!(!stdout.contains("WARN"), "{what}: {stdout}");
+    let docs = archctl::emit::yaml::parse_stream(yaml).unwrap().len();
+    let passed = stdout.matches(" passed for resource ").count();
+    assert_eq!(passed, docs, "{what}: every document must be validated\n{stdout}");
+}
+
+#[test]
+fn archivist_renders_pass_strict_validation_for_every_profile() {
+    let p = Project::archivist();
+    for args in [
+        vec!["render"],
+        vec!["render", "--profile", "dev"],
+        vec!["render", "--profile", "staging"],
+        vec!["render", "--profile", "production"],
+        vec!["render", "--profile", "production", "--phase", "phase3"],
+    ] {
+        let run = p.run(&args).success();
+        validate(&run.stdout, &args.join(" "));
+    }
+}
+
+#[test]
+fn the_validator_rejects_an_unknown_field() {
+    // guards the test above: strict mode must really reject extra fields
+    let bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  bogus: 1\n";
+    let validator = tool("kubernetes-validate");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), bad).unwrap();
+    let out = Command::new(validator).args(["-k", "1.33.0", "--strict"]).arg(file.path()).output().unwrap();
+    assert!(!out.status.success());
+    let _ = repo();
+}
