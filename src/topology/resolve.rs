@@ -489,3 +489,186 @@ impl Resolver<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::load::{LoadOptions, load};
+
+    /// Loads `topology` (and profiles) from a temp dir and resolves it.
+    fn resolve_str(
+        topology: &str,
+        profiles: &[(&str, &str)],
+        profile: Option<&str>,
+        phase: Option<&str>,
+    ) -> Result<Resolved, Vec<Diagnostic>> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("archctl.toml"), topology).unwrap();
+        std::fs::create_dir_all(dir.path().join("profiles")).unwrap();
+        for (name, text) in profiles {
+            std::fs::write(dir.path().join("profiles").join(format!("{name}.toml")), text).unwrap();
+        }
+        let opts = LoadOptions {
+            topology: dir.path().join("archctl.toml"),
+            profile: profile.map(str::to_string),
+            phase: phase.map(str::to_string),
+        };
+        let loaded = load(&opts).map_err(|r| r.diagnostics)?;
+        resolve(&loaded, phase.is_some())
+    }
+
+    const PHASED: &str = r#"
+phases = ["pilot", "one", "two", "three"]
+[project]
+name = "p"
+[storage_classes.fast]
+class = "gp3"
+[storage_classes.slow]
+[services.api]
+kind = "statefulset"
+replicas = { pilot = 1, two = 4 }
+container = { image = "api:1" }
+[services.api.volumes.data]
+mount = "/data"
+size = { one = "10Gi", three = "1024Gi" }
+storage_class = "fast"
+[services.api.volumes.logs]
+mount = "/logs"
+size = "1Gi"
+storage_class = "slow"
+"#;
+
+    #[test]
+    fn per_phase_values_hold_until_a_later_phase_changes_them() {
+        let at = |phase: &str| resolve_str(PHASED, &[], None, Some(phase));
+        let r = at("one").unwrap();
+        assert_eq!(r.services["api"].replicas, Some(1));
+        assert_eq!(r.services["api"].volumes["data"].size.as_deref(), Some("10Gi"));
+        let r = at("three").unwrap();
+        assert_eq!(r.services["api"].replicas, Some(4));
+        assert_eq!(r.services["api"].volumes["data"].size.as_deref(), Some("1Ti"));
+        // no value yet in the first phase: an error that says which phase to add
+        let errs = at("pilot").unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].code, "E011");
+        assert!(errs[0].message.contains("no value for phase `pilot`"), "{}", errs[0].message);
+        assert!(errs[0].help.as_deref().unwrap().contains("add `pilot = …`"));
+    }
+
+    #[test]
+    fn default_phase_is_the_first_and_a_profile_picks_another() {
+        let r = resolve_str(
+            &PHASED.replace("{ one = \"10Gi\"", "{ pilot = \"5Gi\", one = \"10Gi\""),
+            &[("prod", "phase = \"two\"")],
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.phase.as_deref(), Some("pilot"));
+        assert_eq!(r.services["api"].volumes["data"].size.as_deref(), Some("5Gi"));
+        let r = resolve_str(PHASED, &[("prod", "phase = \"two\"")], Some("prod"), None).unwrap();
+        assert_eq!(r.phase.as_deref(), Some("two"));
+        assert_eq!(r.services["api"].replicas, Some(4));
+    }
+
+    #[test]
+    fn storage_classes_map_to_cluster_names_and_profiles_remap_them() {
+        let r = resolve_str(PHASED, &[], None, Some("one")).unwrap();
+        assert_eq!(r.services["api"].volumes["data"].storage_class.as_deref(), Some("gp3"));
+        // a class without `class =` keeps the topology's name
+        assert_eq!(r.services["api"].volumes["logs"].storage_class.as_deref(), Some("slow"));
+        let r = resolve_str(
+            PHASED,
+            &[("azure", "[storage_classes.fast]\nclass = \"premium-lrs\"\n")],
+            Some("azure"),
+            Some("one"),
+        )
+        .unwrap();
+        assert_eq!(r.services["api"].volumes["data"].storage_class.as_deref(), Some("premium-lrs"));
+        let errs = resolve_str(
+            &PHASED.replace("storage_class = \"fast\"", "storage_class = \"fsat\""),
+            &[],
+            None,
+            Some("one"),
+        )
+        .unwrap_err();
+        assert_eq!(errs[0].code, "E013");
+        assert_eq!(errs[0].help.as_deref(), Some("did you mean `fast`?"));
+    }
+
+    const RES: &str = r#"
+[project]
+name = "p"
+[resource_profiles.base]
+requests = { cpu = "250m", memory = "0.5Gi" }
+limits = { cpu = "1000m", memory = "1Gi" }
+[resource_profiles.bigger]
+profile = "base"
+limits = { memory = "2048Mi" }
+[services.a]
+kind = "deployment"
+resources = "bigger"
+container = { image = "a:1" }
+"#;
+
+    #[test]
+    fn resource_profiles_build_on_each_other_and_canonicalise() {
+        let r = resolve_str(RES, &[], None, None).unwrap();
+        let res = &r.services["a"].resources;
+        assert_eq!(res.requests["cpu"], "250m");
+        assert_eq!(res.requests["memory"], "512Mi");
+        assert_eq!(res.limits["cpu"], "1");
+        assert_eq!(res.limits["memory"], "2Gi");
+    }
+
+    #[test]
+    fn a_profile_cycle_is_an_error_not_a_hang() {
+        let topo = RES.replace("[resource_profiles.base]\n", "[resource_profiles.base]\nprofile = \"bigger\"\n");
+        let errs = resolve_str(&topo, &[], None, None).unwrap_err();
+        assert!(errs.iter().any(|d| d.code == "E014" && d.message.contains("cycle")), "{errs:?}");
+    }
+
+    #[test]
+    fn requests_above_limits_and_gpu_without_limit_are_errors() {
+        let topo = RES.replace("limits = { memory = \"2048Mi\" }", "limits = { memory = \"256Mi\" }");
+        let errs = resolve_str(&topo, &[], None, None).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|d| d.code == "E015" && d.message.contains("memory request 512Mi is above its limit 256Mi")),
+            "{errs:?}"
+        );
+        let topo = RES.replace("resources = \"bigger\"", "resources = { requests = { gpu = 1 } }");
+        let errs = resolve_str(&topo, &[], None, None).unwrap_err();
+        assert!(errs.iter().any(|d| d.message.contains("GPU is requested without a GPU limit")), "{errs:?}");
+    }
+
+    #[test]
+    fn builtin_profiles_match_the_product_brief() {
+        let b = builtin_profiles();
+        let q = |a: &Option<model::Quantity>| a.as_ref().unwrap().0.clone();
+        assert_eq!((q(&b["small"].requests.cpu), q(&b["small"].requests.memory)), ("1".into(), "2Gi".into()));
+        assert_eq!((q(&b["small"].limits.cpu), q(&b["small"].limits.memory)), ("2".into(), "4Gi".into()));
+        assert_eq!((q(&b["large"].requests.cpu), q(&b["large"].limits.memory)), ("2".into(), "16Gi".into()));
+        assert_eq!((b["gpu"].requests.gpu, b["gpu"].limits.gpu), (Some(1), Some(1)));
+        assert_eq!(q(&b["gpu"].limits.memory), "32Gi");
+    }
+
+    #[test]
+    fn profiles_merge_tables_and_replace_other_values() {
+        let profile = r#"
+[services.a.container]
+args = ["--fast"]
+[services.a.container.env]
+B = "2"
+"#;
+        let topo = format!("{RES}[services.a.container.env]\nA = \"1\"\n");
+        let topo = topo.replace("container = { image = \"a:1\" }\n", "");
+        let topo = format!("{topo}[services.a.container]\nimage = \"a:1\"\nargs = [\"--slow\", \"--safe\"]\n");
+        let r = resolve_str(&topo, &[("p", profile)], Some("p"), None).unwrap();
+        let c = &r.topology.services["a"].container;
+        assert_eq!(c.image, "a:1", "kept from the topology");
+        assert_eq!(c.args, ["--fast"], "arrays are replaced whole");
+        let env: Vec<&str> = c.env.keys().map(String::as_str).collect();
+        assert_eq!(env, ["A", "B"], "tables merge key by key, order kept");
+    }
+}

@@ -61,12 +61,15 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
 
     for (svc_name, svc) in &topo.services {
         let path = root.key("services").key(svc_name.clone());
-        let ns = ns_of(&svc.namespace);
+        let ns_name = ns_of(&svc.namespace);
+        // in an undeclared namespace (reported above) every reference would
+        // also be in the wrong namespace: check only that targets exist
+        let ns = (topo.namespaces.is_empty() || topo.namespaces.contains_key(&ns_name)).then_some(ns_name.as_str());
         let containers = std::iter::once((path.key("container"), &svc.container))
             .chain(svc.sidecars.iter().enumerate().map(|(i, c)| (path.key("sidecars").index(i), c)))
             .chain(svc.init_containers.iter().enumerate().map(|(i, c)| (path.key("init_containers").index(i), c)));
         for (cpath, c) in containers {
-            container_refs(topo, c, &cpath, &ns, &ns_of, out);
+            container_refs(topo, c, &cpath, ns, &ns_of, out);
             for vol in c.volume_mounts.keys() {
                 if !svc.volumes.contains_key(vol) {
                     out.push(
@@ -81,7 +84,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
             let vpath = path.key("volumes").key(vname.clone());
             if let Some(c) = &v.claim {
                 let found = topo.claims.get(c).map(|cl| ns_of(&cl.namespace));
-                refer(out, "claim", c, found.as_deref(), &ns, &vpath.key("claim"), topo.claims.keys(), "claims");
+                refer(out, "claim", c, found.as_deref(), ns, &vpath.key("claim"), topo.claims.keys(), "claims");
             }
             if let Some(c) = &v.config_map {
                 let found = topo.config_maps.get(c).map(|cm| ns_of(&cm.namespace));
@@ -90,7 +93,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                     "config map",
                     c,
                     found.as_deref(),
-                    &ns,
+                    ns,
                     &vpath.key("config_map"),
                     topo.config_maps.keys(),
                     "config_maps",
@@ -98,7 +101,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
             }
             if let Some(s) = &v.secret {
                 let found = topo.secrets.get(s).map(|x| ns_of(&x.namespace));
-                refer(out, "secret", s, found.as_deref(), &ns, &vpath.key("secret"), topo.secrets.keys(), "secrets");
+                refer(out, "secret", s, found.as_deref(), ns, &vpath.key("secret"), topo.secrets.keys(), "secrets");
             }
         }
     }
@@ -111,7 +114,7 @@ fn refer<'a>(
     what: &str,
     name: &str,
     found_in: Option<&str>,
-    ns: &str,
+    ns: Option<&str>,
     path: &TomlPath,
     known: impl Iterator<Item = &'a String> + Clone,
     table: &str,
@@ -128,7 +131,8 @@ fn refer<'a>(
             ));
             false
         }
-        Some(other) if other != ns => {
+        Some(other) if ns.is_some_and(|ns| ns != other) => {
+            let ns = ns.unwrap_or_default();
             out.push(
                 Diagnostic::error("E041", format!("{what} `{name}` is in namespace `{other}`, not `{ns}`"))
                     .at(path)
@@ -144,7 +148,7 @@ fn container_refs(
     topo: &Topology,
     c: &Container,
     cpath: &TomlPath,
-    ns: &str,
+    ns: Option<&str>,
     ns_of: &dyn Fn(&Option<String>) -> String,
     out: &mut Vec<Diagnostic>,
 ) {
