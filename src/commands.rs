@@ -94,7 +94,8 @@ fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<Exi
                 };
                 files.push((emit::files::file_name(o, ext), content));
             }
-            emit::files::write_dir(dir, &files, args.force)?;
+            let protect = [topology.to_path_buf(), load::profiles_dir(topology)];
+            emit::files::write_dir(dir, &files, args.force, &protect)?;
             term::message(&format!("wrote {} objects to {}", files.len(), dir.display()));
         }
     }

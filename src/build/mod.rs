@@ -1,14 +1,19 @@
 //! Building: a resolved topology becomes typed k8s-openapi objects, sorted
 //! into apply order. Nothing here fails: every check happened before.
 
+mod cluster;
+pub mod crd;
 pub mod labels;
+mod network;
 pub mod object;
+mod pod;
+mod scaling;
 mod storage;
 mod workload;
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::topology::resolve::Resolved;
@@ -21,21 +26,9 @@ pub fn build(r: &Resolved) -> Vec<Object> {
     let topo = &r.topology;
     let mut out: Vec<Object> = Vec::new();
 
-    for (name, ns) in &topo.namespaces {
-        let set = LabelSet { project: &topo.project, name, component: "namespace", version: None };
-        out.push(
-            Namespace {
-                metadata: ObjectMeta {
-                    name: Some(name.clone()),
-                    labels: Some(set.all(&ns.labels)),
-                    annotations: annotations(&topo.project.annotations, &ns.annotations),
-                    ..Default::default()
-                },
-                ..Default::default()
-            }
-            .into(),
-        );
-    }
+    cluster::namespaces(r, &mut out);
+    cluster::storage_classes(r, &mut out);
+    network::network_policies(r, &mut out);
 
     for (name, cm) in &topo.config_maps {
         let set = LabelSet { project: &topo.project, name, component: "config", version: None };
@@ -83,8 +76,10 @@ pub fn build(r: &Resolved) -> Vec<Object> {
         );
     }
 
+    cluster::external_secrets(r, &mut out);
     storage::claims(r, &mut out);
     workload::services(r, &mut out);
+    network::ingresses(r, &mut out);
     object::sort(&mut out);
     out
 }

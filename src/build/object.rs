@@ -2,8 +2,16 @@
 //! Helm's install order.
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, LimitRange, Namespace, PersistentVolumeClaim, ResourceQuota, Secret, Service, ServiceAccount,
+};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::storage::v1::StorageClass;
+
+use super::crd::{ExternalSecret, ExternalSecretV1, ScaledObject, ServiceMonitor, VerticalPodAutoscaler};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{Metadata, Resource};
 use serde::Serialize;
@@ -39,7 +47,30 @@ macro_rules! objects {
     };
 }
 
-objects!(Namespace, Secret, ConfigMap, PersistentVolumeClaim, Service, Deployment, StatefulSet, Job, CronJob,);
+objects!(
+    Namespace,
+    NetworkPolicy,
+    ResourceQuota,
+    LimitRange,
+    PodDisruptionBudget,
+    ServiceAccount,
+    Secret,
+    ConfigMap,
+    StorageClass,
+    PersistentVolumeClaim,
+    Service,
+    Deployment,
+    HorizontalPodAutoscaler,
+    StatefulSet,
+    Job,
+    CronJob,
+    Ingress,
+    ExternalSecret,
+    ExternalSecretV1,
+    ScaledObject,
+    ServiceMonitor,
+    VerticalPodAutoscaler,
+);
 
 /// Helm's install order (`pkg/release/util/kind_sorter.go`): what must exist
 /// before what refers to it. Kinds not listed go last, as in Helm.

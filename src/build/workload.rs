@@ -1,28 +1,22 @@
 //! Workloads: Deployments, StatefulSets, Jobs and CronJobs, their pods and
 //! containers, and the Service in front of them.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment, StatefulSet, StatefulSetSpec,
 };
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMapEnvSource, ConfigMapKeySelector, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
-    EnvFromSource, EnvVar, EnvVarSource, ExecAction, GRPCAction, HTTPGetAction, ObjectFieldSelector,
-    PersistentVolumeClaim, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, ResourceFieldSelector,
-    ResourceRequirements, SecretEnvSource, SecretKeySelector, SecretVolumeSource, Service, ServicePort, ServiceSpec,
-    TCPSocketAction, Volume, VolumeMount,
+    PersistentVolumeClaim, PodTemplateSpec, Service, ServiceAccount, ServicePort, ServiceSpec,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::Object;
+use super::crd::{Endpoint, ServiceMonitor, ServiceMonitorSpec};
 use super::labels::{self, LabelSet};
 use super::storage::claim_spec;
-use crate::topology::model::{self, EnvValue, IntOrPercent, Kind, PortRef, ServiceType};
-use crate::topology::resolve::{Resolved, ResolvedService, ResourceValues};
+use crate::topology::model::{self, IntOrPercent, Kind, ServiceType};
+use crate::topology::resolve::{Resolved, ResolvedService};
 
 pub(super) fn services(r: &Resolved, out: &mut Vec<Object>) {
     for (name, svc) in &r.topology.services {
@@ -53,11 +47,17 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
         ..Default::default()
     };
     let selector = LabelSelector { match_labels: Some(set.selector()), ..Default::default() };
-    let template = pod_template(s, all_labels.clone());
+    let template = super::pod::pod_template(r, s, all_labels.clone(), &set.selector());
+    // an autoscaler owns the replica count: leave it out so that
+    // `kubectl apply` does not reset what the autoscaler chose
+    let replicas = if s.values.autoscaled() { None } else { s.values.replicas };
+    super::scaling::scalers(s, &meta, &set, &topo.features, out);
+    service_account(s, &meta, out);
 
     match svc.kind {
         Kind::Deployment => {
             if let Some(service) = k8s_service(s, &meta, &set, ServiceType::ClusterIP) {
+                monitor(r, s, &meta, &set, out);
                 out.push(service.into());
             }
             let strategy = svc.strategy.as_ref();
@@ -65,7 +65,7 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
                 Deployment {
                     metadata: meta,
                     spec: Some(DeploymentSpec {
-                        replicas: s.values.replicas,
+                        replicas,
                         selector,
                         template,
                         strategy: strategy.and_then(deployment_strategy),
@@ -79,7 +79,13 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
             );
         }
         Kind::StatefulSet => {
+            // the governing service of a statefulset must be headless
+            let mut governing = None;
             if let Some(service) = k8s_service(s, &meta, &set, ServiceType::Headless) {
+                if service.spec.as_ref().and_then(|sp| sp.cluster_ip.as_deref()) == Some("None") {
+                    governing = Some(s.name.to_string());
+                }
+                monitor(r, s, &meta, &set, out);
                 out.push(service.into());
             }
             let templates: Vec<PersistentVolumeClaim> = svc
@@ -99,8 +105,8 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
                 StatefulSet {
                     metadata: meta,
                     spec: Some(StatefulSetSpec {
-                        replicas: s.values.replicas,
-                        service_name: Some(s.name.to_string()),
+                        replicas,
+                        service_name: governing,
                         selector,
                         template,
                         pod_management_policy: svc.pod_management_policy.clone(),
@@ -136,6 +142,56 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
             );
         }
     }
+}
+
+/// The ServiceAccount a service asks for (`create` defaults to true).
+fn service_account(s: &ResolvedService<'_>, meta: &ObjectMeta, out: &mut Vec<Object>) {
+    let Some(sa) = &s.svc.service_account else { return };
+    if sa.create == Some(false) {
+        return;
+    }
+    let mut annotations = meta.annotations.clone().unwrap_or_default();
+    annotations.extend(sa.annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
+    out.push(
+        ServiceAccount {
+            metadata: ObjectMeta {
+                name: Some(sa.name.clone().unwrap_or_else(|| s.name.to_string())),
+                annotations: (!annotations.is_empty()).then_some(annotations),
+                ..meta.clone()
+            },
+            automount_service_account_token: Some(sa.automount_token.unwrap_or(false)),
+            ..Default::default()
+        }
+        .into(),
+    );
+}
+
+/// A ServiceMonitor that scrapes the service's metrics port.
+fn monitor(r: &Resolved, s: &ResolvedService<'_>, meta: &ObjectMeta, set: &LabelSet<'_>, out: &mut Vec<Object>) {
+    let Some(m) = &s.svc.metrics else { return };
+    if !r.topology.features.service_monitors {
+        return;
+    }
+    let mut labels = meta.labels.clone().unwrap_or_default();
+    labels.extend(m.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    out.push(
+        ServiceMonitor {
+            metadata: ObjectMeta {
+                name: Some(m.name.clone().unwrap_or_else(|| s.name.to_string())),
+                labels: Some(labels),
+                ..meta.clone()
+            },
+            spec: ServiceMonitorSpec {
+                selector: LabelSelector { match_labels: Some(set.selector()), ..Default::default() },
+                endpoints: vec![Endpoint {
+                    port: m.port.clone(),
+                    path: Some(m.path.clone().unwrap_or_else(|| "/metrics".into())),
+                    interval: m.interval.clone(),
+                }],
+            },
+        }
+        .into(),
+    );
 }
 
 fn job_spec(svc: &model::Service, mut template: PodTemplateSpec) -> JobSpec {
@@ -220,206 +276,4 @@ fn k8s_service(
         }),
         ..Default::default()
     })
-}
-
-fn pod_template(s: &ResolvedService<'_>, labels: BTreeMap<String, String>) -> PodTemplateSpec {
-    let svc = s.svc;
-    let main_name = svc.container.name.clone().unwrap_or_else(|| s.name.to_string());
-    let main_mounts: Vec<VolumeMount> = svc
-        .volumes
-        .iter()
-        .filter_map(|(vname, v)| {
-            Some(VolumeMount {
-                name: vname.clone(),
-                mount_path: v.mount.clone()?,
-                sub_path: v.sub_path.clone(),
-                read_only: v.read_only,
-                ..Default::default()
-            })
-        })
-        .collect();
-    let mut containers = vec![container(&svc.container, main_name, &s.values.resources, main_mounts)];
-    for (i, c) in svc.sidecars.iter().enumerate() {
-        let res = s.values.sidecar_resources.get(i).cloned().unwrap_or_default();
-        containers.push(container(c, c.name.clone().unwrap_or_default(), &res, mounts(c)));
-    }
-    let init: Vec<Container> = svc
-        .init_containers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let res = s.values.init_resources.get(i).cloned().unwrap_or_default();
-            container(c, c.name.clone().unwrap_or_default(), &res, mounts(c))
-        })
-        .collect();
-    let volumes: Vec<Volume> =
-        svc.volumes.iter().filter(|(_, v)| v.size.is_none()).map(|(vname, v)| pod_volume(vname, v)).collect();
-    let node_selector: BTreeMap<String, String> =
-        svc.node_selector.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    let annotations: BTreeMap<String, String> =
-        svc.pod_annotations.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    PodTemplateSpec {
-        metadata: Some(ObjectMeta {
-            labels: Some(labels),
-            annotations: (!annotations.is_empty()).then_some(annotations),
-            ..Default::default()
-        }),
-        spec: Some(PodSpec {
-            containers,
-            init_containers: (!init.is_empty()).then_some(init),
-            volumes: (!volumes.is_empty()).then_some(volumes),
-            termination_grace_period_seconds: svc.termination_grace_period,
-            node_selector: (!node_selector.is_empty()).then_some(node_selector),
-            ..Default::default()
-        }),
-    }
-}
-
-fn mounts(c: &model::Container) -> Vec<VolumeMount> {
-    c.volume_mounts
-        .iter()
-        .map(|(name, path)| VolumeMount { name: name.clone(), mount_path: path.clone(), ..Default::default() })
-        .collect()
-}
-
-fn pod_volume(name: &str, v: &model::Volume) -> Volume {
-    let mut vol = Volume { name: name.to_string(), ..Default::default() };
-    if let Some(c) = &v.claim {
-        vol.persistent_volume_claim =
-            Some(PersistentVolumeClaimVolumeSource { claim_name: c.clone(), read_only: v.read_only });
-    } else if let Some(c) = &v.config_map {
-        vol.config_map = Some(ConfigMapVolumeSource { name: c.clone(), ..Default::default() });
-    } else if let Some(s) = &v.secret {
-        vol.secret = Some(SecretVolumeSource { secret_name: Some(s.clone()), ..Default::default() });
-    } else {
-        vol.empty_dir = Some(EmptyDirVolumeSource {
-            medium: v.medium.clone(),
-            size_limit: v
-                .size_limit
-                .as_ref()
-                .and_then(|q| crate::topology::quantity::Quantity::parse(&q.0).ok())
-                .map(|q| Quantity(q.canonical())),
-        });
-    }
-    vol
-}
-
-fn container(c: &model::Container, name: String, res: &ResourceValues, mounts: Vec<VolumeMount>) -> Container {
-    let ports: Vec<ContainerPort> = c
-        .ports
-        .iter()
-        .map(|(pname, p)| ContainerPort {
-            name: Some(pname.clone()),
-            container_port: p.port,
-            protocol: p.protocol.clone().filter(|p| p != "TCP"),
-            ..Default::default()
-        })
-        .collect();
-    let env: Vec<EnvVar> = c.env.iter().map(|(k, v)| env_var(k, v)).collect();
-    let env_from: Vec<EnvFromSource> = c
-        .env_from
-        .iter()
-        .map(|e| EnvFromSource {
-            prefix: e.prefix.clone(),
-            secret_ref: e.secret.as_ref().map(|s| SecretEnvSource { name: s.clone(), optional: e.optional }),
-            config_map_ref: e.config_map.as_ref().map(|s| ConfigMapEnvSource { name: s.clone(), optional: e.optional }),
-        })
-        .collect();
-    let quantities = |m: &BTreeMap<String, String>| -> Option<BTreeMap<String, Quantity>> {
-        (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), Quantity(v.clone()))).collect())
-    };
-    Container {
-        name,
-        image: Some(c.image.clone()),
-        image_pull_policy: c.image_pull_policy.clone(),
-        command: (!c.command.is_empty()).then(|| c.command.clone()),
-        args: (!c.args.is_empty()).then(|| c.args.clone()),
-        working_dir: c.working_dir.clone(),
-        ports: (!ports.is_empty()).then_some(ports),
-        env: (!env.is_empty()).then_some(env),
-        env_from: (!env_from.is_empty()).then_some(env_from),
-        resources: (!res.is_empty()).then(|| ResourceRequirements {
-            requests: quantities(&res.requests),
-            limits: quantities(&res.limits),
-            ..Default::default()
-        }),
-        volume_mounts: (!mounts.is_empty()).then_some(mounts),
-        liveness_probe: c.probes.liveness.as_ref().map(|p| probe(p, c)),
-        readiness_probe: c.probes.readiness.as_ref().map(|p| probe(p, c)),
-        startup_probe: c.probes.startup.as_ref().map(|p| probe(p, c)),
-        ..Default::default()
-    }
-}
-
-fn env_var(name: &str, v: &EnvValue) -> EnvVar {
-    match v {
-        EnvValue::Plain(s) => EnvVar { name: name.to_string(), value: Some(s.clone()), value_from: None },
-        EnvValue::Ref(r) => {
-            let key = r.key.clone().unwrap_or_default();
-            EnvVar {
-                name: name.to_string(),
-                value: None,
-                value_from: Some(EnvVarSource {
-                    secret_key_ref: r.secret.as_ref().map(|s| SecretKeySelector {
-                        name: s.clone(),
-                        key: key.clone(),
-                        optional: r.optional,
-                    }),
-                    config_map_key_ref: r.config_map.as_ref().map(|c| ConfigMapKeySelector {
-                        name: c.clone(),
-                        key: key.clone(),
-                        optional: r.optional,
-                    }),
-                    field_ref: r
-                        .field
-                        .as_ref()
-                        .map(|f| ObjectFieldSelector { field_path: f.clone(), ..Default::default() }),
-                    resource_field_ref: r
-                        .resource
-                        .as_ref()
-                        .map(|f| ResourceFieldSelector { resource: f.clone(), ..Default::default() }),
-                }),
-            }
-        }
-    }
-}
-
-/// The port a probe checks: as given, or the container's first port.
-fn probe_port(p: &model::Probe, c: &model::Container) -> IntOrString {
-    match &p.port {
-        Some(PortRef::Number(n)) => IntOrString::Int(*n),
-        Some(PortRef::Name(n)) => IntOrString::String(n.clone()),
-        None => c.ports.keys().next().map(|n| IntOrString::String(n.clone())).unwrap_or(IntOrString::Int(0)),
-    }
-}
-
-fn probe(p: &model::Probe, c: &model::Container) -> Probe {
-    let mut out = Probe {
-        initial_delay_seconds: p.initial_delay,
-        period_seconds: p.period,
-        timeout_seconds: p.timeout,
-        failure_threshold: p.failure_threshold,
-        success_threshold: p.success_threshold,
-        ..Default::default()
-    };
-    if let Some(path) = &p.http {
-        out.http_get = Some(HTTPGetAction {
-            path: Some(path.clone()),
-            port: probe_port(p, c),
-            scheme: p.scheme.clone(),
-            ..Default::default()
-        });
-    } else if let Some(cmd) = &p.exec {
-        out.exec = Some(ExecAction { command: Some(cmd.clone()) });
-    } else if p.tcp == Some(true) {
-        out.tcp_socket = Some(TCPSocketAction { port: probe_port(p, c), ..Default::default() });
-    } else if p.grpc == Some(true) {
-        // gRPC probes take a number: a port name is looked up
-        let port = match probe_port(p, c) {
-            IntOrString::Int(n) => n,
-            IntOrString::String(name) => c.ports.get(&name).map(|x| x.port).unwrap_or(0),
-        };
-        out.grpc = Some(GRPCAction { port, service: p.grpc_service.clone() });
-    }
-    out
 }

@@ -32,8 +32,22 @@ pub fn file_name(o: &Object, ext: &str) -> String {
 }
 
 /// Writes `files` (name, content) into `dir`, replacing what archctl wrote
-/// there before.
-pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool) -> anyhow::Result<()> {
+/// there before. `protect` lists paths (the topology, its profiles) that
+/// must never lie inside the folder, since replacing it would delete them.
+pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool, protect: &[PathBuf]) -> anyhow::Result<()> {
+    if let Ok(out) = dir.canonicalize() {
+        for p in protect {
+            if let Ok(p) = p.canonicalize()
+                && p.starts_with(&out)
+            {
+                bail!(
+                    "refusing to write into `{}`: it holds `{}`, which replacing the folder would delete; choose an output folder of its own, such as `out/`",
+                    dir.display(),
+                    p.display()
+                );
+            }
+        }
+    }
     for (name, _) in files {
         if name.contains('/') || name.contains('\\') || name.starts_with('.') || name == MARKER {
             bail!("refusing to write `{name}`: object file names must stay inside the output folder");

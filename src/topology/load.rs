@@ -141,6 +141,10 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
         merge(&mut root, overlay);
     }
 
+    if let Err(diagnostics) = expand_pools(&mut root, &mut ctx.spans) {
+        return Err(Rejected { diagnostics, context: ctx });
+    }
+
     if let Some(phase) = &opts.phase {
         root.insert("phase".into(), toml::Value::String(phase.clone()));
     }
@@ -248,6 +252,75 @@ fn merge_spans(base: &mut SpanIndex, overlay: SpanIndex, overlay_tree: &toml::Ta
     }
     walk(overlay_tree, &TomlPath::root(), base);
     base.extend(overlay);
+}
+
+/// Expands worker pools: a service with `[services.<name>.pools.<pool>]`
+/// tables becomes one service per pool, `<name>-<pool>`, each the base
+/// service with the pool's table merged on top (the profile merge rules).
+/// The pool services keep the base name as their component.
+fn expand_pools(root: &mut toml::Table, spans: &mut SpanIndex) -> Result<(), Vec<Diagnostic>> {
+    let Some(toml::Value::Table(services)) = root.get_mut("services") else {
+        return Ok(());
+    };
+    if !services.values().any(|v| v.get("pools").is_some()) {
+        return Ok(());
+    }
+    let mut problems = Vec::new();
+    let existing: Vec<String> = services.keys().cloned().collect();
+    let mut out = toml::Table::new();
+    let base_path = TomlPath::root().key("services");
+    for (name, value) in std::mem::take(services) {
+        let toml::Value::Table(mut table) = value else {
+            out.insert(name, value);
+            continue;
+        };
+        let Some(pools) = table.remove("pools") else {
+            out.insert(name, toml::Value::Table(table));
+            continue;
+        };
+        let svc_path = base_path.key(name.clone());
+        let toml::Value::Table(pools) = pools else {
+            problems.push(
+                Diagnostic::error("E005", format!("`pools` of service `{name}` must be a table of pools"))
+                    .at(&svc_path.key("pools"))
+                    .with_help(format!("write `[services.{name}.pools.<pool>]` tables")),
+            );
+            continue;
+        };
+        table.entry("component").or_insert_with(|| toml::Value::String(name.clone()));
+        for (pool, overlay) in pools {
+            let pool_path = svc_path.key("pools").key(pool.clone());
+            let full = format!("{name}-{pool}");
+            if existing.contains(&full) {
+                problems.push(
+                    Diagnostic::error(
+                        "E021",
+                        format!("pool `{pool}` of `{name}` makes a service `{full}`, which exists already"),
+                    )
+                    .at_key(&pool_path)
+                    .with_help("rename the pool or the other service"),
+                );
+                continue;
+            }
+            let toml::Value::Table(overlay) = overlay else {
+                problems.push(
+                    Diagnostic::error("E005", format!("pool `{pool}` of `{name}` must be a table"))
+                        .at(&pool_path)
+                        .with_help(format!("write `[services.{name}.pools.{pool}]` with the keys that differ")),
+                );
+                continue;
+            };
+            let mut merged = table.clone();
+            merge(&mut merged, overlay);
+            let target = base_path.key(full.clone());
+            spans.copy_subtree(&svc_path, &target);
+            spans.remove_subtree(&target.key("pools"));
+            spans.copy_subtree(&pool_path, &target);
+            out.insert(full, toml::Value::Table(merged));
+        }
+    }
+    *services = out;
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
 /// Deserializes the merged tree, turning serde's message into a located,

@@ -54,6 +54,41 @@ pub struct ServiceValues {
     pub sidecar_resources: Vec<ResourceValues>,
     pub init_resources: Vec<ResourceValues>,
     pub volumes: IndexMap<String, VolumeValues>,
+    /// HPA bounds (min, max) in this phase, when autoscaling is on.
+    pub hpa: Option<(i32, i32)>,
+    /// KEDA bounds (min, max) in this phase, when autoscaling is on.
+    pub keda: Option<(i32, i32)>,
+    /// VPA bounds as canonical quantities.
+    pub vpa_min: BTreeMap<String, String>,
+    pub vpa_max: BTreeMap<String, String>,
+}
+
+impl ServiceValues {
+    /// Whether an autoscaler owns the replica count.
+    pub fn autoscaled(&self) -> bool {
+        self.hpa.is_some() || self.keda.is_some()
+    }
+
+    /// The fewest replicas the service runs with in this phase.
+    pub fn min_replicas(&self) -> Option<i32> {
+        self.hpa.map(|h| h.0).or(self.keda.map(|k| k.0)).or(self.replicas)
+    }
+}
+
+/// A namespace's quota and limit range, as canonical quantities.
+#[derive(Clone, Debug, Default)]
+pub struct NamespaceValues {
+    pub quota: BTreeMap<String, String>,
+    pub limits: Option<LimitValues>,
+}
+
+/// A LimitRange's amounts.
+#[derive(Clone, Debug, Default)]
+pub struct LimitValues {
+    pub default: BTreeMap<String, String>,
+    pub default_request: BTreeMap<String, String>,
+    pub max: BTreeMap<String, String>,
+    pub min: BTreeMap<String, String>,
 }
 
 /// A service with its resolved values, as `build` sees it.
@@ -83,6 +118,7 @@ pub struct Resolved {
     pub claims: IndexMap<String, ClaimValues>,
     /// ConfigMap data, with `files` read in.
     pub config_data: IndexMap<String, IndexMap<String, String>>,
+    pub namespaces: IndexMap<String, NamespaceValues>,
 }
 
 /// Built-in resource profiles, as PRODUCT.md defines them.
@@ -170,6 +206,32 @@ pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Di
             }
             v.volumes.insert(vname.clone(), VolumeValues { size, storage_class });
         }
+        if topo.features.autoscaling {
+            if let Some(a) = &svc.autoscaling {
+                v.hpa = r.bounds(&a.min, &a.max, &path.key("autoscaling"));
+            }
+            if let Some(k) = &svc.keda {
+                v.keda = r.bounds(&k.min, &k.max, &path.key("keda"));
+            }
+        }
+        if svc.autoscaling.is_some() && svc.keda.is_some() {
+            r.problems.push(
+                Diagnostic::error("E051", format!("service `{name}` has both an HPA (`autoscaling`) and a KEDA `keda` scaler"))
+                    .at_key(&path.key("keda"))
+                    .with_help("KEDA creates its own HPA for the workload: keep one of the two (KEDA's `cpu` and `memory` triggers cover an HPA's targets)"),
+            );
+        }
+        if let Some(d) = &svc.disruption {
+            r.check_disruption(d, &v, &path.key("disruption"));
+        }
+        if let Some(vpa) = &svc.vpa {
+            if let Some(m) = &vpa.min {
+                v.vpa_min = r.amounts(m, &path.key("vpa").key("min"));
+            }
+            if let Some(m) = &vpa.max {
+                v.vpa_max = r.amounts(m, &path.key("vpa").key("max"));
+            }
+        }
         services.insert(name.clone(), v);
     }
 
@@ -219,6 +281,29 @@ pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Di
         config_data.insert(name.clone(), data);
     }
 
+    let mut namespaces = IndexMap::new();
+    for (name, ns) in &topo.namespaces {
+        let path = TomlPath::root().key("namespaces").key(name.clone());
+        let mut v = NamespaceValues::default();
+        for (k, q) in &ns.quota {
+            if let Some(c) = r.quantity(&q.0, &path.key("quota").key(k.clone())) {
+                v.quota.insert(k.clone(), c);
+            }
+        }
+        if let Some(l) = &ns.limits {
+            let lp = path.key("limits");
+            let mut amounts =
+                |a: &Option<Amounts>, key: &str| a.as_ref().map(|a| r.amounts(a, &lp.key(key))).unwrap_or_default();
+            v.limits = Some(LimitValues {
+                default: amounts(&l.default, "default"),
+                default_request: amounts(&l.default_request, "default_request"),
+                max: amounts(&l.max, "max"),
+                min: amounts(&l.min, "min"),
+            });
+        }
+        namespaces.insert(name.clone(), v);
+    }
+
     // a broken resource profile is reported once, not once per user
     let mut seen = Vec::new();
     r.problems.retain(|d| {
@@ -237,6 +322,7 @@ pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Di
             services,
             claims,
             config_data,
+            namespaces,
         })
     } else {
         Err(r.problems)
@@ -327,6 +413,91 @@ impl Resolver<'_> {
             );
         }
         found.cloned()
+    }
+
+    /// Min and max of an autoscaler in this phase.
+    fn bounds(&mut self, min: &PerPhase<i32>, max: &PerPhase<i32>, path: &TomlPath) -> Option<(i32, i32)> {
+        let lo = self.per_phase(min, &path.key("min"));
+        let hi = self.per_phase(max, &path.key("max"));
+        let (lo, hi) = (lo?, hi?);
+        if lo > hi {
+            self.problems.push(
+                Diagnostic::error("E050", format!("the autoscaler's min {lo} is above its max {hi}"))
+                    .at(&path.key("min"))
+                    .with_help("lower `min` or raise `max`"),
+            );
+            return None;
+        }
+        if hi < 1 {
+            self.problems.push(
+                Diagnostic::error("E050", format!("the autoscaler's max is {hi}"))
+                    .at(&path.key("max"))
+                    .with_help("`max` must be at least 1"),
+            );
+            return None;
+        }
+        Some((lo, hi))
+    }
+
+    /// A budget that no eviction can satisfy blocks node drains forever.
+    fn check_disruption(&mut self, d: &model::Disruption, v: &ServiceValues, path: &TomlPath) {
+        use model::IntOrPercent;
+        if d.min_available.is_some() == d.max_unavailable.is_some() {
+            self.problems.push(
+                Diagnostic::error(
+                    "E052",
+                    "a disruption budget needs exactly one of `min_available` and `max_unavailable`",
+                )
+                .at_key(path)
+                .with_help("e.g. `disruption = { max_unavailable = 1 }`"),
+            );
+            return;
+        }
+        let percent = |p: &str| p.strip_suffix('%').and_then(|n| n.parse::<u32>().ok());
+        let blocks = match (&d.min_available, &d.max_unavailable) {
+            (Some(IntOrPercent::Int(n)), _) => v.min_replicas().map(|r| *n >= r.max(1)),
+            (Some(IntOrPercent::Percent(p)), _) => percent(p).map(|n| n >= 100),
+            (_, Some(IntOrPercent::Int(n))) => Some(*n == 0),
+            (_, Some(IntOrPercent::Percent(p))) => percent(p).map(|n| n == 0),
+            (None, None) => None,
+        };
+        let key = if d.min_available.is_some() { "min_available" } else { "max_unavailable" };
+        for p in [&d.min_available, &d.max_unavailable].into_iter().flatten() {
+            if let IntOrPercent::Percent(s) = p
+                && percent(s).is_none_or(|n| n > 100)
+            {
+                self.problems.push(
+                    Diagnostic::error("E052", format!("`{s}` is not a percentage"))
+                        .at(&path.key(key))
+                        .with_help("write a whole number or a percentage such as \"50%\""),
+                );
+                return;
+            }
+        }
+        if blocks == Some(true) {
+            let replicas = v.min_replicas().map(|r| format!(" with {r} replica(s)")).unwrap_or_default();
+            self.problems.push(
+                Diagnostic::error("E052", format!("this disruption budget blocks every eviction{replicas}"))
+                    .at(&path.key(key))
+                    .with_help("no pod could ever be evicted, so node drains and upgrades would hang: allow at least one pod to go (`max_unavailable = 1`) or run more replicas"),
+            );
+        }
+    }
+
+    /// CPU, memory, GPU and ephemeral storage as canonical quantities.
+    fn amounts(&mut self, a: &Amounts, path: &TomlPath) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (name, q) in [("cpu", &a.cpu), ("memory", &a.memory), ("ephemeral-storage", &a.ephemeral_storage)] {
+            if let Some(q) = q
+                && let Some(c) = self.quantity(&q.0, &path.key(name.replace('-', "_")))
+            {
+                out.insert(name.to_string(), c);
+            }
+        }
+        if let Some(g) = a.gpu {
+            out.insert(GPU_RESOURCE.to_string(), g.to_string());
+        }
+        out
     }
 
     fn quantity(&mut self, raw: &str, path: &TomlPath) -> Option<String> {

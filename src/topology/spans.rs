@@ -87,6 +87,23 @@ impl SpanIndex {
         self.entries.extend(other.entries);
     }
 
+    /// Records every entry at or below `from` again below `to` (pools copy
+    /// their base service), replacing what `to` had.
+    pub fn copy_subtree(&mut self, from: &TomlPath, to: &TomlPath) {
+        let n = from.0.len();
+        let copies: Vec<(TomlPath, Entry)> = self
+            .entries
+            .iter()
+            .filter(|(p, _)| p.0.len() >= n && p.0[..n] == from.0[..])
+            .map(|(p, e)| {
+                let mut q = to.clone();
+                q.0.extend(p.0[n..].iter().cloned());
+                (q, e.clone())
+            })
+            .collect();
+        self.entries.extend(copies);
+    }
+
     pub fn get(&self, path: &TomlPath) -> Option<&Entry> {
         self.entries.get(path)
     }

@@ -23,8 +23,10 @@ pub fn expand(root: &mut toml::Table, profile: Option<&str>) -> Result<(), Vec<D
         _ => toml::Table::new(),
     };
     vars.entry("profile").or_insert_with(|| toml::Value::String(profile.unwrap_or("").to_string()));
-    if let Some(phase) = root.get("phase") {
-        vars.entry("phase").or_insert_with(|| phase.clone());
+    // the phase that will be rendered: the selected one, else the first
+    let phase = root.get("phase").cloned().or_else(|| root.get("phases").and_then(|p| p.get(0)).cloned());
+    if let Some(phase) = phase {
+        vars.entry("phase").or_insert(phase);
     }
     if let Some(name) = root.get("project").and_then(|p| p.get("name")).and_then(|n| n.as_str()) {
         vars.entry("project").or_insert_with(|| toml::Value::String(name.to_string()));

@@ -7,6 +7,7 @@
 
 mod kinds;
 mod names;
+mod network;
 mod references;
 
 use crate::diagnostic::Diagnostic;
@@ -18,6 +19,7 @@ pub fn validate(topo: &Topology) -> Vec<Diagnostic> {
     names::check(topo, &mut out);
     kinds::check(topo, &mut out);
     references::check(topo, &mut out);
+    network::check(topo, &mut out);
     out
 }
 

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod crds;
 mod errors;
 mod render;
 mod schema;

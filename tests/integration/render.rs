@@ -24,6 +24,9 @@ fn production_renders_the_archivist_guide() {
     let expected = [
         "Namespace -/archivist",
         "Namespace -/archivist-data",
+        "NetworkPolicy archivist/rag-api-policy",
+        "ResourceQuota archivist/quota",
+        "PodDisruptionBudget archivist/rag-api",
         "ConfigMap archivist/archivist-config",
         "PersistentVolumeClaim archivist/latex-output-pvc",
         "PersistentVolumeClaim archivist/pdf-input-pvc",
@@ -34,18 +37,86 @@ fn production_renders_the_archivist_guide() {
         "Service archivist-data/redis",
         "Deployment archivist/graph-service",
         "Deployment archivist/rag-api",
+        "HorizontalPodAutoscaler archivist/rag-api-hpa",
         "StatefulSet archivist-data/neo4j",
         "StatefulSet archivist-data/qdrant",
         "StatefulSet archivist-data/redis",
         "Job archivist/pdf-processor-batch",
         "CronJob archivist/index-rebuild",
+        "Ingress archivist/archivist-ingress",
+        "ServiceMonitor archivist/archivist-metrics",
+        "VerticalPodAutoscaler archivist/rag-api-vpa",
     ];
     assert_eq!(kinds, expected, "objects in apply order");
     kinds.sort();
 
-    // rag-api: replicas of phase2, port, probes, secret env, resources
+    // rag-api: the HPA owns its replicas; port, probes, secret env, resources
     let api = find(&docs, "Deployment", Some("archivist"), "rag-api");
-    assert_eq!(api["spec"]["replicas"], 3);
+    assert!(api["spec"].get("replicas").is_none(), "an autoscaled deployment leaves replicas to the HPA");
+    let hpa = find(&docs, "HorizontalPodAutoscaler", Some("archivist"), "rag-api-hpa");
+    assert_eq!(
+        hpa["spec"],
+        json!({
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "rag-api"},
+            "minReplicas": 2,
+            "maxReplicas": 10,
+            "metrics": [
+                {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}},
+                {"type": "Resource", "resource": {"name": "memory", "target": {"type": "Utilization", "averageUtilization": 80}}}
+            ],
+            "behavior": {
+                "scaleDown": {"stabilizationWindowSeconds": 300, "policies": [{"type": "Percent", "value": 10, "periodSeconds": 60}]},
+                "scaleUp": {"stabilizationWindowSeconds": 0, "policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}]}
+            }
+        })
+    );
+    let vpa = find(&docs, "VerticalPodAutoscaler", Some("archivist"), "rag-api-vpa");
+    assert_eq!(
+        vpa["spec"],
+        json!({
+            "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "rag-api"},
+            "updatePolicy": {"updateMode": "Auto"},
+            "resourcePolicy": {"containerPolicies": [{
+                "containerName": "rag-api",
+                "minAllowed": {"cpu": "100m", "memory": "256Mi"},
+                "maxAllowed": {"cpu": "4", "memory": "8Gi"}
+            }]}
+        })
+    );
+    let sm = find(&docs, "ServiceMonitor", Some("archivist"), "archivist-metrics");
+    assert_eq!(sm["spec"]["endpoints"], json!([{"port": "http", "path": "/metrics", "interval": "30s"}]));
+    let rag_svc = find(&docs, "Service", Some("archivist"), "rag-api");
+    for (k, v) in sm["spec"]["selector"]["matchLabels"].as_object().unwrap() {
+        assert_eq!(&rag_svc["metadata"]["labels"][k], v, "the ServiceMonitor selects the rag-api Service");
+    }
+    let ing = find(&docs, "Ingress", Some("archivist"), "archivist-ingress");
+    assert_eq!(ing["metadata"]["annotations"]["cert-manager.io/cluster-issuer"], "letsencrypt-prod");
+    assert_eq!(ing["metadata"]["annotations"]["nginx.ingress.kubernetes.io/rewrite-target"], "/");
+    assert_eq!(
+        ing["spec"],
+        json!({
+            "ingressClassName": "nginx",
+            "tls": [{"hosts": ["api.archivist.example.com"], "secretName": "archivist-tls"}],
+            "rules": [{"host": "api.archivist.example.com", "http": {"paths": [
+                {"path": "/rag", "pathType": "Prefix", "backend": {"service": {"name": "rag-api", "port": {"number": 8000}}}},
+                {"path": "/graph", "pathType": "Prefix", "backend": {"service": {"name": "graph-service", "port": {"number": 8081}}}}
+            ]}}]
+        })
+    );
+    let np = find(&docs, "NetworkPolicy", Some("archivist"), "rag-api-policy");
+    assert_eq!(np["spec"]["policyTypes"], json!(["Ingress", "Egress"]));
+    assert_eq!(
+        np["spec"]["ingress"],
+        json!([{"from": [{"namespaceSelector": {"matchLabels": {"name": "ingress-nginx"}}}], "ports": [{"port": 8000}]}])
+    );
+    let egress = np["spec"]["egress"].as_array().unwrap();
+    assert_eq!(egress[0], json!({"to": [{"namespaceSelector": {"matchLabels": {"app": "archivist"}}}]}));
+    assert_eq!(egress[1], json!({"to": [{"namespaceSelector": {"matchLabels": {"tier": "data"}}}]}));
+    assert_eq!(egress[2], json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 443}]}));
+    assert_eq!(egress[3]["ports"], json!([{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]));
+    assert_eq!(np["spec"]["podSelector"], api["spec"]["selector"]);
+    let pdb = find(&docs, "PodDisruptionBudget", Some("archivist"), "rag-api");
+    assert_eq!(pdb["spec"]["maxUnavailable"], 1);
     let c = &api["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(c["name"], "rag-api");
     assert_eq!(c["image"], "123456789012.dkr.ecr.eu-west-1.amazonaws.com/archivist/rag-api:1.4.2");
@@ -81,10 +152,12 @@ fn production_renders_the_archivist_guide() {
     assert_eq!(vct[1]["spec"]["storageClassName"], "efs-sc");
     assert_eq!(vct[1]["spec"]["resources"]["requests"]["storage"], "10Gi");
     let nc = &neo["spec"]["template"]["spec"]["containers"][0];
+    // neo4j opts out of the read-only root, so it gets no extra /tmp
     assert_eq!(
         nc["volumeMounts"],
         json!([{"mountPath": "/data", "name": "neo4j-data"}, {"mountPath": "/logs", "name": "neo4j-logs"}])
     );
+    assert_eq!(nc["securityContext"]["readOnlyRootFilesystem"], false);
     assert_eq!(nc["resources"]["limits"]["cpu"], "2");
     let neo_svc = find(&docs, "Service", Some("archivist-data"), "neo4j");
     assert_eq!(neo_svc["spec"]["clusterIP"], "None");
@@ -108,13 +181,24 @@ fn production_renders_the_archivist_guide() {
     assert_eq!(pod["restartPolicy"], "OnFailure");
     assert_eq!(pod["containers"][0]["name"], "processor");
     assert_eq!(pod["containers"][0]["command"], json!(["./archivist", "process", "--batch"]));
+    // the guide's claims, plus a writable /tmp under the read-only root
     assert_eq!(
         pod["volumes"],
         json!([
             {"name": "pdf-storage", "persistentVolumeClaim": {"claimName": "pdf-input-pvc"}},
-            {"name": "output-storage", "persistentVolumeClaim": {"claimName": "latex-output-pvc"}}
+            {"name": "output-storage", "persistentVolumeClaim": {"claimName": "latex-output-pvc"}},
+            {"name": "tmp", "emptyDir": {}}
         ])
     );
+    assert_eq!(
+        pod["containers"][0]["securityContext"],
+        json!({"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true})
+    );
+    assert_eq!(
+        pod["securityContext"],
+        json!({"runAsNonRoot": true, "runAsUser": 10001, "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}})
+    );
+    assert_eq!(pod["automountServiceAccountToken"], false);
     let pvc = find(&docs, "PersistentVolumeClaim", Some("archivist"), "pdf-input-pvc");
     assert_eq!(pvc["spec"]["accessModes"], json!(["ReadWriteMany"]));
     assert_eq!(pvc["spec"]["resources"]["requests"]["storage"], "100Gi");
@@ -164,8 +248,17 @@ fn profiles_differ_in_phase_replicas_tags_and_storage() {
     let p = Project::archivist();
     let get = |profile: &str| p.run(&["render", "--profile", profile]).success().docs();
     let (dev, staging, prod) = (get("dev"), get("staging"), get("production"));
+    // dev runs without autoscalers and pins replicas; staging and
+    // production let the HPA scale within the phase's bounds
     let replicas = |docs: &[Value]| find(docs, "Deployment", Some("archivist"), "rag-api")["spec"]["replicas"].clone();
-    assert_eq!((replicas(&dev), replicas(&staging), replicas(&prod)), (json!(1), json!(2), json!(3)));
+    assert_eq!((replicas(&dev), replicas(&staging), replicas(&prod)), (json!(1), Value::Null, Value::Null));
+    assert!(dev.iter().all(|d| d["kind"] != "HorizontalPodAutoscaler" && d["kind"] != "NetworkPolicy"));
+    let bounds = |docs: &[Value]| {
+        let h = find(docs, "HorizontalPodAutoscaler", Some("archivist"), "rag-api-hpa");
+        (h["spec"]["minReplicas"].clone(), h["spec"]["maxReplicas"].clone())
+    };
+    assert_eq!(bounds(&staging), (json!(2), json!(6)));
+    assert_eq!(bounds(&prod), (json!(2), json!(10)));
     let class = |docs: &[Value]| {
         find(docs, "StatefulSet", Some("archivist-data"), "qdrant")["spec"]["volumeClaimTemplates"][0]["spec"]
             ["storageClassName"]
@@ -182,7 +275,7 @@ fn profiles_differ_in_phase_replicas_tags_and_storage() {
 fn phase_flag_overrides_the_profile_and_values_hold_until_changed() {
     let p = Project::archivist();
     let docs = p.run(&["render", "--profile", "production", "--phase", "phase3"]).success().docs();
-    assert_eq!(find(&docs, "Deployment", Some("archivist"), "rag-api")["spec"]["replicas"], 5);
+    assert_eq!(find(&docs, "HorizontalPodAutoscaler", Some("archivist"), "rag-api-hpa")["spec"]["maxReplicas"], 20);
     // latex-output-pvc gives pilot and phase2 only: phase3 keeps phase2's size
     let pvc = find(&docs, "PersistentVolumeClaim", Some("archivist"), "latex-output-pvc");
     assert_eq!(pvc["spec"]["resources"]["requests"]["storage"], "50Gi");
@@ -273,6 +366,15 @@ fn out_writes_one_file_per_object_atomically_and_safely() {
     p.run(&["render", "--out", "out/production", "--force"]).success();
     assert!(!dir.join("notes.txt").exists());
     assert!(!dir.join("08-secret.archivist.archivist-secrets.yaml").exists());
+
+    // never a folder that holds the topology, even with --force
+    let run = p.run(&["render", "--out", ".", "--force"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("refusing to write into `.`"), "{}", run.stderr);
+    let parent = p.path().parent().unwrap().to_str().unwrap().to_string();
+    let run = p.run(&["render", "--out", &parent, "--force"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(p.path().join("archctl.toml").exists());
 
     // a failed render leaves the previous output untouched
     let before = std::fs::read_to_string(dir.join("01-namespace.archivist.yaml")).unwrap();

@@ -43,13 +43,13 @@ fn check_update_cycle() {
 
     // a change in the topology shows as a unified diff on stdout and exit 1
     let topo = p.read("archctl.toml").replace(
-        "replicas = { pilot = 1, phase1 = 2, phase2 = 3, phase3 = 5 }",
-        "replicas = { pilot = 1, phase1 = 2, phase2 = 4, phase3 = 5 }",
+        "replicas = { pilot = 1, phase1 = 2, phase3 = 3 }",
+        "replicas = { pilot = 1, phase1 = 2, phase2 = 4 }",
     );
     std::fs::write(p.path().join("archctl.toml"), topo).unwrap();
     let run = p.run(&["snapshot"]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("-  replicas: 3\n+  replicas: 4\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("-  replicas: 2\n+  replicas: 4\n"), "{}", run.stdout);
     assert!(run.stdout.contains("snapshots/production.yaml (snapshot)"), "{}", run.stdout);
     assert!(!run.stdout.contains("dev.yaml"), "dev (pilot) is unchanged:\n{}", run.stdout);
     assert!(run.stderr.contains("1 of 3 snapshots differ"), "{}", run.stderr);

@@ -5,6 +5,14 @@
 //! not fixed by Kubernetes. A profile file has the same shape: it is merged
 //! onto the topology before these types are deserialized.
 
+mod network;
+mod scaling;
+mod security;
+
+pub use network::*;
+pub use scaling::*;
+pub use security::*;
+
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -42,6 +50,21 @@ pub struct Topology {
     /// Persistent volume claims shared by services.
     #[serde(default)]
     pub claims: IndexMap<String, Claim>,
+    /// Ingresses by name.
+    #[serde(default)]
+    pub ingresses: IndexMap<String, Ingress>,
+    /// Network policies by name.
+    #[serde(default)]
+    pub network_policies: IndexMap<String, NetworkPolicy>,
+    /// External secret stores (external-secrets.io) that secrets may name.
+    #[serde(default)]
+    pub secret_stores: IndexMap<String, SecretStoreRef>,
+    /// What a profile may switch off.
+    #[serde(default)]
+    pub features: Features,
+    /// How GPU services are scheduled.
+    #[serde(default)]
+    pub gpu: GpuScheduling,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -68,6 +91,27 @@ pub struct Namespace {
     pub labels: IndexMap<String, String>,
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
+    /// Render a NetworkPolicy that denies all traffic not allowed by another
+    /// policy (ingress and egress).
+    #[serde(default)]
+    pub default_deny: bool,
+    /// ResourceQuota `hard` limits (`"requests.cpu" = "20"`, `pods = 100`).
+    #[serde(default)]
+    pub quota: IndexMap<String, Quantity>,
+    /// LimitRange defaults for containers.
+    pub limits: Option<LimitRangeSpec>,
+}
+
+/// Container defaults and bounds of a namespace.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitRangeSpec {
+    /// Limits of containers that give none.
+    pub default: Option<Amounts>,
+    /// Requests of containers that give none.
+    pub default_request: Option<Amounts>,
+    pub max: Option<Amounts>,
+    pub min: Option<Amounts>,
 }
 
 /// Requests and limits of a container.
@@ -144,6 +188,17 @@ pub struct StorageClass {
     /// The cluster's class name (`gp3`, `premium-lrs`); defaults to the
     /// topology's own name.
     pub class: Option<String>,
+    /// Give a provisioner to render the `StorageClass` object itself.
+    pub provisioner: Option<String>,
+    #[serde(default)]
+    pub parameters: IndexMap<String, String>,
+    /// `Delete` (default) or `Retain`.
+    pub reclaim_policy: Option<String>,
+    /// `Immediate` or `WaitForFirstConsumer`.
+    pub volume_binding_mode: Option<String>,
+    pub allow_volume_expansion: Option<bool>,
+    /// Mark it the cluster's default class.
+    pub default: Option<bool>,
 }
 
 /// A value that is either the same in every growth phase or given per phase.
@@ -269,6 +324,25 @@ pub struct Service {
     pub starting_deadline_seconds: Option<i64>,
     pub successful_jobs_history_limit: Option<i32>,
     pub failed_jobs_history_limit: Option<i32>,
+    // -- scaling, availability, placement, security, observability
+    /// HorizontalPodAutoscaler (autoscaling/v2).
+    pub autoscaling: Option<Autoscaling>,
+    /// KEDA ScaledObject (scale to zero on queue depth and more).
+    pub keda: Option<Keda>,
+    /// VerticalPodAutoscaler.
+    pub vpa: Option<Vpa>,
+    /// PodDisruptionBudget.
+    pub disruption: Option<Disruption>,
+    /// Anti-affinity, topology spread, tolerations.
+    #[serde(default)]
+    pub placement: Placement,
+    /// Pod and container security context; hardened unless changed here.
+    #[serde(default)]
+    pub security: Security,
+    /// The pod's service account.
+    pub service_account: Option<ServiceAccount>,
+    /// Prometheus ServiceMonitor for a metrics endpoint.
+    pub metrics: Option<Metrics>,
 }
 
 /// A container of a pod.
@@ -301,6 +375,38 @@ pub struct Container {
     /// Only for sidecars and init containers: volume name to mount path.
     #[serde(default)]
     pub volume_mounts: IndexMap<String, String>,
+    /// `preStop` hook: a command, or seconds to sleep.
+    pub pre_stop: Option<PreStop>,
+}
+
+/// A `preStop` hook: `["cmd", "arg"]` runs a command, a number sleeps.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum PreStop {
+    Sleep(i64),
+    Exec(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for PreStop {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PreStop;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("seconds to sleep, or a command as a list of strings")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<PreStop, E> {
+                Ok(PreStop::Sleep(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<PreStop, E> {
+                Ok(PreStop::Sleep(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<PreStop, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(PreStop::Exec)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A named container port.
@@ -591,6 +697,14 @@ pub struct Secret {
     /// clusters); by default no Secret object is rendered.
     #[serde(default)]
     pub placeholder: bool,
+    /// Fetch the values from this store (`[secret_stores.<name>]`) with an
+    /// ExternalSecret.
+    pub store: Option<String>,
+    /// Where the values live in the store: one remote key holding every
+    /// key as a property, or a table from key to remote key.
+    pub remote: Option<RemoteRef>,
+    /// How often the operator refreshes the values (`1h`).
+    pub refresh: Option<String>,
 }
 
 /// A PersistentVolumeClaim, typically shared by several pods.

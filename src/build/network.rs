@@ -1,0 +1,248 @@
+//! Network objects: Ingress and NetworkPolicy.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::networking::v1::{
+    HTTPIngressPath, HTTPIngressRuleValue, IPBlock, Ingress, IngressBackend, IngressRule, IngressServiceBackend,
+    IngressSpec, IngressTLS, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec, ServiceBackendPort,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::labels::LabelSet;
+use super::{Object, annotations};
+use crate::topology::model::{self, PortRef};
+use crate::topology::resolve::Resolved;
+
+/// The label every namespace carries with its own name (Kubernetes ≥ 1.21).
+const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+fn selector(labels: BTreeMap<String, String>) -> LabelSelector {
+    LabelSelector { match_labels: Some(labels), ..Default::default() }
+}
+
+fn map(m: &indexmap::IndexMap<String, String>) -> BTreeMap<String, String> {
+    m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// The selector labels of a service's pods.
+fn service_selector(r: &Resolved, service: &str) -> BTreeMap<String, String> {
+    LabelSet { project: &r.topology.project, name: service, component: "", version: None }.selector()
+}
+
+/// The port of a service a reference means: its number, or its name.
+pub fn service_port(r: &Resolved, service: &str, port: Option<&PortRef>) -> Option<ServiceBackendPort> {
+    match port {
+        Some(PortRef::Number(n)) => Some(ServiceBackendPort { number: Some(*n), name: None }),
+        Some(PortRef::Name(n)) => Some(ServiceBackendPort { name: Some(n.clone()), number: None }),
+        None => {
+            let svc = r.topology.services.get(service)?;
+            let (_, p) = svc.container.ports.iter().find(|(_, p)| p.expose)?;
+            Some(ServiceBackendPort { number: Some(p.service_port.unwrap_or(p.port)), name: None })
+        }
+    }
+}
+
+pub(super) fn ingresses(r: &Resolved, out: &mut Vec<Object>) {
+    let topo = &r.topology;
+    if !topo.features.ingress {
+        return;
+    }
+    for (name, ing) in &topo.ingresses {
+        let set = LabelSet { project: &topo.project, name, component: "ingress", version: None };
+        let rules = ing
+            .rules
+            .iter()
+            .map(|rule| IngressRule {
+                host: rule.host.clone(),
+                http: Some(HTTPIngressRuleValue {
+                    paths: rule
+                        .paths
+                        .iter()
+                        .map(|p| HTTPIngressPath {
+                            path: Some(p.path.clone()),
+                            path_type: p.kind.clone().unwrap_or_else(|| "Prefix".into()),
+                            backend: IngressBackend {
+                                service: Some(IngressServiceBackend {
+                                    name: p.service.clone(),
+                                    port: service_port(r, &p.service, p.port.as_ref()),
+                                }),
+                                ..Default::default()
+                            },
+                        })
+                        .collect(),
+                }),
+            })
+            .collect();
+        let tls: Vec<IngressTLS> = ing
+            .tls
+            .iter()
+            .map(|t| IngressTLS { hosts: Some(t.hosts.clone()), secret_name: Some(t.secret.clone()) })
+            .collect();
+        out.push(
+            Ingress {
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some(ing.namespace.clone().unwrap_or_else(|| r.default_namespace.clone())),
+                    labels: Some(set.all([])),
+                    annotations: annotations(&topo.project.annotations, &ing.annotations),
+                    ..Default::default()
+                },
+                spec: Some(IngressSpec {
+                    ingress_class_name: ing.class.clone(),
+                    tls: (!tls.is_empty()).then_some(tls),
+                    rules: Some(rules),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }
+            .into(),
+        );
+    }
+}
+
+pub(super) fn network_policies(r: &Resolved, out: &mut Vec<Object>) {
+    let topo = &r.topology;
+    if !topo.features.network_policies {
+        return;
+    }
+    for (ns, spec) in &topo.namespaces {
+        if !spec.default_deny {
+            continue;
+        }
+        let set = LabelSet { project: &topo.project, name: "default-deny", component: "network-policy", version: None };
+        out.push(
+            NetworkPolicy {
+                metadata: ObjectMeta {
+                    name: Some("default-deny".into()),
+                    namespace: Some(ns.clone()),
+                    labels: Some(set.all([])),
+                    annotations: annotations(&topo.project.annotations, &Default::default()),
+                    ..Default::default()
+                },
+                spec: Some(NetworkPolicySpec {
+                    pod_selector: Some(LabelSelector::default()),
+                    policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+                    ..Default::default()
+                }),
+            }
+            .into(),
+        );
+    }
+    for (name, pol) in &topo.network_policies {
+        let ns = pol.namespace.clone().unwrap_or_else(|| r.default_namespace.clone());
+        let set = LabelSet { project: &topo.project, name, component: "network-policy", version: None };
+        let pod_selector = match &pol.service {
+            Some(s) => selector(service_selector(r, s)),
+            None => LabelSelector::default(),
+        };
+        let mut types = Vec::new();
+        let ingress = pol.ingress.as_ref().map(|rules| {
+            types.push("Ingress".to_string());
+            rules
+                .iter()
+                .map(|rule| {
+                    let (peers, ports) = rule_parts(r, &ns, rule, &rule.from);
+                    NetworkPolicyIngressRule { from: peers, ports }
+                })
+                .collect()
+        });
+        let egress = pol.egress.as_ref().map(|rules| {
+            types.push("Egress".to_string());
+            rules
+                .iter()
+                .map(|rule| {
+                    let (peers, ports) = rule_parts(r, &ns, rule, &rule.to);
+                    NetworkPolicyEgressRule { to: peers, ports }
+                })
+                .collect()
+        });
+        out.push(
+            NetworkPolicy {
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some(ns.clone()),
+                    labels: Some(set.all([])),
+                    annotations: annotations(&topo.project.annotations, &Default::default()),
+                    ..Default::default()
+                },
+                spec: Some(NetworkPolicySpec {
+                    pod_selector: Some(pod_selector),
+                    policy_types: Some(types),
+                    ingress,
+                    egress,
+                }),
+            }
+            .into(),
+        );
+    }
+}
+
+type RuleParts = (Option<Vec<NetworkPolicyPeer>>, Option<Vec<NetworkPolicyPort>>);
+
+/// Peers and ports of one rule; `dns = true` is kube-dns on port 53.
+fn rule_parts(r: &Resolved, ns: &str, rule: &model::PolicyRule, peers: &[model::Peer]) -> RuleParts {
+    if rule.dns {
+        let peer = NetworkPolicyPeer {
+            namespace_selector: Some(selector(BTreeMap::from([(NAMESPACE_NAME_LABEL.into(), "kube-system".into())]))),
+            pod_selector: Some(selector(BTreeMap::from([("k8s-app".into(), "kube-dns".into())]))),
+            ..Default::default()
+        };
+        let ports = ["UDP", "TCP"]
+            .iter()
+            .map(|proto| NetworkPolicyPort {
+                port: Some(IntOrString::Int(53)),
+                protocol: Some(proto.to_string()),
+                ..Default::default()
+            })
+            .collect();
+        return (Some(vec![peer]), Some(ports));
+    }
+    let peers: Vec<NetworkPolicyPeer> = peers.iter().map(|p| peer(r, ns, p)).collect();
+    let ports: Vec<NetworkPolicyPort> = rule.ports.iter().map(policy_port).collect();
+    ((!peers.is_empty()).then_some(peers), (!ports.is_empty()).then_some(ports))
+}
+
+fn peer(r: &Resolved, ns: &str, p: &model::Peer) -> NetworkPolicyPeer {
+    if let Some(cidr) = &p.cidr {
+        return NetworkPolicyPeer {
+            ip_block: Some(IPBlock { cidr: cidr.clone(), except: (!p.except.is_empty()).then(|| p.except.clone()) }),
+            ..Default::default()
+        };
+    }
+    let mut namespace_selector = p.namespace_labels.as_ref().map(|l| selector(map(l)));
+    if let Some(n) = &p.namespace {
+        namespace_selector = Some(selector(BTreeMap::from([(NAMESPACE_NAME_LABEL.into(), n.clone())])));
+    }
+    let mut pod_selector = p.pod_labels.as_ref().map(|l| selector(map(l)));
+    if let Some(s) = &p.service {
+        pod_selector = Some(selector(service_selector(r, s)));
+        let svc_ns = r.services.get(s).map(|v| v.namespace.clone());
+        if let Some(svc_ns) = svc_ns
+            && svc_ns != ns
+            && namespace_selector.is_none()
+        {
+            namespace_selector = Some(selector(BTreeMap::from([(NAMESPACE_NAME_LABEL.into(), svc_ns)])));
+        }
+    }
+    NetworkPolicyPeer { namespace_selector, pod_selector, ..Default::default() }
+}
+
+/// `8000`, `"http"`, or `"53/UDP"`.
+fn policy_port(p: &PortRef) -> NetworkPolicyPort {
+    match p {
+        PortRef::Number(n) => NetworkPolicyPort { port: Some(IntOrString::Int(*n)), ..Default::default() },
+        PortRef::Name(s) => {
+            let (port, proto) = match s.split_once('/') {
+                Some((a, b)) => (a, Some(b.to_ascii_uppercase())),
+                None => (s.as_str(), None),
+            };
+            let port = match port.parse::<i32>() {
+                Ok(n) => IntOrString::Int(n),
+                Err(_) => IntOrString::String(port.to_string()),
+            };
+            NetworkPolicyPort { port: Some(port), protocol: proto, ..Default::default() }
+        }
+    }
+}

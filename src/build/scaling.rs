@@ -1,0 +1,180 @@
+//! Autoscalers and disruption budgets: HPA, KEDA ScaledObject, VPA, PDB.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::autoscaling::v2::{
+    CrossVersionObjectReference, HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscaler,
+    HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget, ResourceMetricSource,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::crd::{
+    AuthenticationRef, ContainerPolicy, Fallback, ResourcePolicy, ScaleTrigger, ScaledObject, ScaledObjectSpec,
+    TargetRef, UpdatePolicy, VerticalPodAutoscaler, VpaSpec,
+};
+use super::{Object, labels::LabelSet};
+use crate::topology::model::{self, IntOrPercent, Kind};
+use crate::topology::resolve::ResolvedService;
+
+/// The workload a scaler targets.
+fn target(s: &ResolvedService<'_>) -> TargetRef {
+    TargetRef {
+        api_version: "apps/v1".into(),
+        kind: match s.svc.kind {
+            Kind::StatefulSet => "StatefulSet".into(),
+            _ => "Deployment".into(),
+        },
+        name: s.name.to_string(),
+    }
+}
+
+fn meta(name: &str, meta: &ObjectMeta) -> ObjectMeta {
+    ObjectMeta { name: Some(name.to_string()), ..meta.clone() }
+}
+
+/// HPA, ScaledObject, VPA and PDB of one service, as its topology asks.
+pub(super) fn scalers(
+    s: &ResolvedService<'_>,
+    base: &ObjectMeta,
+    set: &LabelSet<'_>,
+    features: &model::Features,
+    out: &mut Vec<Object>,
+) {
+    if let (Some(a), Some((min, max))) = (&s.svc.autoscaling, s.values.hpa) {
+        out.push(hpa(s, a, min, max, base).into());
+    }
+    if let (Some(k), Some((min, max))) = (&s.svc.keda, s.values.keda) {
+        out.push(keda(s, k, min, max, base).into());
+    }
+    if let Some(v) = &s.svc.vpa
+        && features.vpa
+    {
+        out.push(vpa(s, v, base).into());
+    }
+    if let Some(d) = &s.svc.disruption
+        && features.disruption_budgets
+    {
+        let ios = |v: &IntOrPercent| match v {
+            IntOrPercent::Int(i) => IntOrString::Int(*i),
+            IntOrPercent::Percent(p) => IntOrString::String(p.clone()),
+        };
+        out.push(
+            PodDisruptionBudget {
+                metadata: meta(s.name, base),
+                spec: Some(PodDisruptionBudgetSpec {
+                    min_available: d.min_available.as_ref().map(ios),
+                    max_unavailable: d.max_unavailable.as_ref().map(ios),
+                    selector: Some(LabelSelector { match_labels: Some(set.selector()), ..Default::default() }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }
+            .into(),
+        );
+    }
+}
+
+fn hpa(
+    s: &ResolvedService<'_>,
+    a: &model::Autoscaling,
+    min: i32,
+    max: i32,
+    base: &ObjectMeta,
+) -> HorizontalPodAutoscaler {
+    let t = target(s);
+    let resource = |name: &str, pct: i32| MetricSpec {
+        type_: "Resource".into(),
+        resource: Some(ResourceMetricSource {
+            name: name.into(),
+            target: MetricTarget { type_: "Utilization".into(), average_utilization: Some(pct), ..Default::default() },
+        }),
+        ..Default::default()
+    };
+    let mut metrics = Vec::new();
+    if let Some(c) = a.cpu {
+        metrics.push(resource("cpu", c));
+    }
+    if let Some(m) = a.memory {
+        metrics.push(resource("memory", m));
+    }
+    let rules = |r: &model::ScalingRules| HPAScalingRules {
+        stabilization_window_seconds: r.stabilization,
+        select_policy: r.select.clone(),
+        policies: (!r.policies.is_empty()).then(|| {
+            r.policies
+                .iter()
+                .map(|p| HPAScalingPolicy { type_: p.kind.clone(), value: p.value, period_seconds: p.period })
+                .collect()
+        }),
+        ..Default::default()
+    };
+    let behavior = (a.scale_up.is_some() || a.scale_down.is_some()).then(|| HorizontalPodAutoscalerBehavior {
+        scale_up: a.scale_up.as_ref().map(rules),
+        scale_down: a.scale_down.as_ref().map(rules),
+    });
+    HorizontalPodAutoscaler {
+        metadata: meta(a.name.as_deref().unwrap_or(s.name), base),
+        spec: Some(HorizontalPodAutoscalerSpec {
+            scale_target_ref: CrossVersionObjectReference {
+                api_version: Some(t.api_version),
+                kind: t.kind,
+                name: t.name,
+            },
+            min_replicas: Some(min),
+            max_replicas: max,
+            metrics: (!metrics.is_empty()).then_some(metrics),
+            behavior,
+        }),
+        ..Default::default()
+    }
+}
+
+fn keda(s: &ResolvedService<'_>, k: &model::Keda, min: i32, max: i32, base: &ObjectMeta) -> ScaledObject {
+    ScaledObject {
+        metadata: meta(k.name.as_deref().unwrap_or(s.name), base),
+        spec: ScaledObjectSpec {
+            scale_target_ref: target(s),
+            polling_interval: k.polling_interval,
+            cooldown_period: k.cooldown,
+            min_replica_count: Some(min),
+            max_replica_count: Some(max),
+            fallback: k.fallback_replicas.map(|r| Fallback { failure_threshold: 3, replicas: r }),
+            triggers: k
+                .triggers
+                .iter()
+                .map(|t| ScaleTrigger {
+                    type_: t.kind.clone(),
+                    name: t.name.clone(),
+                    metric_type: t.metric_type.clone(),
+                    metadata: t.metadata.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
+                    authentication_ref: t.authentication.clone().map(|name| AuthenticationRef { name }),
+                })
+                .collect(),
+        },
+    }
+}
+
+fn vpa(s: &ResolvedService<'_>, v: &model::Vpa, base: &ObjectMeta) -> VerticalPodAutoscaler {
+    let q = |m: &BTreeMap<String, String>| -> Option<BTreeMap<String, Quantity>> {
+        (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), Quantity(v.clone()))).collect())
+    };
+    let container = s.svc.container.name.clone().unwrap_or_else(|| s.name.to_string());
+    let policy = ContainerPolicy {
+        container_name: container,
+        min_allowed: q(&s.values.vpa_min),
+        max_allowed: q(&s.values.vpa_max),
+        controlled_values: v.controlled_values.clone(),
+    };
+    let has_policy = policy.min_allowed.is_some() || policy.max_allowed.is_some() || policy.controlled_values.is_some();
+    VerticalPodAutoscaler {
+        metadata: meta(v.name.as_deref().unwrap_or(s.name), base),
+        spec: VpaSpec {
+            target_ref: target(s),
+            update_policy: v.mode.clone().map(|update_mode| UpdatePolicy { update_mode }),
+            resource_policy: has_policy.then(|| ResourcePolicy { container_policies: vec![policy] }),
+        },
+    }
+}
