@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+use indexmap::IndexMap;
+
 use super::model::Topology;
 use super::path::{Segment, TomlPath};
 use super::spans::{SourceFile, SourceMap, SpanIndex};
@@ -141,15 +143,16 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
         merge(&mut root, overlay);
     }
 
-    if let Err(diagnostics) = expand_pools(&mut root, &mut ctx.spans) {
-        return Err(Rejected { diagnostics, context: ctx });
-    }
+    let pools = match expand_pools(&mut root, &mut ctx.spans) {
+        Ok(pools) => pools,
+        Err(diagnostics) => return Err(Rejected { diagnostics, context: ctx }),
+    };
 
     if let Some(phase) = &opts.phase {
         root.insert("phase".into(), toml::Value::String(phase.clone()));
     }
 
-    if let Err(diagnostics) = template::expand(&mut root, opts.profile.as_deref()) {
+    if let Err(diagnostics) = template::expand(&mut root, opts.profile.as_deref(), &pools) {
         return Err(Rejected { diagnostics, context: ctx });
     }
 
@@ -257,13 +260,15 @@ fn merge_spans(base: &mut SpanIndex, overlay: SpanIndex, overlay_tree: &toml::Ta
 /// Expands worker pools: a service with `[services.<name>.pools.<pool>]`
 /// tables becomes one service per pool, `<name>-<pool>`, each the base
 /// service with the pool's table merged on top (the profile merge rules).
-/// The pool services keep the base name as their component.
-fn expand_pools(root: &mut toml::Table, spans: &mut SpanIndex) -> Result<(), Vec<Diagnostic>> {
+/// The pool services keep the base name as their component; the result
+/// maps each pool service to its pool name (templates see it as `pool`).
+fn expand_pools(root: &mut toml::Table, spans: &mut SpanIndex) -> Result<IndexMap<String, String>, Vec<Diagnostic>> {
+    let mut made = IndexMap::new();
     let Some(toml::Value::Table(services)) = root.get_mut("services") else {
-        return Ok(());
+        return Ok(made);
     };
     if !services.values().any(|v| v.get("pools").is_some()) {
-        return Ok(());
+        return Ok(made);
     }
     let mut problems = Vec::new();
     let existing: Vec<String> = services.keys().cloned().collect();
@@ -316,11 +321,12 @@ fn expand_pools(root: &mut toml::Table, spans: &mut SpanIndex) -> Result<(), Vec
             spans.copy_subtree(&svc_path, &target);
             spans.remove_subtree(&target.key("pools"));
             spans.copy_subtree(&pool_path, &target);
+            made.insert(full.clone(), pool.clone());
             out.insert(full, toml::Value::Table(merged));
         }
     }
     *services = out;
-    if problems.is_empty() { Ok(()) } else { Err(problems) }
+    if problems.is_empty() { Ok(made) } else { Err(problems) }
 }
 
 /// Deserializes the merged tree, turning serde's message into a located,

@@ -199,8 +199,12 @@ pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Di
                 let q = r.per_phase(s, &vpath.key("size"))?;
                 r.quantity(&q.0, &vpath.key("size"))
             });
-            let storage_class =
-                vol.storage_class.as_ref().and_then(|c| r.storage_class(c, &vpath.key("storage_class")));
+            let storage_class = vol
+                .storage_class
+                .as_ref()
+                .and_then(|c| r.storage_class(c, &vpath.key("storage_class")))
+                // `class = ""` means the cluster's default class
+                .filter(|c| !c.is_empty());
             if let Some(limit) = &vol.size_limit {
                 r.quantity(&limit.0, &vpath.key("size_limit"));
             }
@@ -221,8 +225,10 @@ pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Di
                     .with_help("KEDA creates its own HPA for the workload: keep one of the two (KEDA's `cpu` and `memory` triggers cover an HPA's targets)"),
             );
         }
-        if let Some(d) = &svc.disruption {
-            r.check_disruption(d, &v, &path.key("disruption"));
+        if let Some(d) = &svc.disruption
+            && topo.features.disruption_budgets
+        {
+            r.check_disruption(name, d, &v, &path.key("disruption"));
         }
         if let Some(vpa) = &svc.vpa {
             if let Some(m) = &vpa.min {
@@ -242,7 +248,11 @@ pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Di
             .per_phase(&claim.size, &path.key("size"))
             .and_then(|q| r.quantity(&q.0, &path.key("size")))
             .unwrap_or_default();
-        let storage_class = claim.storage_class.as_ref().and_then(|c| r.storage_class(c, &path.key("storage_class")));
+        let storage_class = claim
+            .storage_class
+            .as_ref()
+            .and_then(|c| r.storage_class(c, &path.key("storage_class")))
+            .filter(|c| !c.is_empty());
         claims.insert(
             name.clone(),
             ClaimValues {
@@ -440,7 +450,7 @@ impl Resolver<'_> {
     }
 
     /// A budget that no eviction can satisfy blocks node drains forever.
-    fn check_disruption(&mut self, d: &model::Disruption, v: &ServiceValues, path: &TomlPath) {
+    fn check_disruption(&mut self, service: &str, d: &model::Disruption, v: &ServiceValues, path: &TomlPath) {
         use model::IntOrPercent;
         if d.min_available.is_some() == d.max_unavailable.is_some() {
             self.problems.push(
@@ -477,7 +487,7 @@ impl Resolver<'_> {
         if blocks == Some(true) {
             let replicas = v.min_replicas().map(|r| format!(" with {r} replica(s)")).unwrap_or_default();
             self.problems.push(
-                Diagnostic::error("E052", format!("this disruption budget blocks every eviction{replicas}"))
+                Diagnostic::error("E052", format!("the disruption budget of `{service}` blocks every eviction{replicas}"))
                     .at(&path.key(key))
                     .with_help("no pod could ever be evicted, so node drains and upgrades would hang: allow at least one pod to go (`max_unavailable = 1`) or run more replicas"),
             );

@@ -16,8 +16,13 @@ use crate::suggest;
 const FUEL: u64 = 50_000;
 
 /// Expands every templated string in `root`; `profile` is exposed to
-/// templates as `profile`.
-pub fn expand(root: &mut toml::Table, profile: Option<&str>) -> Result<(), Vec<Diagnostic>> {
+/// templates as `profile`, and each service named in `pools` sees its pool
+/// name as `pool`.
+pub fn expand(
+    root: &mut toml::Table,
+    profile: Option<&str>,
+    pools: &indexmap::IndexMap<String, String>,
+) -> Result<(), Vec<Diagnostic>> {
     let mut vars = match root.get("vars") {
         Some(toml::Value::Table(t)) => t.clone(),
         _ => toml::Table::new(),
@@ -46,7 +51,25 @@ pub fn expand(root: &mut toml::Table, profile: Option<&str>) -> Result<(), Vec<D
         if k == "vars" {
             continue;
         }
-        walk(v, &TomlPath::root().key(k.clone()), &env, &ctx, &names, &mut problems);
+        let path = TomlPath::root().key(k.clone());
+        match v {
+            toml::Value::Table(services) if k == "services" && !pools.is_empty() => {
+                for (name, svc) in services.iter_mut() {
+                    let svc_path = path.key(name.clone());
+                    match pools.get(name) {
+                        Some(pool) => {
+                            let mut with_pool = vars.clone();
+                            with_pool.insert("pool".into(), toml::Value::String(pool.clone()));
+                            let ctx = minijinja::Value::from(minijinja::value::Serde(&with_pool));
+                            let names: Vec<String> = with_pool.keys().cloned().collect();
+                            walk(svc, &svc_path, &env, &ctx, &names, &mut problems);
+                        }
+                        None => walk(svc, &svc_path, &env, &ctx, &names, &mut problems),
+                    }
+                }
+            }
+            _ => walk(v, &path, &env, &ctx, &names, &mut problems),
+        }
     }
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
@@ -123,7 +146,7 @@ mod tests {
             list = ["{{ profile }}"]
             "#,
         );
-        expand(&mut t, Some("production")).unwrap();
+        expand(&mut t, Some("production"), &Default::default()).unwrap();
         assert_eq!(t["image"].as_str(), Some("ghcr.io/acme/api:1.2.3"));
         assert_eq!(t["list"][0].as_str(), Some("production"));
         assert_eq!(t["vars"]["raw"].as_str(), Some("{{ x }}"));
@@ -132,7 +155,7 @@ mod tests {
     #[test]
     fn undefined_variables_are_located_errors() {
         let mut t = table("[a]\nimage = \"{{ missing }}\"\n");
-        let errs = expand(&mut t, None).unwrap_err();
+        let errs = expand(&mut t, None, &Default::default()).unwrap_err();
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].code, "E007");
         assert!(errs[0].message.contains("a.image"), "{}", errs[0].message);
@@ -142,7 +165,7 @@ mod tests {
     fn runaway_loops_run_out_of_fuel() {
         let mut t =
             table("x = \"{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}{% endfor %}\"\n");
-        let errs = expand(&mut t, None).unwrap_err();
+        let errs = expand(&mut t, None, &Default::default()).unwrap_err();
         assert!(errs[0].message.contains("too long"), "{}", errs[0].message);
     }
 }

@@ -204,3 +204,86 @@ fn usage_errors_exit_2() {
     assert_eq!(run.code, 2);
     assert!(run.stdout.is_empty());
 }
+
+const SCALED: &str = r#"[project]
+name = "shop"
+
+[services.web]
+kind = "deployment"
+replicas = 2
+container = { image = "web:1", ports = { http = 8080 } }
+"#;
+
+#[test]
+fn autoscaler_min_above_max() {
+    Project::with(&format!("{SCALED}autoscaling = {{ min = 5, max = 3, cpu = 70 }}\n"))
+        .run(&["render"])
+        .user_error()
+        .stderr_has("error[E050]: the autoscaler's min 5 is above its max 3")
+        .stderr_has("--> archctl.toml:8:23");
+}
+
+#[test]
+fn hpa_and_keda_on_one_service() {
+    let topo = format!(
+        "{SCALED}autoscaling = {{ min = 1, max = 3, cpu = 70 }}\n[services.web.keda]\nmin = 0\nmax = 4\ntriggers = [{{ type = \"cpu\", metric_type = \"Utilization\", metadata = {{ value = \"60\" }} }}]\n"
+    );
+    Project::with(&topo)
+        .run(&["render"])
+        .user_error()
+        .stderr_has("error[E051]: service `web` has both an HPA (`autoscaling`) and a KEDA `keda` scaler")
+        .stderr_has("--> archctl.toml:9:15");
+}
+
+#[test]
+fn disruption_budget_that_blocks_every_eviction() {
+    Project::with(&format!("{SCALED}disruption = {{ min_available = 2 }}\n"))
+        .run(&["render"])
+        .user_error()
+        .stderr_has("error[E052]: the disruption budget of `web` blocks every eviction with 2 replica(s)")
+        .stderr_has("--> archctl.toml:8:32")
+        .stderr_has("max_unavailable = 1");
+    Project::with(&format!("{SCALED}disruption = {{ max_unavailable = 0 }}\n"))
+        .run(&["render"])
+        .user_error()
+        .stderr_has("E052");
+    // with an autoscaler the lowest replica count counts
+    Project::with(&format!(
+        "{SCALED}disruption = {{ min_available = 2 }}\nautoscaling = {{ min = 3, max = 6, cpu = 70 }}\n"
+    ))
+    .run(&["render"])
+    .success();
+}
+
+#[test]
+fn gpu_request_without_a_gpu_limit() {
+    Project::with(&format!("{SCALED}resources = {{ requests = {{ cpu = 1, gpu = 1 }}, limits = {{ cpu = 2 }} }}\n"))
+        .run(&["render"])
+        .user_error()
+        .stderr_has("error[E015]: a GPU is requested without a GPU limit")
+        .stderr_has("--> archctl.toml:8:43")
+        .stderr_has("add `limits.gpu`");
+}
+
+#[test]
+fn ingress_path_to_a_missing_service_or_port() {
+    let ingress = |path: &str| {
+        format!("{SCALED}\n[ingresses.web]\nrules = [{{ host = \"shop.example.com\", paths = [{path}] }}]\n")
+    };
+    Project::with(&ingress("{ path = \"/\", service = \"wbe\" }"))
+        .run(&["render"])
+        .user_error()
+        .stderr_has("error[E053]: service `wbe` is not declared")
+        .stderr_has("--> archctl.toml:10:72")
+        .stderr_has("did you mean `web`?");
+    Project::with(&ingress("{ path = \"/\", service = \"web\", port = 80 }"))
+        .run(&["render"])
+        .user_error()
+        .stderr_has("error[E053]: service `web` has no port 80")
+        .stderr_has("its Service ports are: http (8080)");
+    Project::with(&ingress("{ path = \"/\", service = \"web\", port = \"grpc\" }"))
+        .run(&["render"])
+        .user_error()
+        .stderr_has("service `web` has no port `grpc`");
+    Project::with(&ingress("{ path = \"/\", service = \"web\", port = \"http\" }")).run(&["render"]).success();
+}

@@ -6,4 +6,5 @@ mod crds;
 mod errors;
 mod render;
 mod schema;
+mod seeds;
 mod snapshot;

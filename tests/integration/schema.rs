@@ -50,6 +50,22 @@ fn archivist_renders_pass_strict_validation_for_every_profile() {
 }
 
 #[test]
+fn every_example_renders_valid_objects_for_every_profile() {
+    let mut examples: Vec<_> = std::fs::read_dir(repo().join("examples")).unwrap().map(|e| e.unwrap().path()).collect();
+    examples.sort();
+    assert!(examples.len() >= 2, "examples/ holds the seed systems");
+    let p = Project::new();
+    for dir in examples {
+        let topo = dir.join("archctl.toml");
+        let topo = topo.to_str().unwrap();
+        for profile in archctl::topology::load::profile_names(std::path::Path::new(topo)) {
+            let run = p.run(&["-f", topo, "render", "--profile", &profile]).success();
+            validate(&run.stdout, &format!("{topo} --profile {profile}"));
+        }
+    }
+}
+
+#[test]
 fn the_validator_rejects_an_unknown_field() {
     // guards the test above: strict mode must really reject extra fields
     let bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  bogus: 1\n";

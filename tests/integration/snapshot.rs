@@ -25,6 +25,25 @@ fn repository_snapshots_are_up_to_date() {
     }
 }
 
+/// Every example's snapshots match its current renders.
+#[test]
+fn example_snapshots_are_up_to_date() {
+    for example in ["percolate-reading", "semantic-explorer"] {
+        let topo = repo().join("examples").join(example).join("archctl.toml");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_archctl"))
+            .arg("-f")
+            .arg(&topo)
+            .args(["snapshot", "--check"])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{example}: snapshots differ\n{stdout}\n{stderr}");
+        assert!(stderr.contains("3 snapshots up to date"), "{example}: {stderr}");
+    }
+}
+
 #[test]
 fn check_update_cycle() {
     let p = Project::archivist();

@@ -186,7 +186,8 @@ impl<'de> Deserialize<'de> for ResourcesRef {
 #[serde(deny_unknown_fields)]
 pub struct StorageClass {
     /// The cluster's class name (`gp3`, `premium-lrs`); defaults to the
-    /// topology's own name.
+    /// topology's own name; `""` leaves `storageClassName` out, so that the
+    /// cluster's default class is used.
     pub class: Option<String>,
     /// Give a provisioner to render the `StorageClass` object itself.
     pub provisioner: Option<String>,
