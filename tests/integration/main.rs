@@ -4,6 +4,7 @@ mod support;
 
 mod crds;
 mod errors;
+mod features;
 mod render;
 mod schema;
 mod seeds;
