@@ -13,7 +13,7 @@ pub struct Cli {
     #[arg(short = 'f', long = "topology", global = true, value_name = "FILE", default_value = "archctl.toml")]
     pub topology: PathBuf,
 
-    /// When to colour messages on stderr.
+    /// When to colour messages on stderr and diffs on stdout.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 

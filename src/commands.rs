@@ -118,8 +118,12 @@ fn snapshot(topology: &Path, args: &SnapshotArgs, choice: ColorChoice, color: bo
             Ok(r) => {
                 let text = emit::yaml::stream(&r.objects)?;
                 if args.update {
-                    snapshot::write(&path, &text)?;
-                    term::message(&format!("updated {}", path.display()));
+                    if std::fs::read_to_string(&path).is_ok_and(|old| old == text) {
+                        term::message(&format!("unchanged {}", path.display()));
+                    } else {
+                        snapshot::write(&path, &text)?;
+                        term::message(&format!("updated {}", path.display()));
+                    }
                 } else {
                     entries.push(snapshot::compare(profile.as_deref().unwrap_or("default"), &path, &text));
                 }

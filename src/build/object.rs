@@ -142,15 +142,6 @@ impl Object {
             None => format!("{} {} {}", self.api_version(), self.kind(), self.name()),
         }
     }
-
-    /// A stable file name: `<namespace>/<kind>-<name>.yaml` in lower case.
-    pub fn file_stem(&self) -> String {
-        let kind = self.kind().to_ascii_lowercase();
-        match self.namespace() {
-            Some(ns) => format!("{ns}/{kind}-{}", self.name()),
-            None => format!("_cluster/{kind}-{}", self.name()),
-        }
-    }
 }
 
 /// Sorts objects into apply order.

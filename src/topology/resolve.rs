@@ -573,7 +573,16 @@ impl Resolver<'_> {
         };
         let mut out = match base_name {
             Some(name) => {
-                let Some(base) = self.profiles.get(&name).cloned() else {
+                // `[resource_profiles.small]` with `profile = "small"` changes
+                // the built-in `small` rather than referring to itself
+                let own_definition = matches!(r, ResourcesRef::Inline(_))
+                    && *path == TomlPath::root().key("resource_profiles").key(name.clone());
+                let found = if own_definition {
+                    builtin_profiles().get(&name).cloned()
+                } else {
+                    self.profiles.get(&name).cloned()
+                };
+                let Some(base) = found else {
                     let known: Vec<String> = self.profiles.keys().cloned().collect();
                     self.problems.push(
                         Diagnostic::error("E014", format!("unknown resource profile `{name}`"))
@@ -582,7 +591,7 @@ impl Resolver<'_> {
                     );
                     return None;
                 };
-                let base_path = if self.topo.resource_profiles.contains_key(&name) {
+                let base_path = if self.topo.resource_profiles.contains_key(&name) && !own_definition {
                     TomlPath::root().key("resource_profiles").key(name.clone())
                 } else {
                     path.clone()
@@ -672,12 +681,12 @@ impl Resolver<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests_support {
     use super::*;
     use crate::topology::load::{LoadOptions, load};
 
     /// Loads `topology` (and profiles) from a temp dir and resolves it.
-    fn resolve_str(
+    pub fn resolve_str(
         topology: &str,
         profiles: &[(&str, &str)],
         profile: Option<&str>,
@@ -697,6 +706,12 @@ mod tests {
         let loaded = load(&opts).map_err(|r| r.diagnostics)?;
         resolve(&loaded, phase.is_some())
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::resolve_str;
+    use super::*;
 
     const PHASED: &str = r#"
 phases = ["pilot", "one", "two", "three"]
@@ -851,5 +866,29 @@ B = "2"
         assert_eq!(c.args, ["--fast"], "arrays are replaced whole");
         let env: Vec<&str> = c.env.keys().map(String::as_str).collect();
         assert_eq!(env, ["A", "B"], "tables merge key by key, order kept");
+    }
+}
+
+#[cfg(test)]
+mod builtin_extension_tests {
+    use super::tests_support::resolve_str;
+
+    #[test]
+    fn a_topology_can_change_a_builtin_profile_under_its_own_name() {
+        let topo = r#"
+[project]
+name = "p"
+[resource_profiles.small]
+profile = "small"
+limits = { memory = "6Gi" }
+[services.a]
+kind = "deployment"
+resources = "small"
+container = { image = "a:1" }
+"#;
+        let r = resolve_str(topo, &[], None, None).unwrap();
+        let res = &r.services["a"].resources;
+        assert_eq!(res.requests["cpu"], "1", "kept from the built-in");
+        assert_eq!(res.limits["memory"], "6Gi", "changed by the topology");
     }
 }

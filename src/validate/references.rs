@@ -176,10 +176,13 @@ fn container_refs(
                 out.push(
                     Diagnostic::error("E042", format!("secret `{s}` has no key `{key}`"))
                         .at(&epath.key("key"))
-                        .with_help(format!(
-                            "{}; or add `{key}` to `secrets.{s}.keys`",
-                            suggest::help(key, "keys", d.keys.iter().map(String::as_str))
-                        )),
+                        .with_help(match suggest::closest(key, d.keys.iter().map(String::as_str)) {
+                            Some(c) => format!("did you mean `{c}`? If the key is new, add it to `secrets.{s}.keys`"),
+                            None => format!(
+                                "the secret declares {}; add `{key}` to `secrets.{s}.keys` if it is new",
+                                suggest::list(d.keys.iter().map(String::as_str))
+                            ),
+                        }),
                 );
             }
         }
