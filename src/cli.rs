@@ -70,8 +70,12 @@ pub struct SnapshotArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// A multi-document YAML stream (or one file per object with --out).
     Yaml,
+    /// A `v1 List` (or one JSON file per object with --out).
     Json,
+    /// A Helm chart with values for every profile (needs --out).
+    Helm,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

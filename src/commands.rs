@@ -62,6 +62,9 @@ fn warn(rendered: &Rendered, color: bool) {
 fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<ExitStatus> {
     let opts =
         LoadOptions { topology: topology.to_path_buf(), profile: args.profile.clone(), phase: args.phase.clone() };
+    if args.format == OutputFormat::Helm {
+        return helm_chart(topology, args, color);
+    }
     let rendered = match pipeline::render(&opts) {
         Ok(r) => r,
         Err(failed) => {
@@ -71,8 +74,8 @@ fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<Exi
     };
     warn(&rendered, color);
     let format = match args.format {
-        OutputFormat::Yaml => Format::Yaml,
         OutputFormat::Json => Format::Json,
+        _ => Format::Yaml,
     };
     match &args.out {
         None => {
@@ -99,6 +102,55 @@ fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<Exi
             term::message(&format!("wrote {} objects to {}", files.len(), dir.display()));
         }
     }
+    Ok(ExitStatus::Success)
+}
+
+/// `render --format helm`: renders every profile and writes one chart.
+fn helm_chart(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<ExitStatus> {
+    let Some(dir) = &args.out else {
+        anyhow::bail!("`--format helm` writes a chart folder: add `--out DIR`");
+    };
+    let profiles = load::profile_names(topology);
+    // the selected profile's values become values.yaml; without one, the
+    // topology's own values do
+    let mut names: Vec<Option<String>> = profiles.iter().cloned().map(Some).collect();
+    let primary = match &args.profile {
+        Some(p) if profiles.contains(p) => profiles.iter().position(|x| x == p).unwrap_or(0),
+        Some(_) => {
+            names.insert(0, args.profile.clone());
+            0
+        }
+        None => {
+            names.insert(0, None);
+            0
+        }
+    };
+    let mut renders = Vec::with_capacity(names.len());
+    for name in &names {
+        let opts = LoadOptions { topology: topology.to_path_buf(), profile: name.clone(), phase: args.phase.clone() };
+        match pipeline::render(&opts) {
+            Ok(r) => {
+                warn(&r, color);
+                renders.push((name.clone(), r));
+            }
+            Err(failed) => {
+                report(&failed, color);
+                return Ok(ExitStatus::Error);
+            }
+        }
+    }
+    let variants: Vec<emit::helm::Variant<'_>> = renders
+        .iter()
+        .map(|(name, r)| emit::helm::Variant { profile: name.clone(), objects: &r.objects, resolved: &r.resolved })
+        .collect();
+    let skeleton = emit::helm::Skeleton::new(&load::base_dir(topology).join("templates"));
+    let chart = emit::helm::chart(&variants, primary, &skeleton)?;
+    for key in &chart.fallbacks {
+        term::message(&format!("warning: `{key}` differs between profiles in ways the chart carries as a whole value"));
+    }
+    let protect = [topology.to_path_buf(), load::profiles_dir(topology)];
+    emit::helm::write(dir, &chart, args.force, &protect)?;
+    term::message(&format!("wrote a chart with {} files to {}", chart.files.len(), dir.display()));
     Ok(ExitStatus::Success)
 }
 

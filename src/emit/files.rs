@@ -35,6 +35,16 @@ pub fn file_name(o: &Object, ext: &str) -> String {
 /// there before. `protect` lists paths (the topology, its profiles) that
 /// must never lie inside the folder, since replacing it would delete them.
 pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool, protect: &[PathBuf]) -> anyhow::Result<()> {
+    for (name, _) in files {
+        if name.contains('/') || name.contains('\\') || name.starts_with('.') {
+            bail!("refusing to write `{name}`: object file names must stay inside the output folder");
+        }
+    }
+    write_tree(dir, files, force, protect)
+}
+
+/// Like [`write_dir`], for files in sub-folders (`templates/api/service.yaml`).
+pub fn write_tree(dir: &Path, files: &[(String, String)], force: bool, protect: &[PathBuf]) -> anyhow::Result<()> {
     if let Ok(out) = dir.canonicalize() {
         for p in protect {
             if let Ok(p) = p.canonicalize()
@@ -49,8 +59,10 @@ pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool, protect: &
         }
     }
     for (name, _) in files {
-        if name.contains('/') || name.contains('\\') || name.starts_with('.') || name == MARKER {
-            bail!("refusing to write `{name}`: object file names must stay inside the output folder");
+        let path = Path::new(name);
+        let inside = path.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside || name.is_empty() || name == MARKER || name.contains('\\') {
+            bail!("refusing to write `{name}`: files must stay inside the output folder");
         }
     }
     if dir.exists() {
@@ -81,7 +93,11 @@ pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool, protect: &
     let result = (|| -> anyhow::Result<()> {
         let mut listed = String::new();
         for (name, content) in files {
-            fs::write(staging.join(name), content).with_context(|| format!("cannot write `{name}`"))?;
+            let path = staging.join(name);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
+            }
+            fs::write(&path, content).with_context(|| format!("cannot write `{name}`"))?;
             listed.push_str(name);
             listed.push('\n');
         }
@@ -105,19 +121,25 @@ pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool, protect: &
     result
 }
 
-/// Files in `dir` that the marker does not list.
+/// Files in `dir` (and below) that the marker does not list.
 fn foreign_files(dir: &Path) -> anyhow::Result<Vec<String>> {
     let listed: BTreeSet<String> =
         fs::read_to_string(dir.join(MARKER)).map(|s| s.lines().map(str::to_string).collect()).unwrap_or_default();
     let mut foreign = Vec::new();
-    for entry in fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().to_string();
-        if name == MARKER {
-            continue;
-        }
-        if !listed.contains(&name) || !entry.file_type()?.is_file() {
-            foreign.push(name);
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((folder, prefix)) = stack.pop() {
+        for entry in fs::read_dir(&folder).with_context(|| format!("cannot read `{}`", folder.display()))? {
+            let entry = entry?;
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            if name == MARKER {
+                continue;
+            }
+            let kind = entry.file_type()?;
+            if kind.is_dir() && !kind.is_symlink() {
+                stack.push((entry.path(), format!("{name}/")));
+            } else if !listed.contains(&name) || !kind.is_file() {
+                foreign.push(name);
+            }
         }
     }
     foreign.sort();

@@ -1,6 +1,7 @@
 //! Emitting: objects to a YAML stream, a JSON `List`, or a folder of files.
 
 pub mod files;
+pub mod helm;
 pub mod yaml;
 
 use crate::build::Object;

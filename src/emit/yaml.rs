@@ -115,7 +115,9 @@ fn write_seq(a: &[Value], level: usize, out: &mut String) {
     }
 }
 
-fn write_scalar(v: &Value, level: usize, out: &mut String) {
+/// A scalar (or an empty map or list) at `level`; strings spanning lines
+/// become literal blocks indented to `level`.
+pub(crate) fn write_scalar(v: &Value, level: usize, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -129,7 +131,7 @@ fn write_scalar(v: &Value, level: usize, out: &mut String) {
 /// Writes a string plain when no YAML 1.1 or 1.2 reader could take it for
 /// anything else, as a literal block when it spans lines, and quoted
 /// otherwise. `level` is the indentation of the enclosing node.
-fn write_string(s: &str, level: usize, is_key: bool, out: &mut String) {
+pub(crate) fn write_string(s: &str, level: usize, is_key: bool, out: &mut String) {
     if !is_key && s.contains('\n') && block_safe(s) {
         write_literal(s, level, out);
     } else if is_plain_safe(s) {

@@ -5,6 +5,7 @@ mod support;
 mod crds;
 mod errors;
 mod features;
+mod helm;
 mod render;
 mod schema;
 mod seeds;

@@ -1,0 +1,242 @@
+//! `render --format helm`: the chart round-trips exactly through real Helm
+//! (v4, installed by scripts/test.sh), lints clean, and its values work.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{Project, repo, tool};
+
+/// Objects by `kind namespace/name`.
+fn by_key(docs: Vec<Value>) -> BTreeMap<String, Value> {
+    docs.into_iter()
+        .map(|d| {
+            let k = format!(
+                "{} {}/{}",
+                d["kind"].as_str().unwrap_or(""),
+                d["metadata"]["namespace"].as_str().unwrap_or("-"),
+                d["metadata"]["name"].as_str().unwrap_or("")
+            );
+            (k, d)
+        })
+        .collect()
+}
+
+fn helm(args: &[&str], chart: &Path) -> std::process::Output {
+    let home = tempfile::tempdir().unwrap();
+    Command::new(tool("helm"))
+        .args(args)
+        .arg(chart)
+        .env("HELM_CACHE_HOME", home.path().join("cache"))
+        .env("HELM_CONFIG_HOME", home.path().join("config"))
+        .env("HELM_DATA_HOME", home.path().join("data"))
+        .output()
+        .expect("run helm")
+}
+
+/// `helm template` of the chart with extra arguments, parsed.
+fn template(chart: &Path, extra: &[&str]) -> BTreeMap<String, Value> {
+    let mut args = vec!["template", "release"];
+    args.extend_from_slice(extra);
+    let out = helm(&args, chart);
+    assert!(out.status.success(), "helm template {extra:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    by_key(archctl::emit::yaml::parse_stream(&String::from_utf8_lossy(&out.stdout)).unwrap())
+}
+
+/// Asserts two object sets are equal, naming the first difference.
+fn assert_same(archctl: &BTreeMap<String, Value>, helm: &BTreeMap<String, Value>, what: &str) {
+    let a: Vec<&String> = archctl.keys().collect();
+    let h: Vec<&String> = helm.keys().collect();
+    assert_eq!(a, h, "{what}: archctl and helm render different objects");
+    for (k, v) in archctl {
+        if helm[k] != *v {
+            let left = serde_json::to_string_pretty(v).unwrap();
+            let right = serde_json::to_string_pretty(&helm[k]).unwrap();
+            let first = left.lines().zip(right.lines()).position(|(x, y)| x != y).unwrap_or(0);
+            panic!(
+                "{what}: {k} differs, first at line {first}:\narchctl: {}\nhelm:    {}",
+                left.lines().nth(first).unwrap_or(""),
+                right.lines().nth(first).unwrap_or("")
+            );
+        }
+    }
+}
+
+fn topologies() -> Vec<PathBuf> {
+    vec![
+        repo().join("archctl.toml"),
+        repo().join("examples/percolate-reading/archctl.toml"),
+        repo().join("examples/semantic-explorer/archctl.toml"),
+    ]
+}
+
+/// Writes the chart of `topology` into a temp dir.
+fn chart(p: &Project, topology: &Path, extra: &[&str]) -> PathBuf {
+    let dir = p.path().join("chart");
+    let topo = topology.to_str().unwrap();
+    let mut args = vec!["-f", topo, "render", "--format", "helm", "--out", dir.to_str().unwrap(), "--force"];
+    args.extend_from_slice(extra);
+    let run = p.run(&args).success();
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    dir
+}
+
+#[test]
+fn helm_template_gives_exactly_the_render_of_every_profile() {
+    for topology in topologies() {
+        let p = Project::new();
+        let dir = chart(&p, &topology, &[]);
+        let topo = topology.to_str().unwrap();
+        // values.yaml alone: the topology without a profile
+        let plain = by_key(p.run(&["-f", topo, "render"]).success().docs());
+        assert_same(&plain, &template(&dir, &[]), &format!("{topo} (values.yaml)"));
+        let profiles = archctl::topology::load::profile_names(&topology);
+        assert_eq!(profiles.len(), 3, "{topo}");
+        for profile in profiles {
+            let values = dir.join(format!("values-{profile}.yaml"));
+            assert!(values.is_file(), "{}", values.display());
+            let expected = by_key(p.run(&["-f", topo, "render", "--profile", &profile]).success().docs());
+            let got = template(&dir, &["-f", values.to_str().unwrap()]);
+            assert_same(&expected, &got, &format!("{topo} --profile {profile}"));
+        }
+    }
+}
+
+#[test]
+fn the_selected_profile_becomes_the_default_values() {
+    let p = Project::new();
+    let topology = repo().join("archctl.toml");
+    let dir = chart(&p, &topology, &["--profile", "production"]);
+    let expected =
+        by_key(p.run(&["-f", topology.to_str().unwrap(), "render", "--profile", "production"]).success().docs());
+    assert_same(&expected, &template(&dir, &[]), "values.yaml of --profile production");
+    let dev = by_key(p.run(&["-f", topology.to_str().unwrap(), "render", "--profile", "dev"]).success().docs());
+    let values = dir.join("values-dev.yaml");
+    assert_same(&dev, &template(&dir, &["-f", values.to_str().unwrap()]), "dev on top of production");
+}
+
+#[test]
+fn every_chart_lints_clean_in_strict_mode() {
+    for topology in topologies() {
+        let p = Project::new();
+        let dir = chart(&p, &topology, &[]);
+        let out = helm(&["lint", "--strict"], &dir);
+        let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{}: {text}", topology.display());
+        assert!(!text.contains("[WARNING]") && !text.contains("[ERROR]"), "{}: {text}", topology.display());
+    }
+}
+
+#[test]
+fn values_change_what_helm_renders() {
+    let p = Project::new();
+    let dir = chart(&p, &repo().join("archctl.toml"), &["--profile", "production"]);
+    let set = template(
+        &dir,
+        &[
+            "--set",
+            "services.rag-api.image.tag=9.9.9",
+            "--set",
+            "features.autoscaling=false",
+            "--set",
+            "services.rag-api.replicas=7",
+            "--set",
+            "global.imageRegistry=mirror.example.com",
+            "--set",
+            "services.neo4j.storage.neo4j-data.size=1Ti",
+        ],
+    );
+    let api = &set["Deployment archivist/rag-api"];
+    assert_eq!(api["spec"]["replicas"], 7, "autoscaling off: replicas come back");
+    assert_eq!(api["spec"]["template"]["spec"]["containers"][0]["image"], "mirror.example.com/archivist/rag-api:9.9.9");
+    assert!(!set.contains_key("HorizontalPodAutoscaler archivist/rag-api-hpa"), "the HPA is switched off");
+    let neo = &set["StatefulSet archivist-data/neo4j"];
+    assert_eq!(neo["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"], "1Ti");
+    // a data store keeps its own registry-less image unless a global registry is set
+    assert_eq!(neo["spec"]["template"]["spec"]["containers"][0]["image"], "mirror.example.com/neo4j:5.13-community");
+}
+
+#[test]
+fn the_values_schema_rejects_a_wrong_type() {
+    let p = Project::new();
+    let dir = chart(&p, &repo().join("archctl.toml"), &["--profile", "production"]);
+    for (flag, bad) in [("--set-string", "services.neo4j.replicas=three"), ("--set", "features.autoscaling=maybe")] {
+        let out = helm(&["template", "release", flag, bad], &dir);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{bad} must be rejected");
+        assert!(err.contains("schema"), "{bad}: {err}");
+    }
+    let out = helm(&["template", "release", "--set", "servces.neo4j.replicas=2"], &dir);
+    assert!(!out.status.success(), "a misspelt top-level key must be rejected");
+}
+
+/// The generated chart of the default topology, file by file; rewrite with
+/// `ARCHCTL_UPDATE_SNAPSHOTS=1 cargo test` after reviewing the change.
+#[test]
+fn chart_files_match_their_snapshot() {
+    let p = Project::new();
+    let dir = chart(&p, &repo().join("archctl.toml"), &["--profile", "production"]);
+    let golden = repo().join("snapshots/chart");
+    let mut files = Vec::new();
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n != ".archctl-output") {
+                files.push(path.strip_prefix(&dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    files.sort();
+    if std::env::var("ARCHCTL_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
+        let _ = std::fs::remove_dir_all(&golden);
+        for f in &files {
+            std::fs::create_dir_all(golden.join(f).parent().unwrap()).unwrap();
+            std::fs::copy(dir.join(f), golden.join(f)).unwrap();
+        }
+    }
+    for f in &files {
+        let want = std::fs::read_to_string(golden.join(f)).unwrap_or_else(|_| {
+            panic!("snapshots/chart/{} is missing; review and run with ARCHCTL_UPDATE_SNAPSHOTS=1", f.display())
+        });
+        let got = std::fs::read_to_string(dir.join(f)).unwrap();
+        assert_eq!(got, want, "snapshots/chart/{} differs", f.display());
+    }
+    let mut stored = 0;
+    let mut stack = vec![golden.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() { stack.push(path) } else { stored += 1 }
+        }
+    }
+    assert_eq!(stored, files.len(), "snapshots/chart holds files the chart no longer has");
+}
+
+#[test]
+fn helm_format_needs_an_output_folder() {
+    let run = Project::archivist().run(&["render", "--format", "helm"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("add `--out DIR`"), "{}", run.stderr);
+}
+
+#[test]
+fn a_project_templates_folder_overrides_the_skeleton() {
+    let p = Project::archivist().file("templates/NOTES.txt", "Thanks for installing [[ project ]]!\n");
+    let dir = p.path().join("chart");
+    p.run(&["render", "--format", "helm", "--out", dir.to_str().unwrap()]).success();
+    assert_eq!(std::fs::read_to_string(dir.join("templates/NOTES.txt")).unwrap(), "Thanks for installing archivist!\n");
+    // the other skeleton files stay built in
+    assert!(
+        std::fs::read_to_string(dir.join("templates/_helpers.tpl")).unwrap().contains("define \"archivist.image\"")
+    );
+    let bad = Project::archivist().file("templates/Chart.yaml", "name: [[ nope ]]\n");
+    let run = bad.run(&["render", "--format", "helm", "--out", "chart"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("templates/Chart.yaml"), "{}", run.stderr);
+}
