@@ -176,6 +176,7 @@ impl T {
         out.push_str("---");
         match self {
             T::Map(entries) => emit_entries(entries, 0, chart, &mut out),
+            T::Lit(Value::Object(m)) if !m.is_empty() => emit_entries(&lit_entries(m), 0, chart, &mut out),
             other => {
                 out.push(' ');
                 emit_inline(other, 0, chart, &mut out);
@@ -595,7 +596,25 @@ mod tests {
         assert_eq!(values.per_variant[1]["replicas"], 3);
         let text = t.emit_document(None, "c");
         assert!(text.contains("replicas: {{ (index .Values \"replicas\") | toJson }}"), "{text}");
-        assert!(text.contains("{{- if (index .Values \"overrides\" \"Deployment/x\" \"spec.paused?\") }}"), "{text}");
+        // a leaf missing in one profile is a value that may be unset
+        assert!(
+            text.contains(
+                "{{- if (ne (toJson (index .Values \"overrides\" \"Deployment/x\" \"spec.paused\")) \"null\") }}"
+            ),
+            "{text}"
+        );
+        assert_eq!(values.per_variant[0]["overrides"]["Deployment/x"]["spec.paused"], true);
+        assert!(values.per_variant[1]["overrides"]["Deployment/x"]["spec.paused"].is_null());
+    }
+
+    #[test]
+    fn an_object_equal_in_every_profile_is_written_out() {
+        let doc = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}});
+        let mut values = Values::new(2);
+        let t = build(&[Some(&doc), Some(&doc)], &|_: &Value, _: &[PathSeg]| None, &mut values);
+        assert_eq!(t, T::Lit(doc.clone()));
+        let text = t.emit_document(None, "c");
+        assert_eq!(text, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: '1'\n");
     }
 
     #[test]
