@@ -240,3 +240,23 @@ fn a_project_templates_folder_overrides_the_skeleton() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("templates/Chart.yaml"), "{}", run.stderr);
 }
+
+#[test]
+fn a_topology_without_profiles_or_common_labels_round_trips() {
+    let p = Project::with(
+        r#"
+[project]
+name = "tiny"
+[config_maps.settings]
+data = { mode = "fast", template = "{{ '{{' }} .Values.x }}" }
+[services.web]
+kind = "deployment"
+container = { image = "nginx", ports = { http = 80 } }
+"#,
+    );
+    let dir = p.path().join("chart");
+    p.run(&["render", "--format", "helm", "--out", dir.to_str().unwrap()]).success();
+    let expected = by_key(p.run(&["render"]).success().docs());
+    assert_eq!(expected["ConfigMap tiny/settings"]["data"]["template"], "{{ .Values.x }}");
+    assert_same(&expected, &template(&dir, &[]), "tiny");
+}
