@@ -27,6 +27,63 @@ pub enum Command {
     Render(RenderArgs),
     /// Compare renders of every profile with the golden files in `snapshots/`.
     Snapshot(SnapshotArgs),
+    /// Show what applying the render would change in a cluster (read-only).
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The profile to render.
+    #[arg(short, long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The growth phase to render, instead of the one the profile picks.
+    #[arg(long, value_name = "NAME")]
+    pub phase: Option<String>,
+
+    /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config,
+    /// then the in-cluster service account).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Diff only the objects of this namespace.
+    #[arg(short, long, value_name = "NAME")]
+    pub namespace: Option<String>,
+
+    /// Compare with manifests on disk (a folder or a multi-document file)
+    /// instead of a cluster.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["kubeconfig", "context"])]
+    pub against: Option<PathBuf>,
+
+    /// One line per object and totals instead of full diffs.
+    #[arg(long)]
+    pub summary: bool,
+
+    /// Exit 0 even when there are differences (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
+    pub output: DiffOutput,
+
+    /// Requests to the API server in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// Seconds before a request to the API server gives up.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub request_timeout: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffOutput {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

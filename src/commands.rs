@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use crate::ExitStatus;
-use crate::cli::{Cli, ColorChoice, Command, OutputFormat, RenderArgs, SnapshotArgs};
+use crate::cli::{Cli, ColorChoice, Command, DiffArgs, DiffOutput, OutputFormat, RenderArgs, SnapshotArgs};
 use crate::diagnostic;
 use crate::emit::{self, Format};
 use crate::pipeline::{self, Failed, Rendered};
@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> ExitStatus {
     let result = match &cli.command {
         Command::Render(args) => render(&cli.topology, args, color),
         Command::Snapshot(args) => snapshot(&cli.topology, args, cli.color, color),
+        Command::Diff(args) => diff(&cli.topology, args, cli.color, color),
     };
     match result {
         Ok(status) => status,
@@ -103,6 +104,90 @@ fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<Exi
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// `diff`: renders, then compares with the cluster or `--against` files.
+/// Exit codes follow `kubectl diff`: 0 same, 1 differences, 2 errors.
+fn diff(topology: &Path, args: &DiffArgs, choice: ColorChoice, color: bool) -> anyhow::Result<ExitStatus> {
+    use crate::diff::{self, compare::Action};
+
+    let opts =
+        LoadOptions { topology: topology.to_path_buf(), profile: args.profile.clone(), phase: args.phase.clone() };
+    let rendered = match pipeline::render(&opts) {
+        Ok(r) => r,
+        Err(failed) => {
+            report(&failed, color);
+            return Ok(ExitStatus::Error);
+        }
+    };
+    warn(&rendered, color);
+    let objects: Vec<_> = match &args.namespace {
+        Some(ns) => rendered.objects.iter().filter(|o| o.namespace() == Some(ns.as_str())).cloned().collect(),
+        None => rendered.objects.clone(),
+    };
+    let dopts = diff::Options {
+        project: rendered.resolved.topology.project.name.clone(),
+        concurrency: args.concurrency.into(),
+        namespace: args.namespace.clone(),
+    };
+    let interactive = console::Term::stderr().is_term();
+    let progress = move |n: usize, total: usize| {
+        if interactive {
+            term::message_inline(&format!("\r\x1b[2Kdiffing {n}/{total}"));
+        }
+    };
+    // an async runtime only for the one command that talks to a cluster
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let outcome = runtime.block_on(async {
+        match &args.against {
+            Some(path) => {
+                let files = diff::against::Manifests::read(path)?;
+                Ok::<_, anyhow::Error>(diff::run(&files, &objects, &dopts, &progress).await)
+            }
+            None => {
+                let connect = diff::kube::ConnectOptions {
+                    kubeconfig: args.kubeconfig.clone(),
+                    context: args.context.clone(),
+                    timeout: Some(std::time::Duration::from_secs(args.request_timeout)),
+                };
+                let cluster = diff::kube::KubeCluster::connect(&connect).await?;
+                let server = cluster.server.clone();
+                Ok(diff::run(&cluster, &objects, &dopts, &progress)
+                    .await
+                    .map_err(|e| diff::cluster::ClusterError::Unreachable(format!("{server}: {e}"))))
+            }
+        }
+    });
+    if interactive {
+        term::message_inline("\r\x1b[2K");
+    }
+    let results = match outcome? {
+        Ok(r) => r,
+        Err(e) => anyhow::bail!("cannot diff against the cluster: {e}"),
+    };
+    let text = match (args.output, args.summary) {
+        (DiffOutput::Json, _) => diff::present::json(&results),
+        (DiffOutput::Text, true) => diff::present::summary(&results),
+        (DiffOutput::Text, false) => {
+            let paint_color = term::stdout_color(choice);
+            diff::present::full(&results, &|line| term::diff_line(line, paint_color))
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).context("cannot write to stdout")?;
+    out.flush().context("cannot write to stdout")?;
+    if !args.summary && args.output == DiffOutput::Text {
+        term::message(&diff::present::totals(&results));
+    }
+    let errors = results.iter().any(|d| d.action == Action::Error);
+    let differs = results.iter().any(|d| d.action.differs());
+    Ok(if errors {
+        ExitStatus::Error
+    } else if differs && !args.exit_zero {
+        ExitStatus::Differences
+    } else {
+        ExitStatus::Success
+    })
 }
 
 /// `render --format helm`: renders every profile and writes one chart.

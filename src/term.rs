@@ -38,6 +38,13 @@ pub fn message(text: &str) {
     }
 }
 
+/// Writes text to stderr as is (progress lines).
+pub fn message_inline(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+}
+
 /// `error: …` for plumbing failures.
 pub fn error(color: bool, err: &anyhow::Error) {
     let head = if color { console::style("error").red().bold().to_string() } else { "error".to_string() };

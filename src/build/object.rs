@@ -39,6 +39,21 @@ macro_rules! objects {
             pub fn metadata(&self) -> &ObjectMeta {
                 match self { $(Object::$variant(o) => o.metadata(),)* }
             }
+
+            /// The API group (empty for the core group).
+            pub fn group(&self) -> &'static str {
+                match self { $(Object::$variant(_) => <$variant as Resource>::GROUP,)* }
+            }
+
+            /// The API version within the group (`v1`).
+            pub fn version(&self) -> &'static str {
+                match self { $(Object::$variant(_) => <$variant as Resource>::VERSION,)* }
+            }
+
+            /// The resource's URL path segment (`deployments`).
+            pub fn plural(&self) -> &'static str {
+                match self { $(Object::$variant(_) => <$variant as Resource>::URL_PATH_SEGMENT,)* }
+            }
         }
 
         $(impl From<$variant> for Object {
@@ -124,6 +139,11 @@ impl Object {
         self.metadata().namespace.as_deref()
     }
 
+    /// Whether the kind lives in a namespace.
+    pub fn namespaced(&self) -> bool {
+        is_namespaced(self.kind())
+    }
+
     /// Position in [`INSTALL_ORDER`].
     pub fn install_rank(&self) -> usize {
         let kind = self.kind();
@@ -143,6 +163,37 @@ impl Object {
         }
     }
 }
+
+/// Whether a kind archctl renders lives in a namespace.
+pub fn is_namespaced(kind: &str) -> bool {
+    !matches!(kind, "Namespace" | "StorageClass" | "PriorityClass" | "ClusterRole" | "ClusterRoleBinding")
+}
+
+/// `(group, version, kind, plural)` of every kind archctl renders, so that
+/// `diff` can look for objects a render no longer contains.
+pub const KINDS: &[(&str, &str, &str, &str)] = &[
+    ("", "v1", "Namespace", "namespaces"),
+    ("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies"),
+    ("", "v1", "ResourceQuota", "resourcequotas"),
+    ("", "v1", "LimitRange", "limitranges"),
+    ("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets"),
+    ("", "v1", "ServiceAccount", "serviceaccounts"),
+    ("", "v1", "Secret", "secrets"),
+    ("", "v1", "ConfigMap", "configmaps"),
+    ("storage.k8s.io", "v1", "StorageClass", "storageclasses"),
+    ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
+    ("", "v1", "Service", "services"),
+    ("apps", "v1", "Deployment", "deployments"),
+    ("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers"),
+    ("apps", "v1", "StatefulSet", "statefulsets"),
+    ("batch", "v1", "Job", "jobs"),
+    ("batch", "v1", "CronJob", "cronjobs"),
+    ("networking.k8s.io", "v1", "Ingress", "ingresses"),
+    ("external-secrets.io", "v1beta1", "ExternalSecret", "externalsecrets"),
+    ("keda.sh", "v1alpha1", "ScaledObject", "scaledobjects"),
+    ("monitoring.coreos.com", "v1", "ServiceMonitor", "servicemonitors"),
+    ("autoscaling.k8s.io", "v1", "VerticalPodAutoscaler", "verticalpodautoscalers"),
+];
 
 /// Sorts objects into apply order.
 pub fn sort(objects: &mut [Object]) {

@@ -3,6 +3,7 @@
 mod support;
 
 mod crds;
+mod diff;
 mod errors;
 mod features;
 mod helm;

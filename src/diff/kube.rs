@@ -1,0 +1,151 @@
+//! The live cluster, through kube-rs: LIST by label selector, GET, and
+//! server-side apply with `dryRun=All`. Nothing here can change a cluster:
+//! those are the only requests it sends.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use serde_json::Value;
+
+use super::cluster::{Cluster, ClusterError, Kind};
+
+/// The field manager archctl applies as.
+pub const FIELD_MANAGER: &str = "archctl";
+
+/// How to reach the cluster, as kubectl's flags say it.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectOptions {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub timeout: Option<Duration>,
+}
+
+/// A cluster reached with kube-rs.
+pub struct KubeCluster {
+    client: Client,
+    /// The API server's URL, for messages.
+    pub server: String,
+}
+
+impl KubeCluster {
+    /// Connects like kubectl: `--kubeconfig`, else `KUBECONFIG`, else
+    /// `~/.kube/config`, else the in-cluster service account; `--context`
+    /// picks a context.
+    pub async fn connect(opts: &ConnectOptions) -> anyhow::Result<KubeCluster> {
+        // one TLS provider for the process, whatever else enables another
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let kopts = KubeConfigOptions { context: opts.context.clone(), ..Default::default() };
+        let mut config = match &opts.kubeconfig {
+            Some(path) => {
+                let kc = Kubeconfig::read_from(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read kubeconfig `{}`: {e}", path.display()))?;
+                Config::from_custom_kubeconfig(kc, &kopts).await.map_err(|e| {
+                    anyhow::anyhow!("cannot use kubeconfig `{}`: {e}; name a context with --context", path.display())
+                })?
+            }
+            None if opts.context.is_some() => {
+                Config::from_kubeconfig(&kopts).await.map_err(|e| anyhow::anyhow!("{e}"))?
+            }
+            None => Config::infer().await.map_err(|e| {
+                anyhow::anyhow!(
+                    "no cluster configured: {e}; set KUBECONFIG or pass --kubeconfig, or use --against PATH"
+                )
+            })?,
+        };
+        let timeout = opts.timeout.unwrap_or(Duration::from_secs(30));
+        config.connect_timeout = Some(timeout.min(Duration::from_secs(10)));
+        config.read_timeout = Some(timeout);
+        config.write_timeout = Some(timeout);
+        let server = config.cluster_url.to_string();
+        let client =
+            Client::try_from(config).map_err(|e| anyhow::anyhow!("cannot set up a client for {server}: {e}"))?;
+        Ok(KubeCluster { client, server })
+    }
+
+    fn api(&self, kind: &Kind, namespace: Option<&str>) -> Api<DynamicObject> {
+        let ar = ApiResource {
+            group: kind.group.clone(),
+            version: kind.version.clone(),
+            api_version: kind.api_version(),
+            kind: kind.kind.clone(),
+            plural: kind.plural.clone(),
+        };
+        match (kind.namespaced, namespace) {
+            (true, Some(ns)) => Api::namespaced_with(self.client.clone(), ns, &ar),
+            _ => Api::all_with(self.client.clone(), &ar),
+        }
+    }
+}
+
+/// A list item or response as JSON, with the type fields a list leaves out.
+fn to_json(kind: &Kind, o: DynamicObject) -> Result<Value, ClusterError> {
+    let mut v = serde_json::to_value(o).map_err(|e| ClusterError::Rejected(e.to_string()))?;
+    if let Some(m) = v.as_object_mut() {
+        m.insert("apiVersion".into(), Value::String(kind.api_version()));
+        m.insert("kind".into(), Value::String(kind.kind.clone()));
+    }
+    Ok(v)
+}
+
+/// Sorts a kube-rs error into what the diff acts on.
+fn classify(e: kube::Error, what: &str) -> ClusterError {
+    match e {
+        kube::Error::Api(status) => {
+            let msg = if status.message.is_empty() { status.reason.clone() } else { status.message.clone() };
+            match status.code {
+                401 => ClusterError::Unauthorized(format!(
+                    "{what}: the cluster rejected the credentials ({msg}); log in again or refresh the token"
+                )),
+                403 => ClusterError::Forbidden(format!("{what}: forbidden: {msg}")),
+                404 if msg.contains("namespaces \"") && msg.contains("not found") => {
+                    ClusterError::NamespaceMissing(msg)
+                }
+                404 if msg.contains("could not find the requested resource")
+                    || status.reason == "NotFound" && msg.is_empty() =>
+                {
+                    ClusterError::UnknownKind(format!("{what}: the cluster does not serve this kind"))
+                }
+                404 => ClusterError::NotFound(msg),
+                422 if msg.contains("immutable") => ClusterError::Immutable(msg),
+                _ => ClusterError::Rejected(format!("{what}: {msg} ({} {})", status.code, status.reason)),
+            }
+        }
+        kube::Error::Auth(e) => ClusterError::Unauthorized(format!("{what}: cannot authenticate: {e}")),
+        other => ClusterError::Unreachable(format!("{what}: {other}")),
+    }
+}
+
+impl Cluster for KubeCluster {
+    async fn list(&self, kind: &Kind, namespace: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError> {
+        let what = format!("list {}", kind.plural);
+        let list = self.api(kind, namespace).list(&ListParams::default().labels(selector)).await.map_err(|e| {
+            match classify(e, &what) {
+                // a list that 404s means the kind is not served
+                ClusterError::NotFound(m) => ClusterError::UnknownKind(m),
+                other => other,
+            }
+        })?;
+        list.items.into_iter().map(|o| to_json(kind, o)).collect()
+    }
+
+    async fn get(&self, kind: &Kind, namespace: Option<&str>, name: &str) -> Result<Option<Value>, ClusterError> {
+        match self.api(kind, namespace).get_opt(name).await {
+            Ok(Some(o)) => to_json(kind, o).map(Some),
+            Ok(None) => Ok(None),
+            Err(e) => Err(classify(e, &format!("get {} {name}", kind.plural))),
+        }
+    }
+
+    async fn dry_run_apply(&self, kind: &Kind, object: &Value) -> Result<Option<Value>, ClusterError> {
+        let name = object["metadata"]["name"].as_str().unwrap_or_default();
+        let namespace = object["metadata"]["namespace"].as_str();
+        let params = PatchParams::apply(FIELD_MANAGER).force().dry_run();
+        match self.api(kind, namespace).patch(name, &params, &Patch::Apply(object)).await {
+            Ok(o) => to_json(kind, o).map(Some),
+            Err(e) => Err(classify(e, "dry-run apply")),
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Normalisation: what the server owns is dropped, equivalent quantities
+//! are written one way, and Secret values are never shown.
+
+use serde_json::{Map, Value};
+
+use crate::topology::quantity::Quantity;
+
+/// The annotation client-side `kubectl apply` keeps.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Keys under which the values are resource quantities.
+const QUANTITY_PARENTS: &[&str] = &[
+    "requests",
+    "limits",
+    "hard",
+    "default",
+    "defaultRequest",
+    "max",
+    "min",
+    "maxLimitRequestRatio",
+    "minAllowed",
+    "maxAllowed",
+    "capacity",
+    "allocatable",
+];
+
+/// Drops server-owned fields and canonicalises quantities.
+pub fn normalize(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(obj) = v.as_object_mut() {
+        obj.shift_remove("status");
+        if let Some(Value::Object(meta)) = obj.get_mut("metadata") {
+            for k in ["managedFields", "resourceVersion", "uid", "generation", "creationTimestamp", "selfLink"] {
+                meta.shift_remove(k);
+            }
+            if let Some(Value::Object(ann)) = meta.get_mut("annotations") {
+                ann.shift_remove(LAST_APPLIED);
+                if ann.is_empty() {
+                    meta.shift_remove("annotations");
+                }
+            }
+        }
+    }
+    quantities(&mut v, None);
+    sort_keys(&v)
+}
+
+fn quantities(v: &mut Value, parent: Option<&str>) {
+    match v {
+        Value::Object(m) => {
+            let here = parent.is_some_and(|p| QUANTITY_PARENTS.contains(&p));
+            for (k, child) in m.iter_mut() {
+                if k == "sizeLimit" || here && (child.is_string() || child.is_number()) {
+                    canonical(child);
+                } else {
+                    quantities(child, Some(k.as_str()));
+                }
+            }
+        }
+        Value::Array(a) => {
+            for child in a {
+                quantities(child, parent);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn canonical(v: &mut Value) {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return,
+    };
+    if let Ok(q) = Quantity::parse(&text) {
+        *v = Value::String(q.canonical());
+    }
+}
+
+/// Keys in sorted order, so that both sides of a diff line up.
+fn sort_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let mut out = Map::new();
+            for k in keys {
+                out.insert(k.clone(), sort_keys(&m[k]));
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sort_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Replaces Secret values on both sides: unchanged keys show as
+/// `<redacted>`, changed ones as `<redacted: changed>`; values never reach
+/// the output.
+pub fn redact_secrets(mut desired: Option<&mut Value>, mut live: Option<&mut Value>) {
+    let secret = |v: &Option<&mut Value>| v.as_ref().is_some_and(|v| v["kind"] == "Secret");
+    if !secret(&desired) && !secret(&live) {
+        return;
+    }
+    for field in ["data", "stringData"] {
+        let before = live.as_deref().and_then(|v| v.get(field)).cloned();
+        if let Some(Value::Object(m)) = desired.as_deref_mut().and_then(|v| v.get_mut(field)) {
+            for (k, val) in m.iter_mut() {
+                let same = before.as_ref().is_none_or(|b| b.get(k) == Some(val));
+                *val = Value::String(if same { "<redacted>" } else { "<redacted: changed>" }.into());
+            }
+        }
+        if let Some(Value::Object(m)) = live.as_deref_mut().and_then(|v| v.get_mut(field)) {
+            for val in m.values_mut() {
+                *val = Value::String("<redacted>".into());
+            }
+        }
+    }
+}
+
+/// The live object cut down to the fields the render sets: used when the
+/// server cannot tell what an apply would change, so that fields the
+/// render leaves to the server are not differences.
+pub fn project(live: &Value, desired: &Value) -> Value {
+    match (live, desired) {
+        (Value::Object(l), Value::Object(d)) => {
+            let mut out = Map::new();
+            for (k, dv) in d {
+                if let Some(lv) = l.get(k) {
+                    out.insert(k.clone(), project(lv, dv));
+                }
+            }
+            Value::Object(out)
+        }
+        (Value::Array(l), Value::Array(d)) if l.len() == d.len() => {
+            Value::Array(l.iter().zip(d).map(|(lv, dv)| project(lv, dv)).collect())
+        }
+        (l, _) => l.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn drops_server_fields_and_canonicalises_quantities() {
+        let live = json!({
+            "metadata": {"name": "a", "uid": "1", "resourceVersion": "9", "managedFields": [],
+                         "annotations": {LAST_APPLIED: "{}"}},
+            "spec": {"containers": [{"resources": {"limits": {"cpu": "1000m", "memory": "1024Mi"}}}],
+                     "volumeClaimTemplates": [{"spec": {"resources": {"requests": {"storage": "10240Mi"}}}}]},
+            "status": {"ready": true}
+        });
+        let n = normalize(&live);
+        assert_eq!(
+            n,
+            json!({"metadata": {"name": "a"}, "spec": {
+                "containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}],
+                "volumeClaimTemplates": [{"spec": {"resources": {"requests": {"storage": "10Gi"}}}}]}})
+        );
+        // not every string is a quantity
+        assert_eq!(normalize(&json!({"data": {"max": "1000m"}}))["data"]["max"], "1000m");
+    }
+
+    #[test]
+    fn secrets_are_redacted_and_changes_marked() {
+        let mut d = json!({"kind": "Secret", "data": {"a": "eA==", "b": "eQ=="}});
+        let mut l = json!({"kind": "Secret", "data": {"a": "eA==", "b": "eg=="}});
+        redact_secrets(Some(&mut d), Some(&mut l));
+        assert_eq!(d["data"], json!({"a": "<redacted>", "b": "<redacted: changed>"}));
+        assert_eq!(l["data"], json!({"a": "<redacted>", "b": "<redacted>"}));
+    }
+
+    #[test]
+    fn projection_keeps_only_rendered_fields() {
+        let live = json!({"spec": {"replicas": 3, "progressDeadlineSeconds": 600, "list": [{"a": 1, "b": 2}]}});
+        let desired = json!({"spec": {"replicas": 2, "list": [{"a": 5}]}});
+        assert_eq!(project(&live, &desired), json!({"spec": {"replicas": 3, "list": [{"a": 1}]}}));
+    }
+}

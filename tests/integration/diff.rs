@@ -1,0 +1,146 @@
+//! `archctl diff`: against manifests on disk, and against an API server
+//! (the emulator in support/kube_emulator.rs, checked with real kubectl).
+
+use serde_json::Value;
+
+use crate::support::Project;
+
+/// The Archivist project with the production render written to `live/`.
+fn rendered() -> Project {
+    let p = Project::archivist();
+    p.run(&["render", "--profile", "production", "--out", "live"]).success();
+    p
+}
+
+#[test]
+fn against_an_unchanged_render_there_is_nothing_to_do() {
+    let p = rendered();
+    let run = p.run(&["diff", "--profile", "production", "--against", "live"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("0 to create, 0 to change, 0 to replace, 0 to prune, 24 unchanged, 0 errors"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn each_change_is_shown_once_and_exits_1() {
+    let p = rendered();
+    let run = p.run(&["diff", "--profile", "production", "--phase", "phase3", "--against", "live"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("~ apps/v1 Deployment archivist/graph-service (change)"), "{}", run.stdout);
+    assert_eq!(run.stdout.matches("-  replicas: 2\n+  replicas: 3\n").count(), 1, "{}", run.stdout);
+    assert!(run.stdout.contains("-  maxReplicas: 10\n+  maxReplicas: 20\n"), "{}", run.stdout);
+    // unchanged objects are not printed
+    assert!(!run.stdout.contains("ConfigMap"), "{}", run.stdout);
+    // --exit-zero keeps the report and drops the status
+    let quiet = p.run(&["diff", "--profile", "production", "--phase", "phase3", "--against", "live", "--exit-zero"]);
+    assert_eq!(quiet.code, 0);
+    assert_eq!(quiet.stdout, run.stdout);
+}
+
+#[test]
+fn new_objects_and_prune_candidates() {
+    let p = rendered();
+    // dev has no HPA, VPA or network policy but placeholder secrets
+    let run = p.run(&["diff", "--profile", "dev", "--against", "live", "--summary"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(out.contains("+ create  v1 Secret archivist/archivist-secrets"), "{out}");
+    assert!(out.contains("- prune   autoscaling/v2 HorizontalPodAutoscaler archivist/rag-api-hpa"), "{out}");
+    assert!(out.contains("- prune   networking.k8s.io/v1 NetworkPolicy archivist/rag-api-policy"), "{out}");
+    assert!(out.contains("~ change  apps/v1 Deployment archivist/rag-api"), "{out}");
+    assert!(out.lines().last().unwrap().starts_with("2 to create, "), "{out}");
+    // a new object is shown whole as additions, with secret values redacted
+    let full = p.run(&["diff", "--profile", "dev", "--against", "live"]);
+    assert!(full.stdout.contains("+ v1 Secret archivist/archivist-secrets (create)"), "{}", full.stdout);
+    assert!(full.stdout.contains("+  gemini-api-key: <redacted>"), "{}", full.stdout);
+    assert!(!full.stdout.contains("REPLACE_ME") && !full.stdout.contains("UkVQTEFDRV9NRQ"), "{}", full.stdout);
+}
+
+#[test]
+fn objects_without_archctl_labels_are_not_pruned() {
+    let p = rendered();
+    std::fs::write(
+        p.path().join("live/99-foreign.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: someone-elses\n  namespace: archivist\ndata:\n  a: b\n",
+    )
+    .unwrap();
+    let run = p.run(&["diff", "--profile", "production", "--against", "live", "--summary"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(!run.stdout.contains("someone-elses"));
+}
+
+#[test]
+fn against_a_multi_document_file_and_a_kubectl_list() {
+    let p = rendered();
+    let stream = p.run(&["render", "--profile", "production"]).success().stdout;
+    std::fs::write(p.path().join("all.yaml"), &stream).unwrap();
+    let run = p.run(&["diff", "--profile", "production", "--against", "all.yaml"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // `kubectl get -o yaml` prints a List, with server fields to ignore
+    let mut docs = archctl::emit::yaml::parse_stream(&stream).unwrap();
+    for d in &mut docs {
+        d["metadata"]["uid"] = Value::String("0a1b".into());
+        d["metadata"]["resourceVersion"] = Value::String("42".into());
+        d["metadata"]["managedFields"] = serde_json::json!([{"manager": "kubectl"}]);
+        d["status"] = serde_json::json!({"observedGeneration": 1});
+    }
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": docs});
+    std::fs::write(p.path().join("list.yaml"), archctl::emit::yaml::document(&list).unwrap()).unwrap();
+    let run = p.run(&["diff", "--profile", "production", "--against", "list.yaml", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["totals"]["same"], 24);
+    assert_eq!(report["objects"][0]["action"], "same");
+}
+
+#[test]
+fn namespace_flag_limits_the_diff() {
+    let p = rendered();
+    let run = p.run(&[
+        "diff",
+        "--profile",
+        "production",
+        "--phase",
+        "phase3",
+        "--against",
+        "live",
+        "-n",
+        "archivist-data",
+        "--summary",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.lines().filter(|l| !l.contains(" to create")).all(|l| l.contains("archivist-data")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_unreachable_cluster_is_a_clear_error() {
+    let p = Project::archivist().file(
+        "kubeconfig",
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:9\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n",
+    );
+    let run = p.run(&["diff", "--kubeconfig", "kubeconfig", "--request-timeout", "5"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains("cannot diff against the cluster") && run.stderr.contains("127.0.0.1:9"),
+        "{}",
+        run.stderr
+    );
+    let missing = Project::archivist().run(&["diff", "--kubeconfig", "nope.yaml"]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("cannot read kubeconfig `nope.yaml`"), "{}", missing.stderr);
+}
+
+#[test]
+fn a_command_line_that_does_not_parse_is_an_error_not_a_difference() {
+    let run = Project::archivist().run(&["diff", "--concurrency", "0"]);
+    assert_eq!(run.code, 2);
+}
