@@ -33,6 +33,12 @@ pub fn run(cli: Cli) -> ExitStatus {
     }
 }
 
+/// What an output folder must never contain: the project's own files.
+fn protected(topology: &Path) -> Vec<std::path::PathBuf> {
+    let base = load::base_dir(topology);
+    vec![topology.to_path_buf(), load::profiles_dir(topology), base.join("snapshots"), base.join("templates")]
+}
+
 /// A reader that closed the pipe (`archctl render | head`) is not an error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
@@ -98,8 +104,7 @@ fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<Exi
                 };
                 files.push((emit::files::file_name(o, ext), content));
             }
-            let protect = [topology.to_path_buf(), load::profiles_dir(topology)];
-            emit::files::write_dir(dir, &files, args.force, &protect)?;
+            emit::files::write_dir(dir, &files, args.force, &protected(topology))?;
             term::message(&format!("wrote {} objects to {}", files.len(), dir.display()));
         }
     }
@@ -233,8 +238,7 @@ fn helm_chart(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result
     for key in &chart.fallbacks {
         term::message(&format!("warning: `{key}` differs between profiles in ways the chart carries as a whole value"));
     }
-    let protect = [topology.to_path_buf(), load::profiles_dir(topology)];
-    emit::helm::write(dir, &chart, args.force, &protect)?;
+    emit::helm::write(dir, &chart, args.force, &protected(topology))?;
     term::message(&format!("wrote a chart with {} files to {}", chart.files.len(), dir.display()));
     Ok(ExitStatus::Success)
 }

@@ -38,7 +38,12 @@ pub fn service_port(r: &Resolved, service: &str, port: Option<&PortRef>) -> Opti
         Some(PortRef::Name(n)) => Some(ServiceBackendPort { name: Some(n.clone()), number: None }),
         None => {
             let svc = r.topology.services.get(service)?;
-            let (_, p) = svc.container.ports.iter().find(|(_, p)| p.expose)?;
+            let (_, p) = svc
+                .container
+                .ports
+                .iter()
+                .chain(svc.sidecars.iter().flat_map(|c| c.ports.iter()))
+                .find(|(_, p)| p.expose)?;
             Some(ServiceBackendPort { number: Some(p.service_port.unwrap_or(p.port)), name: None })
         }
     }

@@ -465,7 +465,8 @@ impl Resolver<'_> {
         }
         let percent = |p: &str| p.strip_suffix('%').and_then(|n| n.parse::<u32>().ok());
         let blocks = match (&d.min_available, &d.max_unavailable) {
-            (Some(IntOrPercent::Int(n)), _) => v.min_replicas().map(|r| *n >= r.max(1)),
+            // without replicas Kubernetes runs one
+            (Some(IntOrPercent::Int(n)), _) => Some(*n >= v.min_replicas().unwrap_or(1).max(1)),
             (Some(IntOrPercent::Percent(p)), _) => percent(p).map(|n| n >= 100),
             (_, Some(IntOrPercent::Int(n))) => Some(*n == 0),
             (_, Some(IntOrPercent::Percent(p))) => percent(p).map(|n| n == 0),
@@ -485,7 +486,7 @@ impl Resolver<'_> {
             }
         }
         if blocks == Some(true) {
-            let replicas = v.min_replicas().map(|r| format!(" with {r} replica(s)")).unwrap_or_default();
+            let replicas = format!(" with {} replica(s)", v.min_replicas().unwrap_or(1));
             self.problems.push(
                 Diagnostic::error("E052", format!("the disruption budget of `{service}` blocks every eviction{replicas}"))
                     .at(&path.key(key))

@@ -9,6 +9,7 @@ mod kinds;
 mod names;
 mod network;
 mod references;
+mod values;
 
 use crate::diagnostic::Diagnostic;
 use crate::topology::model::Topology;
@@ -20,6 +21,7 @@ pub fn validate(topo: &Topology) -> Vec<Diagnostic> {
     kinds::check(topo, &mut out);
     references::check(topo, &mut out);
     network::check(topo, &mut out);
+    values::check(topo, &mut out);
     out
 }
 

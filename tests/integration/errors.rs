@@ -287,3 +287,73 @@ fn ingress_path_to_a_missing_service_or_port() {
         .stderr_has("service `web` has no port `grpc`");
     Project::with(&ingress("{ path = \"/\", service = \"web\", port = \"http\" }")).run(&["render"]).success();
 }
+
+#[test]
+fn words_from_a_fixed_set_are_checked() {
+    let cases = [
+        (
+            "placement = { anti_affinity = \"prefered\" }",
+            "`prefered` is not allowed for `services.web.placement.anti_affinity`",
+            "did you mean `preferred`?",
+        ),
+        ("placement = { spread = [{ across = \"zoen\" }] }", "`zoen` is not a topology scope", "node label key"),
+        (
+            "placement = { tolerations = [{ key = \"gpu\", operator = \"Exist\" }] }",
+            "`Exist` is not allowed",
+            "did you mean `Exists`?",
+        ),
+        ("security = { seccomp = \"Localhost\" }", "`Localhost` is not allowed", "`RuntimeDefault`, `Unconfined`"),
+        ("vpa = { mode = \"auto\" }", "`auto` is not allowed for `services.web.vpa.mode`", "did you mean `Auto`?"),
+        (
+            "autoscaling = { min = 1, max = 2, scale_up = { policies = [{ type = \"Percentage\", value = 1, period = 1 }] } }",
+            "`Percentage` is not allowed",
+            "`Percent`, `Pods`",
+        ),
+    ];
+    for (line, message, help) in cases {
+        Project::with(&format!("{SCALED}{line}\n")).run(&["render"]).user_error().stderr_has(message).stderr_has(help);
+    }
+}
+
+#[test]
+fn hooks_only_where_kubernetes_runs_them() {
+    let init =
+        format!("{SCALED}[[services.web.init_containers]]\nname = \"migrate\"\nimage = \"web:1\"\npre_stop = 5\n");
+    Project::with(&init).run(&["render"]).user_error().stderr_has("init containers take no `pre_stop` hook");
+    let topo = SCALED.replace(
+        "container = { image = \"web:1\", ports = { http = 8080 } }",
+        "container = { image = \"web:1\", ports = { http = 8080 }, pre_stop = 0 }",
+    );
+    Project::with(&topo).run(&["render"]).user_error().stderr_has("`pre_stop` sleeps 0 seconds");
+}
+
+#[test]
+fn a_disruption_budget_for_an_unreplicated_service_blocks_evictions() {
+    // no replicas: Kubernetes runs one, and min_available = 1 keeps it forever
+    let topo = SCALED.replace("replicas = 2\n", "");
+    Project::with(&format!("{topo}disruption = {{ min_available = 1 }}\n"))
+        .run(&["render"])
+        .user_error()
+        .stderr_has("blocks every eviction with 1 replica(s)");
+}
+
+#[test]
+fn a_provisioned_storage_class_needs_a_name() {
+    let topo = format!("{SCALED}\n[storage_classes.fast]\nclass = \"\"\nprovisioner = \"ebs.csi.aws.com\"\n");
+    Project::with(&topo)
+        .run(&["render"])
+        .user_error()
+        .stderr_has("storage class `fast` has a provisioner but no cluster name");
+}
+
+#[test]
+fn default_deny_and_a_policy_of_the_same_name_clash() {
+    let topo = format!(
+        "{}\n[namespaces.shop]\ndefault_deny = true\n\n[network_policies.default-deny]\ningress = []\n",
+        SCALED
+    );
+    Project::with(&topo)
+        .run(&["render"])
+        .user_error()
+        .stderr_has("has `default_deny` and a policy named `default-deny`");
+}

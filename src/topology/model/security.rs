@@ -91,7 +91,7 @@ pub struct Security {
     /// Capabilities to add back after dropping ALL.
     #[serde(default)]
     pub add_capabilities: Vec<String>,
-    /// `RuntimeDefault` (default), `Unconfined` or `Localhost`.
+    /// `RuntimeDefault` (default) or `Unconfined`.
     pub seccomp: Option<String>,
 }
 
