@@ -29,6 +29,54 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Show what applying the render would change in a cluster (read-only).
     Diff(DiffArgs),
+    /// Validate the topology and every profile, and lint for practice.
+    Check(CheckArgs),
+    /// Print the JSON Schema of topology (or profile) files, for editors.
+    Schema(SchemaArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Check only this profile (default: the topology alone and every profile).
+    #[arg(short, long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Fail (exit 1) on findings of this level: `warnings`.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub deny: Option<DenyLevel>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DenyLevel {
+    Warnings,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of profile files (every key optional) instead.
+    #[arg(long)]
+    pub profile: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,9 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use crate::ExitStatus;
-use crate::cli::{Cli, ColorChoice, Command, DiffArgs, DiffOutput, OutputFormat, RenderArgs, SnapshotArgs};
+use crate::cli::{
+    CheckArgs, CheckFormat, Cli, ColorChoice, Command, DiffArgs, DiffOutput, OutputFormat, RenderArgs, SnapshotArgs,
+};
 use crate::diagnostic;
 use crate::emit::{self, Format};
 use crate::pipeline::{self, Failed, Rendered};
@@ -22,6 +24,25 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Render(args) => render(&cli.topology, args, color),
         Command::Snapshot(args) => snapshot(&cli.topology, args, cli.color, color),
         Command::Diff(args) => diff(&cli.topology, args, cli.color, color),
+        Command::Check(args) => check(&cli.topology, args, color),
+        Command::Schema(args) => {
+            let schema = if args.profile { crate::schema::profile() } else { crate::schema::topology() };
+            print(&(serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"))
+        }
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "archctl", &mut buf);
+            print(&String::from_utf8_lossy(&buf))
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            match clap_mangen::Man::new(cmd).render(&mut buf) {
+                Ok(()) => print(&String::from_utf8_lossy(&buf)),
+                Err(e) => Err(e.into()),
+            }
+        }
     };
     match result {
         Ok(status) => status,
@@ -31,6 +52,14 @@ pub fn run(cli: Cli) -> ExitStatus {
             ExitStatus::Error
         }
     }
+}
+
+/// Writes data to stdout.
+fn print(text: &str) -> anyhow::Result<ExitStatus> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).context("cannot write to stdout")?;
+    out.flush().context("cannot write to stdout")?;
+    Ok(ExitStatus::Success)
 }
 
 /// What an output folder must never contain: the project's own files.
@@ -109,6 +138,93 @@ fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<Exi
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// `check`: every profile through the whole pipeline, findings collected
+/// and reported once each. Exit 0 clean, 1 findings at `--deny` level,
+/// 2 errors.
+fn check(topology: &Path, args: &CheckArgs, color: bool) -> anyhow::Result<ExitStatus> {
+    use crate::diagnostic::{Diagnostic, Severity};
+
+    let targets: Vec<Option<String>> = match &args.profile {
+        Some(p) => vec![Some(p.clone())],
+        None => std::iter::once(None).chain(load::profile_names(topology).into_iter().map(Some)).collect(),
+    };
+    struct Finding {
+        diagnostic: Diagnostic,
+        position: Option<diagnostic::Position>,
+        text: String,
+        profiles: Vec<String>,
+    }
+    let mut findings: Vec<Finding> = Vec::new();
+    for target in &targets {
+        let opts = LoadOptions { topology: topology.to_path_buf(), profile: target.clone(), phase: None };
+        let (diags, context) = match pipeline::render(&opts) {
+            Ok(r) => (r.warnings, r.context),
+            Err(f) => (f.diagnostics, f.context),
+        };
+        let name = target.clone().unwrap_or_else(|| "(topology)".into());
+        for d in diags {
+            let position = diagnostic::position(&d, &context.sources, Some(&context.spans));
+            if let Some(f) = findings
+                .iter_mut()
+                .find(|f| f.diagnostic.code == d.code && f.diagnostic.message == d.message && f.position == position)
+            {
+                f.profiles.push(name.clone());
+                continue;
+            }
+            let text = diagnostic::render(std::slice::from_ref(&d), &context.sources, Some(&context.spans), color);
+            findings.push(Finding { diagnostic: d, position, text, profiles: vec![name.clone()] });
+        }
+    }
+    let errors = findings.iter().filter(|f| f.diagnostic.severity == Severity::Error).count();
+    let warnings = findings.len() - errors;
+    let names: Vec<String> = targets.iter().map(|t| t.clone().unwrap_or_else(|| "(topology)".into())).collect();
+    match args.format {
+        CheckFormat::Json => {
+            let items: Vec<serde_json::Value> = findings
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "severity": if f.diagnostic.severity == Severity::Error { "error" } else { "warning" },
+                        "code": f.diagnostic.code,
+                        "message": f.diagnostic.message,
+                        "help": f.diagnostic.help,
+                        "file": f.position.as_ref().map(|p| p.file.clone()),
+                        "line": f.position.as_ref().map(|p| p.line),
+                        "column": f.position.as_ref().map(|p| p.column),
+                        "profiles": f.profiles,
+                    })
+                })
+                .collect();
+            let report =
+                serde_json::json!({"checked": names, "errors": errors, "warnings": warnings, "findings": items});
+            print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
+        }
+        CheckFormat::Text => {
+            for f in &findings {
+                let mut text = f.text.trim_end().to_string();
+                if f.profiles.len() < targets.len() {
+                    text.push_str(&format!("\n  = in: {}", f.profiles.join(", ")));
+                }
+                term::message(&(text + "\n"));
+            }
+            term::message(&format!(
+                "checked {} ({}): {errors} error{}, {warnings} warning{}",
+                if targets.len() == 1 { "1 render".to_string() } else { format!("{} renders", targets.len()) },
+                names.join(", "),
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" },
+            ));
+        }
+    }
+    Ok(if errors > 0 {
+        ExitStatus::Error
+    } else if warnings > 0 && args.deny.is_some() {
+        ExitStatus::Differences
+    } else {
+        ExitStatus::Success
+    })
 }
 
 /// `diff`: renders, then compares with the cluster or `--against` files.

@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod emit;
 pub mod pipeline;
+pub mod schema;
 pub mod snapshot;
 pub mod suggest;
 pub mod term;

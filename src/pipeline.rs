@@ -32,7 +32,10 @@ pub fn render(opts: &LoadOptions) -> Result<Rendered, Failed> {
     let mut diagnostics = validate::validate(&loaded.topology);
     let resolved = resolve::resolve(&loaded, opts.phase.is_some());
     let resolved = match resolved {
-        Ok(r) => Some(r),
+        Ok(r) => {
+            diagnostics.extend(validate::lints(&r));
+            Some(r)
+        }
         Err(mut problems) => {
             diagnostics.append(&mut problems);
             None

@@ -6,10 +6,13 @@
 //! stops at the first problem.
 
 mod kinds;
+mod lints;
 mod names;
 mod network;
 mod references;
 mod values;
+
+pub use lints::lints;
 
 use crate::diagnostic::Diagnostic;
 use crate::topology::model::Topology;

@@ -7,6 +7,7 @@
 
 mod network;
 mod scaling;
+mod schema;
 mod security;
 
 pub use network::*;
@@ -17,11 +18,12 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 /// A whole topology (`archctl.toml`), after its profile has been merged in.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Topology {
     pub project: Project,
@@ -32,6 +34,7 @@ pub struct Topology {
     pub phase: Option<String>,
     /// Variables for minijinja expressions in string values.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, serde_json::Value>")]
     pub vars: IndexMap<String, toml::Value>,
     #[serde(default)]
     pub namespaces: IndexMap<String, Namespace>,
@@ -65,9 +68,21 @@ pub struct Topology {
     /// How GPU services are scheduled.
     #[serde(default)]
     pub gpu: GpuScheduling,
+    /// Settings of `archctl check`.
+    #[serde(default)]
+    pub checks: Checks,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+/// Settings of `archctl check`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Checks {
+    /// Warning codes that do not apply to this system (`["W007"]`).
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Project {
     pub name: String,
@@ -84,7 +99,7 @@ pub struct Project {
     pub annotations: IndexMap<String, String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Namespace {
     #[serde(default)]
@@ -103,7 +118,7 @@ pub struct Namespace {
 }
 
 /// Container defaults and bounds of a namespace.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitRangeSpec {
     /// Limits of containers that give none.
@@ -115,7 +130,7 @@ pub struct LimitRangeSpec {
 }
 
 /// Requests and limits of a container.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
     /// Start from this resource profile and change what is given here.
@@ -127,7 +142,7 @@ pub struct Resources {
 }
 
 /// CPU, memory, GPUs and ephemeral storage.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Amounts {
     pub cpu: Option<Quantity>,
@@ -169,7 +184,7 @@ impl<'de> Deserialize<'de> for Quantity {
 }
 
 /// A resource profile name, or resources written out.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ResourcesRef {
     Profile(String),
@@ -182,7 +197,7 @@ impl<'de> Deserialize<'de> for ResourcesRef {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StorageClass {
     /// The cluster's class name (`gp3`, `premium-lrs`); defaults to the
@@ -204,7 +219,7 @@ pub struct StorageClass {
 
 /// A value that is either the same in every growth phase or given per phase.
 /// A value given for a phase holds in later phases until one changes it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum PerPhase<T> {
     Fixed(T),
@@ -243,7 +258,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for PerPhase<T> {
 }
 
 /// What a service runs as.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Deployment,
@@ -269,7 +284,7 @@ impl Kind {
 }
 
 /// A workload: its controller, pod, main container and what it exposes.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     pub kind: Kind,
@@ -347,7 +362,7 @@ pub struct Service {
 }
 
 /// A container of a pod.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Container {
     /// Defaults to the service name for the main container.
@@ -381,7 +396,7 @@ pub struct Container {
 }
 
 /// A `preStop` hook: `["cmd", "arg"]` runs a command, a number sleeps.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum PreStop {
     Sleep(i64),
@@ -460,7 +475,7 @@ impl<'de> Deserialize<'de> for Port {
 }
 
 /// A port by number or by container port name.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum PortRef {
     Number(i32),
@@ -477,7 +492,7 @@ pub enum EnvValue {
 }
 
 /// A value taken from a Secret, a ConfigMap or the pod itself.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvRef {
     pub secret: Option<String>,
@@ -522,7 +537,7 @@ impl<'de> Deserialize<'de> for EnvValue {
 }
 
 /// All keys of a Secret or ConfigMap as environment variables.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvFrom {
     pub secret: Option<String>,
@@ -531,7 +546,7 @@ pub struct EnvFrom {
     pub optional: Option<bool>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Probes {
     pub liveness: Option<Probe>,
@@ -540,7 +555,7 @@ pub struct Probes {
 }
 
 /// A probe: exactly one of `http`, `exec`, `tcp`, `grpc`, plus timing.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Probe {
     /// HTTP GET of this path.
@@ -564,7 +579,7 @@ pub struct Probe {
 }
 
 /// `ReadWriteOnce`, `ReadWriteMany`, `ReadOnlyMany` or `ReadWriteOncePod`.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default, JsonSchema)]
 pub enum AccessMode {
     #[default]
     ReadWriteOnce,
@@ -587,7 +602,7 @@ impl AccessMode {
 /// A pod volume and where the main container mounts it. Its source is
 /// exactly one of: `size` (a statefulset's per-pod claim), `claim` (a shared
 /// claim from `[claims]`), `config_map`, `secret`, `empty_dir`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Volume {
     /// Mount path in the main container; omit to mount it only in sidecars.
@@ -607,7 +622,7 @@ pub struct Volume {
 }
 
 /// How the pods are exposed.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 pub enum ServiceType {
     ClusterIP,
     LoadBalancer,
@@ -618,7 +633,7 @@ pub enum ServiceType {
     None,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
     #[serde(rename = "type")]
@@ -630,7 +645,7 @@ pub struct ServiceSpec {
 }
 
 /// Rolling update settings; numbers or percentages.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Strategy {
     /// `RollingUpdate` (default) or `Recreate`.
@@ -642,14 +657,14 @@ pub struct Strategy {
     pub revision_history_limit: Option<i32>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum IntOrPercent {
     Int(i32),
     Percent(String),
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigMap {
     pub namespace: Option<String>,
@@ -663,14 +678,14 @@ pub struct ConfigMap {
     pub labels: IndexMap<String, String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum FileSource {
     Inline(String),
     Path(FilePath),
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FilePath {
     pub path: String,
@@ -684,7 +699,7 @@ impl<'de> Deserialize<'de> for FileSource {
 
 /// A Secret that exists in the cluster (created by an operator or a secret
 /// manager); the topology only names its keys, never its values.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Secret {
     pub namespace: Option<String>,
@@ -709,7 +724,7 @@ pub struct Secret {
 }
 
 /// A PersistentVolumeClaim, typically shared by several pods.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     pub namespace: Option<String>,

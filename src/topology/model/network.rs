@@ -1,12 +1,13 @@
 //! Ingress, network policies and secret stores.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::PortRef;
 
 /// An Ingress (networking.k8s.io/v1).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ingress {
     pub namespace: Option<String>,
@@ -19,14 +20,14 @@ pub struct Ingress {
     pub rules: Vec<IngressRule>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IngressTls {
     pub hosts: Vec<String>,
     pub secret: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IngressRule {
     pub host: Option<String>,
@@ -34,7 +35,7 @@ pub struct IngressRule {
 }
 
 /// A path routed to a service of the topology.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IngressPath {
     pub path: String,
@@ -47,7 +48,7 @@ pub struct IngressPath {
 }
 
 /// A NetworkPolicy for the pods of one service (or of a whole namespace).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkPolicy {
     pub namespace: Option<String>,
@@ -61,7 +62,7 @@ pub struct NetworkPolicy {
 }
 
 /// One allow rule: from/to these peers, on these ports.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyRule {
     /// Peers (for `ingress`).
@@ -81,7 +82,7 @@ pub struct PolicyRule {
 
 /// A peer: namespaces by labels, pods by labels, a service of the
 /// topology, or an IP block.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Peer {
     /// Namespaces with these labels.
@@ -98,7 +99,7 @@ pub struct Peer {
 }
 
 /// A SecretStore or ClusterSecretStore that already exists in the cluster.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretStoreRef {
     /// `SecretStore` (default) or `ClusterSecretStore`.
@@ -111,7 +112,7 @@ pub struct SecretStoreRef {
 }
 
 /// Where a secret's values live in its store.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RemoteRef {
     /// One remote key; each secret key is a property of it.

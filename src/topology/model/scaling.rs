@@ -2,13 +2,14 @@
 //! switches.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Amounts, IntOrPercent, PerPhase};
 
 /// A HorizontalPodAutoscaler (autoscaling/v2). While it is on, the
 /// workload's `replicas` is left for the autoscaler to own.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Autoscaling {
     /// Name of the HPA object; defaults to the service name.
@@ -24,7 +25,7 @@ pub struct Autoscaling {
 }
 
 /// `behavior.scaleUp` / `scaleDown` of an HPA.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScalingRules {
     /// Stabilization window, seconds.
@@ -35,7 +36,7 @@ pub struct ScalingRules {
     pub policies: Vec<ScalingPolicy>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScalingPolicy {
     /// `Percent` or `Pods`.
@@ -47,7 +48,7 @@ pub struct ScalingPolicy {
 }
 
 /// A KEDA ScaledObject (keda.sh/v1alpha1).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Keda {
     /// Name of the ScaledObject; defaults to the service name.
@@ -66,7 +67,7 @@ pub struct Keda {
 
 /// A KEDA trigger: its type (`nats-jetstream`, `prometheus`, `cpu`,
 /// `memory`, …) and the type's metadata, passed through as given.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
     #[serde(rename = "type")]
@@ -82,7 +83,7 @@ pub struct Trigger {
 }
 
 /// A VerticalPodAutoscaler for the main container.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Vpa {
     /// Name of the VPA object; defaults to the service name.
@@ -96,7 +97,7 @@ pub struct Vpa {
 }
 
 /// A PodDisruptionBudget: one of `min_available` and `max_unavailable`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Disruption {
     pub min_available: Option<IntOrPercent>,
@@ -104,7 +105,8 @@ pub struct Disruption {
 }
 
 /// What a profile may switch off; everything is on by default.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct Features {
     /// HPAs and KEDA ScaledObjects.
     pub autoscaling: bool,

@@ -1,10 +1,11 @@
 //! Placement, security contexts, service accounts, metrics.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Where pods run.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Placement {
     /// Keep replicas apart: `preferred` or `required`.
@@ -21,7 +22,7 @@ pub struct Placement {
 }
 
 /// A topology spread constraint over the service's pods.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Spread {
     /// `zone`, `hostname`, or a node label key.
@@ -31,7 +32,7 @@ pub struct Spread {
     pub when_unsatisfiable: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Toleration {
     pub key: Option<String>,
@@ -44,7 +45,7 @@ pub struct Toleration {
 }
 
 /// How GPU services are scheduled; the defaults fit the NVIDIA GPU operator.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GpuScheduling {
     #[serde(default = "gpu_node_selector")]
@@ -75,7 +76,7 @@ fn gpu_tolerations() -> Vec<Toleration> {
 
 /// Security settings; every pod and container is hardened unless a key here
 /// says otherwise.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Security {
     /// `runAsNonRoot` (default true).
@@ -96,7 +97,7 @@ pub struct Security {
 }
 
 /// The pod's service account.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceAccount {
     /// Defaults to the service name.
@@ -111,7 +112,7 @@ pub struct ServiceAccount {
 }
 
 /// A Prometheus ServiceMonitor for the service.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Metrics {
     /// Name of the ServiceMonitor; defaults to the service name.

@@ -1,0 +1,64 @@
+//! JSON Schema of the types whose TOML form is looser than their Rust
+//! shape (a number or a string, a number or a table).
+
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+use super::{EnvRef, EnvValue, Port, Quantity};
+
+impl JsonSchema for Quantity {
+    fn schema_name() -> Cow<'static, str> {
+        "Quantity".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A Kubernetes quantity: \"500m\", \"2Gi\", 2 or 0.5",
+            "anyOf": [
+                {"type": "string", "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([numkMGTPE]|[KMGTPE]i|[eE][+-]?[0-9]+)?$"},
+                {"type": "number"}
+            ]
+        })
+    }
+}
+
+impl JsonSchema for Port {
+    fn schema_name() -> Cow<'static, str> {
+        "Port".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A port number, or a table with `port`",
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 65535},
+                {
+                    "type": "object",
+                    "properties": {
+                        "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                        "protocol": {"enum": ["TCP", "UDP", "SCTP"]},
+                        "service_port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                        "expose": {"type": "boolean"}
+                    },
+                    "required": ["port"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
+impl JsonSchema for EnvValue {
+    fn schema_name() -> Cow<'static, str> {
+        "EnvValue".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let reference = generator.subschema_for::<EnvRef>();
+        json_schema!({
+            "description": "A plain value, or a reference to a secret key, config map key, pod field or resource",
+            "anyOf": [{"type": ["string", "number", "boolean"]}, reference]
+        })
+    }
+}

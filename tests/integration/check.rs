@@ -1,0 +1,132 @@
+//! `archctl check`: every practice check, failing and passing, and the
+//! exit codes and JSON of the command.
+
+use serde_json::Value;
+
+use crate::support::Project;
+
+const BASE: &str = r#"[project]
+name = "shop"
+
+[services.web]
+kind = "deployment"
+replicas = 2
+resources = "small"
+container = { image = "web:1.0", ports = { http = 8080 }, probes = { readiness = { http = "/ready" } } }
+"#;
+
+/// Runs `check --format json` and returns the codes found.
+fn codes(p: &Project, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["check", "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = p.run(&args);
+    let report: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
+    report["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn a_clean_topology_has_no_findings() {
+    let p = Project::with(BASE).file("profiles/production.toml", "");
+    assert_eq!(codes(&p, &[]), Vec::<String>::new());
+    let run = p.run(&["check", "--deny", "warnings"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("checked 2 renders ((topology), production): 0 errors, 0 warnings"), "{}", run.stderr);
+}
+
+/// Each warning: a topology that triggers it and the fix that clears it.
+#[test]
+fn every_warning_fires_and_clears() {
+    let cases: Vec<(&str, String, String)> = vec![
+        ("W001", BASE.replace("web:1.0", "web:latest"), BASE.to_string()),
+        ("W001", BASE.replace("web:1.0", "web"), BASE.to_string()),
+        ("W002", BASE.replace(", probes = { readiness = { http = \"/ready\" } }", ""), BASE.to_string()),
+        ("W003", BASE.replace("resources = \"small\"\n", ""), BASE.to_string()),
+        (
+            "W004",
+            BASE.replace("replicas = 2", "replicas = 1\ndisruption = { max_unavailable = 1 }"),
+            BASE.replace("replicas = 2", "replicas = 2\ndisruption = { max_unavailable = 1 }"),
+        ),
+        (
+            "W005",
+            format!(
+                "{BASE}service = {{ type = \"LoadBalancer\" }}\n[ingresses.web]\nrules = [{{ paths = [{{ path = \"/\", service = \"web\" }}] }}]\n"
+            ),
+            format!("{BASE}[ingresses.web]\nrules = [{{ paths = [{{ path = \"/\", service = \"web\" }}] }}]\n"),
+        ),
+        (
+            "W006",
+            format!("{BASE}autoscaling = {{ min = 2, max = 4, cpu = 70 }}\nvpa = {{ mode = \"Auto\" }}\n"),
+            format!("{BASE}autoscaling = {{ min = 2, max = 4, cpu = 70 }}\nvpa = {{ mode = \"Off\" }}\n"),
+        ),
+        (
+            "W007",
+            BASE.replace("probes = {", "env = { DB = \"postgres.data.svc.cluster.local:5432\" }, probes = {"),
+            BASE.replace("probes = {", "env = { WEB = \"http://web.shop.svc.cluster.local:8080\" }, probes = {"),
+        ),
+        (
+            "W007",
+            BASE.replace("probes = {", "env = { WEB = \"http://web.shop.svc:9999\" }, probes = {"),
+            BASE.replace("probes = {", "env = { WEB = \"http://web.shop.svc:8080\" }, probes = {"),
+        ),
+        (
+            "W008",
+            format!("{BASE}autoscaling = {{ min = 3, max = 4, cpu = 70 }}\n"),
+            format!("{BASE}autoscaling = {{ min = 2, max = 4, cpu = 70 }}\n"),
+        ),
+        (
+            "W009",
+            BASE.replace("kind = \"deployment\"", "kind = \"statefulset\"")
+                .replace("resources = \"small\"", "resources = \"small\"\nservice = { type = \"ClusterIP\" }"),
+            BASE.replace("kind = \"deployment\"", "kind = \"statefulset\""),
+        ),
+    ];
+    for (code, bad, good) in cases {
+        let p = Project::with(&bad).file("profiles/production.toml", "");
+        let found = codes(&p, &[]);
+        assert!(found.contains(&code.to_string()), "{code} not found for:\n{bad}\nfound {found:?}");
+        let run = p.run(&["check", "--deny", "warnings"]);
+        assert_eq!(run.code, 1, "{code}: --deny warnings must fail\n{}", run.stderr);
+        assert!(run.stderr.contains(&format!("warning[{code}]")), "{}", run.stderr);
+        assert!(run.stderr.contains("--> archctl.toml:"), "{code} must be located: {}", run.stderr);
+        let q = Project::with(&good).file("profiles/production.toml", "");
+        let after = codes(&q, &[]);
+        assert!(!after.contains(&code.to_string()), "{code} still found after the fix:\n{good}\n{after:?}");
+    }
+}
+
+#[test]
+fn allowed_codes_are_silent() {
+    let topo = format!("[checks]\nallow = [\"W003\"]\n{}", BASE.replace("resources = \"small\"\n", ""));
+    let p = Project::with(&topo);
+    assert_eq!(codes(&p, &[]), Vec::<String>::new());
+}
+
+#[test]
+fn errors_exit_2_and_json_names_the_place_and_profiles() {
+    let p = Project::with(&BASE.replace("replicas = 2", "replicas = 2\nschedule = \"@daily\""))
+        .file("profiles/dev.toml", "")
+        .file("profiles/prod.toml", "[services.web.container]\nimage = \"web:latest\"\n");
+    let run = p.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["checked"], serde_json::json!(["(topology)", "dev", "prod"]));
+    let e = &report["findings"][0];
+    assert_eq!(e["code"], "E030");
+    assert_eq!(e["severity"], "error");
+    assert_eq!((e["file"].as_str(), e["line"].as_u64()), (Some("archctl.toml"), Some(7)));
+    assert_eq!(e["profiles"], serde_json::json!(["(topology)", "dev", "prod"]), "reported once for all renders");
+    // render refuses the broken system
+    let render = p.run(&["render"]);
+    assert_eq!(render.code, 2);
+    assert!(render.stdout.is_empty());
+}
+
+#[test]
+fn the_seed_systems_pass_with_warnings_denied() {
+    for topo in ["archctl.toml", "examples/percolate-reading/archctl.toml", "examples/semantic-explorer/archctl.toml"] {
+        let path = crate::support::repo().join(topo);
+        let run = Project::new().run(&["-f", path.to_str().unwrap(), "check", "--deny", "warnings"]);
+        assert_eq!(run.code, 0, "{topo}: {}", run.stderr);
+    }
+}
