@@ -2,6 +2,7 @@
 
 mod support;
 
+mod check;
 mod crds;
 mod diff;
 mod errors;
