@@ -31,6 +31,10 @@ pub enum Command {
     Diff(DiffArgs),
     /// Validate the topology and every profile, and lint for practice.
     Check(CheckArgs),
+    /// Capacity per growth phase: replicas, CPU, memory, GPUs, storage, nodes.
+    Plan(PlanArgs),
+    /// The topology as a picture: Mermaid or Graphviz DOT.
+    Graph(GraphArgs),
     /// Print the JSON Schema of topology (or profile) files, for editors.
     Schema(SchemaArgs),
     /// Print a shell completion script.
@@ -52,6 +56,45 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The profile to plan with.
+    #[arg(short, long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Also count the nodes each phase needs: `8cpu,32Gi` or `8cpu,64Gi,1gpu`.
+    #[arg(long, value_name = "SIZE")]
+    pub node_size: Option<crate::plan::NodeSize>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Table,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The profile to draw.
+    #[arg(short, long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -8,7 +8,8 @@ use anyhow::Context as _;
 
 use crate::ExitStatus;
 use crate::cli::{
-    CheckArgs, CheckFormat, Cli, ColorChoice, Command, DiffArgs, DiffOutput, OutputFormat, RenderArgs, SnapshotArgs,
+    CheckArgs, CheckFormat, Cli, ColorChoice, Command, DiffArgs, DiffOutput, GraphArgs, GraphFormat, OutputFormat,
+    PlanArgs, PlanFormat, RenderArgs, SnapshotArgs,
 };
 use crate::diagnostic;
 use crate::emit::{self, Format};
@@ -25,6 +26,8 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Snapshot(args) => snapshot(&cli.topology, args, cli.color, color),
         Command::Diff(args) => diff(&cli.topology, args, cli.color, color),
         Command::Check(args) => check(&cli.topology, args, color),
+        Command::Plan(args) => plan(&cli.topology, args, color),
+        Command::Graph(args) => graph(&cli.topology, args, color),
         Command::Schema(args) => {
             let schema = if args.profile { crate::schema::profile() } else { crate::schema::topology() };
             print(&(serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"))
@@ -224,6 +227,57 @@ fn check(topology: &Path, args: &CheckArgs, color: bool) -> anyhow::Result<ExitS
         ExitStatus::Differences
     } else {
         ExitStatus::Success
+    })
+}
+
+/// `plan`: the topology resolved for each growth phase in turn.
+fn plan(topology: &Path, args: &PlanArgs, color: bool) -> anyhow::Result<ExitStatus> {
+    let first = LoadOptions { topology: topology.to_path_buf(), profile: args.profile.clone(), phase: None };
+    let base = match pipeline::render(&first) {
+        Ok(r) => r,
+        Err(f) => {
+            report(&f, color);
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let phases = base.resolved.topology.phases.clone();
+    let mut plans = Vec::new();
+    if phases.is_empty() {
+        plans.push(crate::plan::phase(&base.resolved, args.node_size));
+    }
+    for phase in &phases {
+        let opts =
+            LoadOptions { topology: topology.to_path_buf(), profile: args.profile.clone(), phase: Some(phase.clone()) };
+        match pipeline::render(&opts) {
+            Ok(r) => plans.push(crate::plan::phase(&r.resolved, args.node_size)),
+            Err(f) => {
+                report(&f, color);
+                return Ok(ExitStatus::Error);
+            }
+        }
+    }
+    let text = match args.format {
+        PlanFormat::Json => serde_json::to_string_pretty(&plans)? + "\n",
+        PlanFormat::Table => crate::plan::table(&plans, false),
+        PlanFormat::Markdown => crate::plan::table(&plans, true),
+    };
+    print(&text)
+}
+
+/// `graph`: Mermaid or DOT of one render.
+fn graph(topology: &Path, args: &GraphArgs, color: bool) -> anyhow::Result<ExitStatus> {
+    let opts = LoadOptions { topology: topology.to_path_buf(), profile: args.profile.clone(), phase: None };
+    let r = match pipeline::render(&opts) {
+        Ok(r) => r,
+        Err(f) => {
+            report(&f, color);
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let g = crate::graph::Graph::of(&r.resolved);
+    print(&match args.format {
+        GraphFormat::Mermaid => g.mermaid(),
+        GraphFormat::Dot => g.dot(),
     })
 }
 

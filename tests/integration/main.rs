@@ -8,6 +8,7 @@ mod diff;
 mod errors;
 mod features;
 mod helm;
+mod planning;
 mod render;
 mod schema;
 mod seeds;

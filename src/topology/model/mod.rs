@@ -359,6 +359,12 @@ pub struct Service {
     pub service_account: Option<ServiceAccount>,
     /// Prometheus ServiceMonitor for a metrics endpoint.
     pub metrics: Option<Metrics>,
+    /// Worker pools: each table is merged onto this service to make a
+    /// service `<name>-<pool>`; expanded when the topology is loaded, so
+    /// always empty here.
+    #[serde(default, skip_serializing)]
+    #[schemars(with = "IndexMap<String, serde_json::Map<String, serde_json::Value>>")]
+    pub pools: IndexMap<String, toml::Table>,
 }
 
 /// A container of a pod.

@@ -1,0 +1,389 @@
+//! `archctl plan`: capacity per growth phase — replicas, CPU, memory, GPUs
+//! and storage per service and in total, and with a node size, how many
+//! nodes each phase needs (first-fit decreasing, honouring required
+//! anti-affinity).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::topology::model::Kind;
+use crate::topology::quantity::Quantity;
+use crate::topology::resolve::{GPU_RESOURCE, Resolved};
+
+/// Milli-CPU, bytes and GPUs of one pod.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Amount {
+    pub cpu_milli: i64,
+    pub memory_bytes: i64,
+    pub gpu: i64,
+}
+
+impl Amount {
+    fn times(self, n: i64) -> Amount {
+        Amount { cpu_milli: self.cpu_milli * n, memory_bytes: self.memory_bytes * n, gpu: self.gpu * n }
+    }
+
+    fn add(&mut self, o: Amount) {
+        self.cpu_milli += o.cpu_milli;
+        self.memory_bytes += o.memory_bytes;
+        self.gpu += o.gpu;
+    }
+
+    fn fits_in(self, free: Amount) -> bool {
+        self.cpu_milli <= free.cpu_milli && self.memory_bytes <= free.memory_bytes && self.gpu <= free.gpu
+    }
+
+    fn minus(self, o: Amount) -> Amount {
+        Amount {
+            cpu_milli: self.cpu_milli - o.cpu_milli,
+            memory_bytes: self.memory_bytes - o.memory_bytes,
+            gpu: self.gpu - o.gpu,
+        }
+    }
+}
+
+fn amounts(m: &BTreeMap<String, String>) -> Amount {
+    let q = |k: &str| m.get(k).and_then(|v| Quantity::parse(v).ok());
+    Amount {
+        cpu_milli: q("cpu").map(|q| (q.nanos / 1_000_000) as i64).unwrap_or(0),
+        memory_bytes: q("memory").map(|q| q.ceil_units() as i64).unwrap_or(0),
+        gpu: q(GPU_RESOURCE).map(|q| q.ceil_units() as i64).unwrap_or(0),
+    }
+}
+
+/// One service in one phase.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServicePlan {
+    pub name: String,
+    pub namespace: String,
+    pub kind: &'static str,
+    pub replicas_min: i64,
+    pub replicas_max: i64,
+    /// Per pod.
+    pub requests: Amount,
+    pub limits: Amount,
+    /// Bytes of storage per class, at the most replicas.
+    pub storage: BTreeMap<String, i64>,
+    #[serde(skip)]
+    required_anti_affinity: bool,
+}
+
+/// A node's size, from `--node-size 8cpu,32Gi[,1gpu]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeSize(pub Amount);
+
+impl std::str::FromStr for NodeSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut a = Amount::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let lower = part.to_ascii_lowercase();
+            if let Some(n) = lower.strip_suffix("gpu").or_else(|| lower.strip_suffix("gpus")) {
+                a.gpu = n.trim().parse().map_err(|_| format!("`{part}` is not a GPU count such as `1gpu`"))?;
+            } else if let Some(n) = lower.strip_suffix("cpu").or_else(|| lower.strip_suffix("cpus")) {
+                let q = Quantity::parse(n.trim()).map_err(|e| e.to_string())?;
+                a.cpu_milli = (q.nanos / 1_000_000) as i64;
+            } else {
+                let q = Quantity::parse(part).map_err(|e| format!("{e}; write memory such as `32Gi`"))?;
+                a.memory_bytes = q.ceil_units() as i64;
+            }
+        }
+        if a.cpu_milli <= 0 || a.memory_bytes <= 0 {
+            return Err(format!("`{s}` needs both CPU and memory, e.g. `8cpu,32Gi` or `8cpu,64Gi,1gpu`"));
+        }
+        Ok(NodeSize(a))
+    }
+}
+
+/// Nodes one phase needs.
+#[derive(Clone, Debug, Serialize)]
+pub struct NodePlan {
+    pub count: usize,
+    /// What is left free across all nodes, by requests.
+    pub headroom: Amount,
+    /// Services with a pod larger than a node.
+    pub unschedulable: Vec<String>,
+}
+
+/// One phase: its services, totals and nodes.
+#[derive(Clone, Debug, Serialize)]
+pub struct PhasePlan {
+    pub phase: String,
+    pub services: Vec<ServicePlan>,
+    pub pods_min: i64,
+    pub pods_max: i64,
+    pub requests_min: Amount,
+    pub requests_max: Amount,
+    pub limits_max: Amount,
+    pub storage: BTreeMap<String, i64>,
+    pub nodes: Option<NodePlan>,
+}
+
+/// The plan of one resolved phase.
+pub fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
+    let topo = &r.topology;
+    let mut services = Vec::new();
+    for (name, svc) in &topo.services {
+        let Some(v) = r.services.get(name) else { continue };
+        let (lo, hi) = match svc.kind {
+            Kind::Job | Kind::CronJob => {
+                let p = i64::from(svc.parallelism.unwrap_or(1));
+                (p, p)
+            }
+            _ => match (v.hpa, v.keda) {
+                (Some((a, b)), _) | (_, Some((a, b))) => (i64::from(a), i64::from(b)),
+                _ => {
+                    let n = i64::from(v.replicas.unwrap_or(1));
+                    (n, n)
+                }
+            },
+        };
+        let mut requests = amounts(&v.resources.requests);
+        let mut limits = amounts(&v.resources.limits);
+        for res in &v.sidecar_resources {
+            requests.add(amounts(&res.requests));
+            limits.add(amounts(&res.limits));
+        }
+        let mut storage = BTreeMap::new();
+        for vol in v.volumes.values() {
+            if let Some(size) = vol.size.as_deref().and_then(|s| Quantity::parse(s).ok()) {
+                let class = vol.storage_class.clone().unwrap_or_else(|| "(default)".into());
+                *storage.entry(class).or_insert(0) += size.ceil_units() as i64 * hi;
+            }
+        }
+        services.push(ServicePlan {
+            name: name.clone(),
+            namespace: v.namespace.clone(),
+            kind: svc.kind.as_str(),
+            replicas_min: lo,
+            replicas_max: hi,
+            requests,
+            limits,
+            storage,
+            required_anti_affinity: svc.placement.anti_affinity.as_deref() == Some("required"),
+        });
+    }
+    let mut plan = PhasePlan {
+        phase: r.phase.clone().unwrap_or_else(|| "(no phases)".into()),
+        pods_min: services.iter().map(|s| s.replicas_min).sum(),
+        pods_max: services.iter().map(|s| s.replicas_max).sum(),
+        requests_min: Amount::default(),
+        requests_max: Amount::default(),
+        limits_max: Amount::default(),
+        storage: BTreeMap::new(),
+        nodes: None,
+        services: Vec::new(),
+    };
+    for s in &services {
+        plan.requests_min.add(s.requests.times(s.replicas_min));
+        plan.requests_max.add(s.requests.times(s.replicas_max));
+        plan.limits_max.add(s.limits.times(s.replicas_max));
+        for (c, b) in &s.storage {
+            *plan.storage.entry(c.clone()).or_insert(0) += b;
+        }
+    }
+    for claim in r.claims.values() {
+        if let Ok(q) = Quantity::parse(&claim.size) {
+            *plan.storage.entry(claim.storage_class.clone().unwrap_or_else(|| "(default)".into())).or_insert(0) +=
+                q.ceil_units() as i64;
+        }
+    }
+    plan.nodes = node.map(|n| nodes(&services, n));
+    plan.services = services;
+    plan
+}
+
+/// First-fit decreasing: the largest pods first, each into the first node
+/// with room (and, under required anti-affinity, no pod of its service).
+fn nodes(services: &[ServicePlan], size: NodeSize) -> NodePlan {
+    let mut pods: Vec<(usize, Amount)> = Vec::new();
+    for (i, s) in services.iter().enumerate() {
+        pods.extend(std::iter::repeat_n((i, s.requests), s.replicas_max as usize));
+    }
+    pods.sort_by(|a, b| {
+        (b.1.gpu, b.1.cpu_milli, b.1.memory_bytes, a.0).cmp(&(a.1.gpu, a.1.cpu_milli, a.1.memory_bytes, b.0))
+    });
+    let mut nodes: Vec<(Amount, Vec<usize>)> = Vec::new();
+    let mut unschedulable = Vec::new();
+    for (svc, need) in pods {
+        if !need.fits_in(size.0) {
+            if !unschedulable.contains(&services[svc].name) {
+                unschedulable.push(services[svc].name.clone());
+            }
+            continue;
+        }
+        let apart = services[svc].required_anti_affinity;
+        match nodes.iter_mut().find(|(free, on)| need.fits_in(*free) && !(apart && on.contains(&svc))) {
+            Some((free, on)) => {
+                *free = free.minus(need);
+                on.push(svc);
+            }
+            None => nodes.push((size.0.minus(need), vec![svc])),
+        }
+    }
+    let mut headroom = Amount::default();
+    for (free, _) in &nodes {
+        headroom.add(*free);
+    }
+    NodePlan { count: nodes.len(), headroom, unschedulable }
+}
+
+/// `1.5` cores, `250m`-style for small values.
+pub fn cpu(milli: i64) -> String {
+    if milli % 1000 == 0 {
+        format!("{}", milli / 1000)
+    } else {
+        let s = format!("{:.3}", milli as f64 / 1000.0);
+        s.trim_end_matches('0').to_string()
+    }
+}
+
+/// Bytes in the largest binary unit that keeps one decimal honest.
+pub fn bytes(b: i64) -> String {
+    const UNITS: [(&str, i64); 4] = [("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)];
+    for (u, n) in UNITS {
+        if b >= n {
+            let v = b as f64 / n as f64;
+            return if (v - v.round()).abs() < 1e-9 {
+                format!("{}{u}", v.round() as i64)
+            } else {
+                format!("{v:.1}{u}")
+            };
+        }
+    }
+    format!("{b}")
+}
+
+fn range(lo: String, hi: String) -> String {
+    if lo == hi { lo } else { format!("{lo}–{hi}") }
+}
+
+fn storage_text(m: &BTreeMap<String, i64>) -> String {
+    if m.is_empty() {
+        return "-".into();
+    }
+    m.iter().map(|(c, b)| format!("{} {c}", bytes(*b))).collect::<Vec<_>>().join(", ")
+}
+
+/// Plain-text or Markdown tables.
+pub fn table(plans: &[PhasePlan], markdown: bool) -> String {
+    let mut out = String::new();
+    let header =
+        ["phase", "pods", "cpu requests", "memory requests", "gpu", "cpu limits", "memory limits", "storage", "nodes"];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for p in plans {
+        rows.push(vec![
+            p.phase.clone(),
+            range(p.pods_min.to_string(), p.pods_max.to_string()),
+            range(cpu(p.requests_min.cpu_milli), cpu(p.requests_max.cpu_milli)),
+            range(bytes(p.requests_min.memory_bytes), bytes(p.requests_max.memory_bytes)),
+            range(p.requests_min.gpu.to_string(), p.requests_max.gpu.to_string()),
+            cpu(p.limits_max.cpu_milli),
+            bytes(p.limits_max.memory_bytes),
+            storage_text(&p.storage),
+            p.nodes.as_ref().map(|n| n.count.to_string()).unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    write_table(&mut out, &header, &rows, markdown);
+    for p in plans {
+        let _ = writeln!(out, "\n{}phase {}", if markdown { "### " } else { "" }, p.phase);
+        if !markdown {
+            out.push('\n');
+        }
+        let header = [
+            "service",
+            "namespace",
+            "kind",
+            "replicas",
+            "cpu req/pod",
+            "mem req/pod",
+            "gpu/pod",
+            "cpu lim/pod",
+            "mem lim/pod",
+            "storage",
+        ];
+        let rows: Vec<Vec<String>> = p
+            .services
+            .iter()
+            .map(|s| {
+                vec![
+                    s.name.clone(),
+                    s.namespace.clone(),
+                    s.kind.to_string(),
+                    range(s.replicas_min.to_string(), s.replicas_max.to_string()),
+                    cpu(s.requests.cpu_milli),
+                    bytes(s.requests.memory_bytes),
+                    s.requests.gpu.to_string(),
+                    cpu(s.limits.cpu_milli),
+                    bytes(s.limits.memory_bytes),
+                    storage_text(&s.storage),
+                ]
+            })
+            .collect();
+        write_table(&mut out, &header, &rows, markdown);
+        if let Some(n) = &p.nodes {
+            let _ = writeln!(
+                out,
+                "\n{} node(s); headroom {} CPU, {} memory, {} GPU{}",
+                n.count,
+                cpu(n.headroom.cpu_milli),
+                bytes(n.headroom.memory_bytes),
+                n.headroom.gpu,
+                if n.unschedulable.is_empty() {
+                    String::new()
+                } else {
+                    format!("; larger than a node: {}", n.unschedulable.join(", "))
+                }
+            );
+        }
+    }
+    out
+}
+
+fn write_table(out: &mut String, header: &[&str], rows: &[Vec<String>], markdown: bool) {
+    if markdown {
+        let _ = writeln!(out, "| {} |", header.join(" | "));
+        let _ = writeln!(out, "|{}|", header.iter().map(|_| "---").collect::<Vec<_>>().join("|"));
+        for r in rows {
+            let _ = writeln!(out, "| {} |", r.join(" | "));
+        }
+        return;
+    }
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c}{}", " ".repeat(widths[i] - c.chars().count())))
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(header.iter().map(|h| h.to_uppercase()).collect()));
+    for r in rows {
+        let _ = writeln!(out, "{}", line(r.clone()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_sizes_and_formats() {
+        let n: NodeSize = "8cpu,32Gi,1gpu".parse().unwrap();
+        assert_eq!(n.0, Amount { cpu_milli: 8000, memory_bytes: 32 << 30, gpu: 1 });
+        assert!("32Gi".parse::<NodeSize>().is_err());
+        assert!("8cpu,32GB".parse::<NodeSize>().is_err());
+        assert_eq!(cpu(2500), "2.5");
+        assert_eq!(cpu(250), "0.25");
+        assert_eq!(bytes(3 << 29), "1.5Gi");
+        assert_eq!(bytes(1 << 40), "1Ti");
+    }
+}

@@ -1,0 +1,180 @@
+//! `plan`, `graph` and `schema`: figures checked by hand, a graph
+//! snapshot, and the JSON Schema against every example.
+
+use serde_json::Value;
+
+use crate::support::{Project, repo};
+
+/// Two services over four phases; every figure below is computed by hand.
+///
+/// api: 250m / 512Mi per pod, limits 500m / 1Gi; replicas 1, 2, 2, 4
+///      (phase2 inherits phase1), with required anti-affinity.
+/// db:  1 CPU / 4Gi per pod, limits 2 / 8Gi; 1 replica; 10Gi `fast` per
+///      replica until phase3, then 50Gi.
+/// shared claim: 5Gi `slow` throughout.
+const FOUR_PHASES: &str = r#"
+phases = ["pilot", "phase1", "phase2", "phase3"]
+[project]
+name = "cap"
+[storage_classes.fast]
+[storage_classes.slow]
+[claims.shared]
+size = "5Gi"
+storage_class = "slow"
+[services.api]
+kind = "deployment"
+replicas = { pilot = 1, phase1 = 2, phase3 = 4 }
+resources = { requests = { cpu = "250m", memory = "512Mi" }, limits = { cpu = "500m", memory = "1Gi" } }
+placement = { anti_affinity = "required" }
+container = { image = "api:1" }
+[services.db]
+kind = "statefulset"
+replicas = 1
+resources = { requests = { cpu = 1, memory = "4Gi" }, limits = { cpu = 2, memory = "8Gi" } }
+container = { image = "db:1" }
+[services.db.volumes.data]
+mount = "/data"
+size = { pilot = "10Gi", phase3 = "50Gi" }
+storage_class = "fast"
+"#;
+
+#[test]
+fn plan_totals_match_hand_computed_figures() {
+    let p = Project::with(FOUR_PHASES);
+    let run = p.run(&["plan", "--format", "json", "--node-size", "2cpu,8Gi"]).success();
+    let plans: Value = serde_json::from_str(&run.stdout).unwrap();
+    let expect = [
+        // phase, pods, cpu milli, memory bytes, fast, slow, nodes
+        ("pilot", 2, 1250, (512i64 + 4096) << 20, 10i64 << 30, 5i64 << 30, 1),
+        ("phase1", 3, 1500, (1024 + 4096) << 20, 10 << 30, 5 << 30, 2),
+        ("phase2", 3, 1500, (1024 + 4096) << 20, 10 << 30, 5 << 30, 2),
+        ("phase3", 5, 2000, (2048 + 4096) << 20, 50 << 30, 5 << 30, 4),
+    ];
+    let plans = plans.as_array().unwrap();
+    assert_eq!(plans.len(), 4);
+    for (plan, (phase, pods, cpu, mem, fast, slow, nodes)) in plans.iter().zip(expect) {
+        assert_eq!(plan["phase"], phase);
+        assert_eq!(plan["pods_max"], pods, "{phase}");
+        assert_eq!(plan["requests_max"]["cpu_milli"], cpu, "{phase}");
+        assert_eq!(plan["requests_max"]["memory_bytes"], mem, "{phase}");
+        assert_eq!(plan["storage"]["fast"], fast, "{phase}");
+        assert_eq!(plan["storage"]["slow"], slow, "{phase}");
+        // required anti-affinity: one api pod per node; db fits beside one
+        assert_eq!(plan["nodes"]["count"], nodes, "{phase}");
+    }
+    // phase3: 4 nodes of 2 CPU = 8 CPU, 2 used: 6 CPU headroom
+    assert_eq!(plans[3]["nodes"]["headroom"]["cpu_milli"], 6000);
+    assert_eq!(plans[3]["limits_max"]["cpu_milli"], 4000);
+
+    let table = p.run(&["plan"]).success().stdout;
+    assert!(table.contains("PHASE   PODS  CPU REQUESTS  MEMORY REQUESTS"), "{table}");
+    assert!(table.contains("phase3  5     2             6Gi"), "{table}");
+    let md = p.run(&["plan", "--format", "markdown"]).success().stdout;
+    assert!(md.contains("| phase3 | 5 | 2 | 6Gi | 0 |"), "{md}");
+}
+
+#[test]
+fn autoscaled_services_show_their_range_and_oversized_pods_are_named() {
+    let topo = FOUR_PHASES
+        .replace("placement = { anti_affinity = \"required\" }", "autoscaling = { min = 2, max = 6, cpu = 70 }");
+    let p = Project::with(&topo);
+    let plans: Value =
+        serde_json::from_str(&p.run(&["plan", "--format", "json", "--node-size", "1cpu,2Gi"]).success().stdout)
+            .unwrap();
+    let pilot = &plans[0];
+    assert_eq!((pilot["pods_min"].as_i64(), pilot["pods_max"].as_i64()), (Some(3), Some(7)));
+    assert_eq!(pilot["requests_min"]["cpu_milli"], 1500);
+    assert_eq!(pilot["requests_max"]["cpu_milli"], 2500);
+    assert_eq!(pilot["nodes"]["unschedulable"], serde_json::json!(["db"]));
+    let bad = p.run(&["plan", "--node-size", "32Gi"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("needs both CPU and memory"), "{}", bad.stderr);
+}
+
+#[test]
+fn graph_of_archivist_matches_its_snapshot() {
+    let root = repo();
+    for (format, file) in [("mermaid", "graph.mmd"), ("dot", "graph.dot")] {
+        let out = Project::new()
+            .run(&[
+                "-f",
+                root.join("archctl.toml").to_str().unwrap(),
+                "graph",
+                "--profile",
+                "production",
+                "--format",
+                format,
+            ])
+            .success()
+            .stdout;
+        let golden = root.join("snapshots").join(file);
+        if std::env::var("ARCHCTL_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
+            std::fs::write(&golden, &out).unwrap();
+        }
+        let want = std::fs::read_to_string(&golden).expect("snapshots/graph.* (ARCHCTL_UPDATE_SNAPSHOTS=1 writes it)");
+        assert_eq!(out, want, "{format}");
+    }
+    let mermaid = std::fs::read_to_string(root.join("snapshots/graph.mmd")).unwrap();
+    assert!(mermaid.contains("ing_archivist_ingress -->|\"api.archivist.example.com/rag\"| svc_rag_api"));
+    assert!(mermaid.contains("svc_rag_api --> svc_qdrant"));
+    assert!(mermaid.contains("svc_qdrant -->|\"qdrant-storage\"| sc_gp3"));
+}
+
+#[test]
+fn graph_shows_workers_scaling_on_their_queue() {
+    let topo = repo().join("examples/percolate-reading/archctl.toml");
+    let out = Project::new().run(&["-f", topo.to_str().unwrap(), "graph"]).success().stdout;
+    assert!(out.contains("svc_percolate_reading_workers_gpu -->|\"scales on\"| svc_nats"), "{out}");
+    assert!(out.contains("svc_percolate_reading_gateway --> svc_minio"), "{out}");
+}
+
+fn schema(profile: bool) -> jsonschema::Validator {
+    let args: Vec<&str> = if profile { vec!["schema", "--profile"] } else { vec!["schema"] };
+    let out = Project::new().run(&args).success().stdout;
+    let v: Value = serde_json::from_str(&out).unwrap();
+    jsonschema::validator_for(&v).unwrap()
+}
+
+fn toml_as_json(path: &std::path::Path) -> Value {
+    let t: toml::Value = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    serde_json::to_value(t).unwrap()
+}
+
+#[test]
+fn the_json_schema_accepts_every_topology_and_profile() {
+    let topology = schema(false);
+    let profile = schema(true);
+    for dir in [repo(), repo().join("examples/percolate-reading"), repo().join("examples/semantic-explorer")] {
+        let t = toml_as_json(&dir.join("archctl.toml"));
+        let errors: Vec<String> = topology.iter_errors(&t).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", dir.display());
+        for e in std::fs::read_dir(dir.join("profiles")).unwrap() {
+            let path = e.unwrap().path();
+            let errors: Vec<String> =
+                profile.iter_errors(&toml_as_json(&path)).map(|e| format!("{e} at {}", e.instance_path())).collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        }
+    }
+}
+
+#[test]
+fn the_json_schema_rejects_a_broken_topology() {
+    let topology = schema(false);
+    for broken in [
+        "[project]\nname = \"x\"\n[services.a]\nkind = \"deployment\"\nreplcas = 2\ncontainer = { image = \"a\" }\n",
+        "[project]\nname = \"x\"\n[services.a]\nkind = \"daemonset\"\ncontainer = { image = \"a\" }\n",
+        "[project]\nname = \"x\"\n[services.a]\nkind = \"deployment\"\nreplicas = \"two\"\ncontainer = { image = \"a\" }\n",
+        "[services.a]\nkind = \"deployment\"\ncontainer = { image = \"a\" }\n",
+    ] {
+        let t: toml::Value = toml::from_str(broken).unwrap();
+        assert!(!topology.is_valid(&serde_json::to_value(t).unwrap()), "accepted:\n{broken}");
+    }
+}
+
+#[test]
+fn completions_and_man_page() {
+    let p = Project::new();
+    assert!(p.run(&["completions", "bash"]).success().stdout.contains("_archctl()"));
+    assert!(p.run(&["completions", "zsh"]).success().stdout.contains("#compdef archctl"));
+    assert!(p.run(&["man"]).success().stdout.contains(".TH archctl 1"));
+}
