@@ -89,9 +89,13 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
     let topo_file = match read_source(&opts.topology, &mut ctx) {
         Ok(id) => id,
         Err(d) => {
-            let d = d.with_help(
-                "run archctl in a project folder holding `archctl.toml`, or name the topology with `-f FILE`",
-            );
+            let d = if d.help.is_none() {
+                d.with_help(
+                    "run archctl in a project folder holding `archctl.toml`, or name the topology with `-f FILE`",
+                )
+            } else {
+                d
+            };
             return Err(reject(ctx, d));
         }
     };
@@ -164,8 +168,26 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
     }
 }
 
+/// The largest topology or profile file archctl reads: far above any real
+/// system (a thousand services take about 1 MiB), far below what would
+/// strain memory.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
 fn read_source(path: &Path, ctx: &mut Context) -> Result<usize, Diagnostic> {
     let display = display_path(path);
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > MAX_FILE_BYTES
+    {
+        return Err(Diagnostic::error(
+            "E000",
+            format!(
+                "`{display}` is {} MiB; topology and profile files are limited to {} MiB",
+                meta.len() >> 20,
+                MAX_FILE_BYTES >> 20
+            ),
+        )
+        .with_help("split the system into several topologies, or move large file contents to `files = { path = … }`"));
+    }
     let bytes = std::fs::read(path).map_err(|e| {
         let what = match e.kind() {
             std::io::ErrorKind::NotFound => "not found".to_string(),

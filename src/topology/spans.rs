@@ -128,7 +128,11 @@ impl SpanIndex {
                 };
                 return Some((e.file, span));
             }
-            p = p.parent()?;
+            // nothing written down at all (an empty file): its first line
+            let Some(parent) = p.parent() else {
+                return self.entries.is_empty().then_some((0, 0..0));
+            };
+            p = parent;
             exact = false;
         }
     }
@@ -156,6 +160,7 @@ mod tests {
         assert_eq!(idx.locate(&missing, false), Some((0, 1..4)));
         assert_eq!(idx.locate(&TomlPath::parse("services.api"), false), Some((0, 5..9)));
         idx.remove_subtree(&TomlPath::parse("services"));
-        assert_eq!(idx.locate(&missing, false), None);
+        // nothing recorded at all (an empty file): the start of the topology
+        assert_eq!(idx.locate(&missing, false), Some((0, 0..0)));
     }
 }

@@ -35,8 +35,33 @@ fn topology_scope(v: &str, path: TomlPath, out: &mut Vec<Diagnostic>) {
     );
 }
 
+/// A Go duration as Kubernetes operators read it: `30s`, `1h30m`, `500ms`.
+fn duration(v: &str, path: TomlPath, out: &mut Vec<Diagnostic>) {
+    let mut rest = v;
+    let mut ok = !v.is_empty();
+    while ok && !rest.is_empty() {
+        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let unit_len = rest[digits..].find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len() - digits);
+        let (num, unit) = (&rest[..digits], &rest[digits..digits + unit_len]);
+        ok = !num.is_empty() && num.parse::<f64>().is_ok() && ["ns", "us", "µs", "ms", "s", "m", "h"].contains(&unit);
+        rest = &rest[digits + unit_len..];
+    }
+    if !ok {
+        out.push(
+            Diagnostic::error("E036", format!("`{v}` is not a duration"))
+                .at(&path)
+                .with_help("write a number and a unit: `30s`, `5m`, `1h`, `1h30m`, `500ms`"),
+        );
+    }
+}
+
 pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     let root = TomlPath::root();
+    for (name, s) in &topo.secrets {
+        if let Some(r) = &s.refresh {
+            duration(r, root.key("secrets").key(name.clone()).key("refresh"), out);
+        }
+    }
     for (name, svc) in &topo.services {
         let path = root.key("services").key(name.clone());
         let pl = &svc.placement;
@@ -80,6 +105,11 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
             path.key("security").key("seccomp"),
             out,
         );
+        if let Some(m) = &svc.metrics
+            && let Some(i) = &m.interval
+        {
+            duration(i, path.key("metrics").key("interval"), out);
+        }
         if let Some(v) = &svc.vpa {
             let vpath = path.key("vpa");
             one_of(

@@ -3,6 +3,7 @@
 mod support;
 
 mod check;
+mod corpus;
 mod crds;
 mod diff;
 mod errors;
