@@ -109,7 +109,11 @@ fn classify(e: kube::Error, what: &str) -> ClusterError {
                     ClusterError::UnknownKind(format!("{what}: the cluster does not serve this kind"))
                 }
                 404 => ClusterError::NotFound(msg),
-                422 if msg.contains("immutable") => ClusterError::Immutable(msg),
+                // "field is immutable", and statefulsets' "Forbidden: updates to
+                // statefulset spec for fields other than …"
+                422 if msg.contains("immutable") || msg.contains("Forbidden: updates to") => {
+                    ClusterError::Immutable(msg)
+                }
                 _ => ClusterError::Rejected(format!("{what}: {msg} ({} {})", status.code, status.reason)),
             }
         }

@@ -3,6 +3,7 @@
 mod support;
 
 mod check;
+mod cluster;
 mod corpus;
 mod crds;
 mod diff;
