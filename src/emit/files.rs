@@ -145,3 +145,35 @@ fn foreign_files(dir: &Path) -> anyhow::Result<Vec<String>> {
     foreign.sort();
     Ok(foreign)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_is_written_outside_the_folder() {
+        let base = tempfile::tempdir().unwrap();
+        let out = base.path().join("out");
+        for bad in ["../escape.yaml", "/etc/escape.yaml", "a/../../escape.yaml", ".archctl-output", ""] {
+            let files = vec![(bad.to_string(), "x".to_string())];
+            assert!(write_tree(&out, &files, true, &[]).is_err(), "{bad:?} was accepted");
+        }
+        assert!(!base.path().join("escape.yaml").exists());
+        assert!(!out.exists(), "a refused write creates nothing");
+        // flat object files may not contain folders at all
+        assert!(write_dir(&out, &[("a/b.yaml".into(), "x".into())], true, &[]).is_err());
+    }
+
+    #[test]
+    fn a_replaced_folder_loses_only_its_own_stale_files() {
+        let base = tempfile::tempdir().unwrap();
+        let out = base.path().join("out");
+        write_dir(&out, &[("a.yaml".into(), "1".into()), ("b.yaml".into(), "2".into())], false, &[]).unwrap();
+        write_dir(&out, &[("a.yaml".into(), "3".into())], false, &[]).unwrap();
+        assert_eq!(fs::read_to_string(out.join("a.yaml")).unwrap(), "3");
+        assert!(!out.join("b.yaml").exists());
+        // no staging folders are left behind
+        let left: Vec<_> = fs::read_dir(base.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, [std::ffi::OsString::from("out")]);
+    }
+}

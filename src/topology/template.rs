@@ -162,6 +162,17 @@ mod tests {
     }
 
     #[test]
+    fn templates_cannot_read_files() {
+        for src in
+            ["{% include \"/etc/passwd\" %}", "{% import \"archctl.toml\" as x %}", "{% extends \"../secret\" %}"]
+        {
+            let mut t = table(&format!("x = '{src}'\n"));
+            let errs = expand(&mut t, None, &Default::default()).unwrap_err();
+            assert_eq!(errs[0].code, "E007", "{src}");
+        }
+    }
+
+    #[test]
     fn runaway_loops_run_out_of_fuel() {
         let mut t =
             table("x = \"{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}{% endfor %}\"\n");
