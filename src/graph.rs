@@ -44,9 +44,18 @@ pub struct Graph {
     pub edges: Vec<Edge>,
 }
 
+/// A node id: letters and digits kept, `-` as `_`, anything else as `_xx`
+/// (its hex code), so that distinct names never share an id.
 fn id(prefix: &str, name: &str) -> String {
-    let clean: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-    format!("{prefix}_{clean}")
+    let mut out = format!("{prefix}_");
+    for c in name.chars() {
+        match c {
+            c if c.is_ascii_alphanumeric() => out.push(c),
+            '-' => out.push('_'),
+            c => out.push_str(&format!("_{:x}", c as u32)),
+        }
+    }
+    out
 }
 
 /// Hostnames a string points at: `<svc>.<ns>.svc…` or the bare host of a URL.

@@ -31,6 +31,14 @@ impl Amount {
         self.gpu += o.gpu;
     }
 
+    fn max(self, o: Amount) -> Amount {
+        Amount {
+            cpu_milli: self.cpu_milli.max(o.cpu_milli),
+            memory_bytes: self.memory_bytes.max(o.memory_bytes),
+            gpu: self.gpu.max(o.gpu),
+        }
+    }
+
     fn fits_in(self, free: Amount) -> bool {
         self.cpu_milli <= free.cpu_milli && self.memory_bytes <= free.memory_bytes && self.gpu <= free.gpu
     }
@@ -145,6 +153,12 @@ pub fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
         for res in &v.sidecar_resources {
             requests.add(amounts(&res.requests));
             limits.add(amounts(&res.limits));
+        }
+        // init containers run before the others, one at a time: the pod
+        // needs the larger of their largest and the running containers' sum
+        for res in &v.init_resources {
+            requests = requests.max(amounts(&res.requests));
+            limits = limits.max(amounts(&res.limits));
         }
         let mut storage = BTreeMap::new();
         for vol in v.volumes.values() {

@@ -95,6 +95,14 @@ fn classify(e: kube::Error, what: &str) -> ClusterError {
     match e {
         kube::Error::Api(status) => {
             let msg = if status.message.is_empty() { status.reason.clone() } else { status.message.clone() };
+            // the server quotes the whole rejected value; the diff shows it
+            let msg = match msg.find("Invalid value: {") {
+                Some(i) => {
+                    let tail = msg.rfind("}: ").map(|j| &msg[j + 1..]).unwrap_or("");
+                    format!("{}Invalid value{tail}", &msg[..i])
+                }
+                None => msg,
+            };
             match status.code {
                 401 => ClusterError::Unauthorized(format!(
                     "{what}: the cluster rejected the credentials ({msg}); log in again or refresh the token"

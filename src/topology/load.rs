@@ -265,17 +265,25 @@ pub fn merge(base: &mut toml::Table, overlay: toml::Table) {
 
 /// Keeps the span index in step with [`merge`]: where the overlay replaces a
 /// value, the base's spans below it are dropped and the overlay's recorded.
-fn merge_spans(base: &mut SpanIndex, overlay: SpanIndex, overlay_tree: &toml::Table) {
-    fn walk(t: &toml::Table, path: &TomlPath, base: &mut SpanIndex) {
+fn merge_spans(base: &mut SpanIndex, mut overlay: SpanIndex, overlay_tree: &toml::Table) {
+    // tables the topology already defines keep their place: a profile that
+    // only adds a key under `[services.api.container.env]` must not move
+    // every finding about `services.api` into the profile
+    fn walk(t: &toml::Table, path: &TomlPath, base: &mut SpanIndex, overlay: &mut SpanIndex) {
         for (k, v) in t {
             let p = path.key(k.clone());
             match v {
-                toml::Value::Table(inner) => walk(inner, &p, base),
+                toml::Value::Table(inner) => {
+                    if base.get(&p).is_some() {
+                        overlay.remove(&p);
+                    }
+                    walk(inner, &p, base, overlay);
+                }
                 _ => base.remove_subtree(&p),
             }
         }
     }
-    walk(overlay_tree, &TomlPath::root(), base);
+    walk(overlay_tree, &TomlPath::root(), base, &mut overlay);
     base.extend(overlay);
 }
 

@@ -104,6 +104,11 @@ impl SpanIndex {
         self.entries.extend(copies);
     }
 
+    /// Forgets one entry (not its children).
+    pub fn remove(&mut self, path: &TomlPath) {
+        self.entries.remove(path);
+    }
+
     pub fn get(&self, path: &TomlPath) -> Option<&Entry> {
         self.entries.get(path)
     }

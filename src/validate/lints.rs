@@ -99,12 +99,15 @@ pub fn lints(r: &Resolved) -> Vec<Diagnostic> {
             );
         }
         // env values naming a cluster service must name one of ours
-        for (var, value) in &c.env {
+        let all_env = std::iter::once((path.key("container"), c))
+            .chain(svc.sidecars.iter().enumerate().map(|(i, s)| (path.key("sidecars").index(i), s)))
+            .flat_map(|(cpath, c)| c.env.iter().map(move |(k, v)| (cpath.clone(), k, v)));
+        for (cpath, var, value) in all_env {
             let crate::topology::model::EnvValue::Plain(text) = value else { continue };
             for (svc_name, ns, port) in cluster_addresses(text) {
                 let target = topo.services.get(&svc_name);
                 let target_ns = target.map(|t| t.namespace.clone().unwrap_or_else(|| default_ns.clone()));
-                let epath = path.key("container").key("env").key(var.clone());
+                let epath = cpath.key("env").key(var.clone());
                 if target.is_none() || target_ns.as_deref() != Some(ns.as_str()) {
                     out.push(
                         warning("W007", format!("env `{var}` of `{name}` points at `{svc_name}.{ns}`, which the topology does not define"))

@@ -55,8 +55,25 @@ fn duration(v: &str, path: TomlPath, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The practice checks `[checks] allow` may name.
+const WARNINGS: &[&str] = &["W001", "W002", "W003", "W004", "W005", "W006", "W007", "W008", "W009"];
+
 pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     let root = TomlPath::root();
+    for (i, code) in topo.checks.allow.iter().enumerate() {
+        if !WARNINGS.contains(&code.as_str()) {
+            out.push(
+                Diagnostic::error("E005", format!("`{code}` is not a check that can be allowed"))
+                    .at(&root.key("checks").key("allow").index(i))
+                    .with_help(match suggest::closest(code, WARNINGS.iter().copied()) {
+                        Some(c) => format!(
+                            "did you mean `{c}`? only warnings (W001-W009) can be allowed; errors always stop a render"
+                        ),
+                        None => "only warnings (W001-W009) can be allowed; errors always stop a render".to_string(),
+                    }),
+            );
+        }
+    }
     for (name, s) in &topo.secrets {
         if let Some(r) = &s.refresh {
             duration(r, root.key("secrets").key(name.clone()).key("refresh"), out);

@@ -130,3 +130,23 @@ fn the_seed_systems_pass_with_warnings_denied() {
         assert_eq!(run.code, 0, "{topo}: {}", run.stderr);
     }
 }
+
+#[test]
+fn findings_stay_where_the_topology_wrote_them() {
+    // a profile that only adds an env var must not move topology findings
+    let topo = BASE.replace(", probes = { readiness = { http = \"/ready\" } }", "");
+    let p = Project::with(&topo).file("profiles/prod.toml", "[services.web.container.env]\nMODE = \"fast\"\n");
+    let run = p.run(&["check"]);
+    assert_eq!(run.stderr.matches("warning[W002]").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("--> archctl.toml:"), "{}", run.stderr);
+    assert!(!run.stderr.contains("--> profiles/prod.toml"), "{}", run.stderr);
+}
+
+#[test]
+fn only_warnings_can_be_allowed() {
+    let p = Project::with(&format!("[checks]\nallow = [\"W02\", \"E042\"]\n{BASE}"));
+    let run = p.run(&["check"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("`W02` is not a check that can be allowed"), "{}", run.stderr);
+    assert!(run.stderr.contains("`E042` is not a check that can be allowed"), "{}", run.stderr);
+}

@@ -178,3 +178,16 @@ fn completions_and_man_page() {
     assert!(p.run(&["completions", "zsh"]).success().stdout.contains("#compdef archctl"));
     assert!(p.run(&["man"]).success().stdout.contains(".TH archctl 1"));
 }
+
+#[test]
+fn init_containers_count_when_they_need_more_than_the_pod() {
+    let topo = format!(
+        "{FOUR_PHASES}[[services.db.init_containers]]\nname = \"migrate\"\nimage = \"db:1\"\nresources = {{ requests = {{ cpu = 3, memory = \"1Gi\" }} }}\n"
+    );
+    let plans: Value =
+        serde_json::from_str(&Project::with(&topo).run(&["plan", "--format", "json"]).success().stdout).unwrap();
+    let db = plans[0]["services"].as_array().unwrap().iter().find(|s| s["name"] == "db").unwrap().clone();
+    // cpu: the init container's 3 beats the pod's 1; memory: the pod's 4Gi stays
+    assert_eq!(db["requests"]["cpu_milli"], 3000);
+    assert_eq!(db["requests"]["memory_bytes"], 4i64 << 30);
+}
