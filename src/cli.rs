@@ -41,6 +41,28 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff).
     Man,
+    /// Tools for archctl's own development (hidden from --help).
+    #[command(hide = true, subcommand)]
+    Dev(DevCommand),
+}
+
+/// `archctl dev …`: development tools, not part of the user interface.
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Write a synthetic topology of N services (with profiles) for benchmarks.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// How many services.
+    #[arg(long, value_name = "N")]
+    pub services: usize,
+
+    /// Write `archctl.toml` and `profiles/` into this folder instead of
+    /// printing the topology.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -163,7 +185,7 @@ pub struct DiffArgs {
     pub output: DiffOutput,
 
     /// Requests to the API server in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
     /// Seconds before a request to the API server gives up.

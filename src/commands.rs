@@ -8,12 +8,12 @@ use anyhow::Context as _;
 
 use crate::ExitStatus;
 use crate::cli::{
-    CheckArgs, CheckFormat, Cli, ColorChoice, Command, DiffArgs, DiffOutput, GraphArgs, GraphFormat, OutputFormat,
-    PlanArgs, PlanFormat, RenderArgs, SnapshotArgs,
+    CheckArgs, CheckFormat, Cli, ColorChoice, Command, DevCommand, DiffArgs, DiffOutput, GraphArgs, GraphFormat,
+    OutputFormat, PlanArgs, PlanFormat, RenderArgs, SnapshotArgs,
 };
 use crate::diagnostic;
 use crate::emit::{self, Format};
-use crate::pipeline::{self, Failed, Rendered};
+use crate::pipeline::{self, Failed};
 use crate::snapshot::{self, Outcome};
 use crate::term;
 use crate::topology::load::{self, LoadOptions};
@@ -38,6 +38,13 @@ pub fn run(cli: Cli) -> ExitStatus {
             clap_complete::generate(args.shell, &mut cmd, "archctl", &mut buf);
             print(&String::from_utf8_lossy(&buf))
         }
+        Command::Dev(DevCommand::Generate(args)) => match &args.out {
+            Some(dir) => crate::dev::write(dir, args.services).map(|()| {
+                term::message(&format!("wrote a topology of {} services to {}", args.services, dir.display()));
+                ExitStatus::Success
+            }),
+            None => print(&crate::dev::generate(args.services).swap_remove(0).1),
+        },
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();
@@ -78,7 +85,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Prints diagnostics to stderr with a count, `cargo` style.
 fn report(failed: &Failed, color: bool) {
-    let text = diagnostic::render(&failed.diagnostics, &failed.context.sources, Some(&failed.context.spans), color);
+    let text = diagnostic::render(&failed.diagnostics, &failed.context.sources, Some(failed.context.spans()), color);
     let errors = failed.diagnostics.iter().filter(|d| d.severity == diagnostic::Severity::Error).count();
     term::message(&format!(
         "{}error: could not render: {errors} error{} found",
@@ -87,14 +94,9 @@ fn report(failed: &Failed, color: bool) {
     ));
 }
 
-fn warn(rendered: &Rendered, color: bool) {
-    if !rendered.warnings.is_empty() {
-        term::message(&diagnostic::render(
-            &rendered.warnings,
-            &rendered.context.sources,
-            Some(&rendered.context.spans),
-            color,
-        ));
+fn warn(warnings: &[diagnostic::Diagnostic], context: &load::Context, color: bool) {
+    if !warnings.is_empty() {
+        term::message(&diagnostic::render(warnings, &context.sources, Some(context.spans()), color));
     }
 }
 
@@ -104,32 +106,36 @@ fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<Exi
     if args.format == OutputFormat::Helm {
         return helm_chart(topology, args, color);
     }
-    let rendered = match pipeline::render(&opts) {
+    let checked = match pipeline::check(&opts) {
         Ok(r) => r,
         Err(failed) => {
             report(&failed, color);
             return Ok(ExitStatus::Error);
         }
     };
-    warn(&rendered, color);
+    warn(&checked.warnings, &checked.context, color);
     let format = match args.format {
         OutputFormat::Json => Format::Json,
         _ => Format::Yaml,
     };
+    let stdout = || std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match &args.out {
+        // built and written part by part, never all objects at once
+        None if format == Format::Yaml => {
+            emit::yaml::write_built(&checked.resolved, stdout()).context("cannot write to stdout")?;
+        }
         None => {
-            let text = emit::to_string(&rendered.objects, format)?;
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes()).context("cannot write to stdout")?;
-            out.flush().context("cannot write to stdout")?;
+            let objects = crate::build::build(&checked.resolved);
+            emit::write(&objects, format, stdout()).context("cannot write to stdout")?;
         }
         Some(dir) => {
+            let objects = crate::build::build(&checked.resolved);
             let ext = match format {
                 Format::Yaml => "yaml",
                 Format::Json => "json",
             };
-            let mut files = Vec::with_capacity(rendered.objects.len());
-            for o in &rendered.objects {
+            let mut files = Vec::with_capacity(objects.len());
+            for o in &objects {
                 let content = match format {
                     Format::Yaml => emit::yaml::document(o)?,
                     Format::Json => serde_json::to_string_pretty(o)? + "\n",
@@ -160,15 +166,18 @@ fn check(topology: &Path, args: &CheckArgs, color: bool) -> anyhow::Result<ExitS
         profiles: Vec<String>,
     }
     let mut findings: Vec<Finding> = Vec::new();
-    for target in &targets {
+    // the renders are independent: side by side, then reported in order
+    let outcomes = crate::parallel::map(&targets, |target| {
         let opts = LoadOptions { topology: topology.to_path_buf(), profile: target.clone(), phase: None };
-        let (diags, context) = match pipeline::render(&opts) {
+        match pipeline::check(&opts) {
             Ok(r) => (r.warnings, r.context),
             Err(f) => (f.diagnostics, f.context),
-        };
+        }
+    });
+    for (target, (diags, context)) in targets.iter().zip(outcomes) {
         let name = target.clone().unwrap_or_else(|| "(topology)".into());
         for d in diags {
-            let position = diagnostic::position(&d, &context.sources, Some(&context.spans));
+            let position = diagnostic::position(&d, &context.sources, Some(context.spans()));
             if let Some(f) = findings
                 .iter_mut()
                 .find(|f| f.diagnostic.code == d.code && f.diagnostic.message == d.message && f.position == position)
@@ -176,7 +185,7 @@ fn check(topology: &Path, args: &CheckArgs, color: bool) -> anyhow::Result<ExitS
                 f.profiles.push(name.clone());
                 continue;
             }
-            let text = diagnostic::render(std::slice::from_ref(&d), &context.sources, Some(&context.spans), color);
+            let text = diagnostic::render(std::slice::from_ref(&d), &context.sources, Some(context.spans()), color);
             findings.push(Finding { diagnostic: d, position, text, profiles: vec![name.clone()] });
         }
     }
@@ -233,23 +242,37 @@ fn check(topology: &Path, args: &CheckArgs, color: bool) -> anyhow::Result<ExitS
 /// `plan`: the topology resolved for each growth phase in turn.
 fn plan(topology: &Path, args: &PlanArgs, color: bool) -> anyhow::Result<ExitStatus> {
     let first = LoadOptions { topology: topology.to_path_buf(), profile: args.profile.clone(), phase: None };
-    let base = match pipeline::render(&first) {
-        Ok(r) => r,
+    let prepared = match pipeline::prepare(&first) {
+        Ok(p) => p,
         Err(f) => {
             report(&f, color);
             return Ok(ExitStatus::Error);
         }
     };
-    let phases = base.resolved.topology.phases.clone();
+    // the default phase (for its errors, and the plan when there are no
+    // phases) and every phase: independent, so resolved side by side
+    let phases: Vec<Option<&String>> =
+        std::iter::once(None).chain(prepared.topology().phases.iter().map(Some)).collect();
+    let outcomes = crate::parallel::map(&phases, |phase| {
+        let at_phase = match phase {
+            None => Ok(prepared.clone()),
+            // one load serves every phase unless a template reads the phase
+            Some(phase) => prepared.at_phase(phase).map(Ok).unwrap_or_else(|| {
+                pipeline::prepare(&LoadOptions {
+                    topology: topology.to_path_buf(),
+                    profile: args.profile.clone(),
+                    phase: Some((*phase).clone()),
+                })
+            }),
+        };
+        at_phase.and_then(|p| p.resolve(phase.is_some())).map(|r| crate::plan::phase(&r.resolved, args.node_size))
+    });
     let mut plans = Vec::new();
-    if phases.is_empty() {
-        plans.push(crate::plan::phase(&base.resolved, args.node_size));
-    }
-    for phase in &phases {
-        let opts =
-            LoadOptions { topology: topology.to_path_buf(), profile: args.profile.clone(), phase: Some(phase.clone()) };
-        match pipeline::render(&opts) {
-            Ok(r) => plans.push(crate::plan::phase(&r.resolved, args.node_size)),
+    for (phase, outcome) in phases.iter().zip(outcomes) {
+        match outcome {
+            // the default phase is planned only when there are no phases
+            Ok(plan) if phase.is_some() || phases.len() == 1 => plans.push(plan),
+            Ok(_) => {}
             Err(f) => {
                 report(&f, color);
                 return Ok(ExitStatus::Error);
@@ -267,7 +290,7 @@ fn plan(topology: &Path, args: &PlanArgs, color: bool) -> anyhow::Result<ExitSta
 /// `graph`: Mermaid or DOT of one render.
 fn graph(topology: &Path, args: &GraphArgs, color: bool) -> anyhow::Result<ExitStatus> {
     let opts = LoadOptions { topology: topology.to_path_buf(), profile: args.profile.clone(), phase: None };
-    let r = match pipeline::render(&opts) {
+    let r = match pipeline::check(&opts) {
         Ok(r) => r,
         Err(f) => {
             report(&f, color);
@@ -295,7 +318,7 @@ fn diff(topology: &Path, args: &DiffArgs, choice: ColorChoice, color: bool) -> a
             return Ok(ExitStatus::Error);
         }
     };
-    warn(&rendered, color);
+    warn(&rendered.warnings, &rendered.context, color);
     let objects: Vec<_> = match &args.namespace {
         Some(ns) => rendered.objects.iter().filter(|o| o.namespace() == Some(ns.as_str())).cloned().collect(),
         None => rendered.objects.clone(),
@@ -390,7 +413,7 @@ fn helm_chart(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result
         let opts = LoadOptions { topology: topology.to_path_buf(), profile: name.clone(), phase: args.phase.clone() };
         match pipeline::render(&opts) {
             Ok(r) => {
-                warn(&r, color);
+                warn(&r.warnings, &r.context, color);
                 renders.push((name.clone(), r));
             }
             Err(failed) => {

@@ -10,10 +10,12 @@
 pub mod build;
 pub mod cli;
 pub mod commands;
+pub mod dev;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
 pub mod graph;
+pub mod parallel;
 pub mod pipeline;
 pub mod plan;
 pub mod schema;

@@ -2,10 +2,12 @@
 //!
 //! Each stage is a pure function of the previous stage's output; this module
 //! only chains them and collects the diagnostics of every stage that ran.
+//! [`check`] stops before building (`archctl check` and `plan` need no
+//! objects), and [`Prepared`] lets `plan` resolve one load at several phases.
 
 use crate::build::{self, Object};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::topology::load::{self, Context, LoadOptions};
+use crate::topology::load::{self, Context, LoadOptions, Loaded};
 use crate::topology::resolve::{self, Resolved};
 use crate::validate;
 
@@ -19,6 +21,15 @@ pub struct Rendered {
     pub context: Context,
 }
 
+/// A topology that resolved without errors, not built.
+#[derive(Debug)]
+pub struct Checked {
+    pub resolved: Resolved,
+    /// Warnings found on the way.
+    pub warnings: Vec<Diagnostic>,
+    pub context: Context,
+}
+
 /// A render that stopped on errors, with what is needed to print them.
 #[derive(Debug)]
 pub struct Failed {
@@ -26,26 +37,72 @@ pub struct Failed {
     pub context: Context,
 }
 
+/// A loaded and validated topology, ready to resolve.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    loaded: Loaded,
+    context: Context,
+    /// The findings of validation, errors included: they are reported with
+    /// those of resolution.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads and validates one profile; fails only when loading does.
+pub fn prepare(opts: &LoadOptions) -> Result<Prepared, Failed> {
+    let mut loaded = load::load(opts).map_err(|r| Failed { diagnostics: r.diagnostics, context: r.context })?;
+    let context = std::mem::take(&mut loaded.context);
+    let diagnostics = validate::validate(&loaded.topology);
+    Ok(Prepared { loaded, context, diagnostics })
+}
+
+impl Prepared {
+    /// The loaded topology.
+    pub fn topology(&self) -> &crate::topology::model::Topology {
+        &self.loaded.topology
+    }
+
+    /// Resolves and lints; `phase_from_cli` says the phase came from
+    /// `--phase`, for the error message.
+    pub fn resolve(self, phase_from_cli: bool) -> Result<Checked, Failed> {
+        let Prepared { loaded, context, mut diagnostics } = self;
+        let resolved = match resolve::resolve(loaded, phase_from_cli) {
+            Ok(r) => {
+                diagnostics.extend(validate::lints(&r));
+                Some(r)
+            }
+            Err(mut problems) => {
+                diagnostics.append(&mut problems);
+                None
+            }
+        };
+        let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics.into_iter().partition(|d| d.severity == Severity::Error);
+        match resolved {
+            Some(resolved) if errors.is_empty() => Ok(Checked { resolved, warnings, context }),
+            _ => Err(Failed { diagnostics: errors.into_iter().chain(warnings).collect(), context }),
+        }
+    }
+
+    /// The same profile at `phase`, without loading the files again, when
+    /// that would give the same topology but for its `phase`: when no
+    /// template mentions `phase`. Validation does not depend on the phase.
+    /// None when the files must be loaded again.
+    pub fn at_phase(&self, phase: &str) -> Option<Prepared> {
+        if self.loaded.phase_in_templates {
+            return None;
+        }
+        let mut again = self.clone();
+        again.loaded.topology.phase = Some(phase.to_string());
+        Some(again)
+    }
+}
+
+/// Loads, validates and resolves one profile and phase, without building.
+pub fn check(opts: &LoadOptions) -> Result<Checked, Failed> {
+    prepare(opts)?.resolve(opts.phase.is_some())
+}
+
 /// Runs the whole pipeline for one profile and phase.
 pub fn render(opts: &LoadOptions) -> Result<Rendered, Failed> {
-    let loaded = load::load(opts).map_err(|r| Failed { diagnostics: r.diagnostics, context: r.context })?;
-    let mut diagnostics = validate::validate(&loaded.topology);
-    let resolved = resolve::resolve(&loaded, opts.phase.is_some());
-    let resolved = match resolved {
-        Ok(r) => {
-            diagnostics.extend(validate::lints(&r));
-            Some(r)
-        }
-        Err(mut problems) => {
-            diagnostics.append(&mut problems);
-            None
-        }
-    };
-    let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics.into_iter().partition(|d| d.severity == Severity::Error);
-    match resolved {
-        Some(resolved) if errors.is_empty() => {
-            Ok(Rendered { objects: build::build(&resolved), resolved, warnings, context: loaded.context })
-        }
-        _ => Err(Failed { diagnostics: errors.into_iter().chain(warnings).collect(), context: loaded.context }),
-    }
+    let Checked { resolved, warnings, context } = check(opts)?;
+    Ok(Rendered { objects: build::build(&resolved), resolved, warnings, context })
 }

@@ -23,12 +23,51 @@ use labels::LabelSet;
 
 /// Builds every object of the topology, in apply order.
 pub fn build(r: &Resolved) -> Vec<Object> {
-    let topo = &r.topology;
     let mut out: Vec<Object> = Vec::new();
+    for part in parts(r) {
+        build_part(r, part, &mut out);
+    }
+    object::sort(&mut out);
+    out
+}
 
-    cluster::namespaces(r, &mut out);
-    cluster::storage_classes(r, &mut out);
-    network::network_policies(r, &mut out);
+/// A part of the build: the objects shared by the topology, those of one
+/// service, or the ingresses. Parts are independent, so they can be built
+/// apart (and on several threads); [`parts`] lists them in build order,
+/// which decides the order of objects with the same sort key.
+#[derive(Clone, Copy, Debug)]
+pub enum Part<'a> {
+    /// Namespaces, storage classes, network policies, config maps,
+    /// secrets, external secrets and claims.
+    Shared,
+    /// The objects of one service: workload, Service, autoscalers, …
+    Service(&'a str),
+    Ingresses,
+}
+
+/// The parts of a build, in build order.
+pub fn parts(r: &Resolved) -> Vec<Part<'_>> {
+    std::iter::once(Part::Shared)
+        .chain(r.topology.services.keys().map(|name| Part::Service(name)))
+        .chain(std::iter::once(Part::Ingresses))
+        .collect()
+}
+
+/// Builds one part, unsorted.
+pub fn build_part(r: &Resolved, part: Part<'_>, out: &mut Vec<Object>) {
+    match part {
+        Part::Shared => shared(r, out),
+        Part::Service(name) => workload::service(r, name, out),
+        Part::Ingresses => network::ingresses(r, out),
+    }
+}
+
+fn shared(r: &Resolved, out: &mut Vec<Object>) {
+    let topo = &r.topology;
+
+    cluster::namespaces(r, out);
+    cluster::storage_classes(r, out);
+    network::network_policies(r, out);
 
     for (name, cm) in &topo.config_maps {
         let set = LabelSet { project: &topo.project, name, component: "config", version: None };
@@ -76,12 +115,8 @@ pub fn build(r: &Resolved) -> Vec<Object> {
         );
     }
 
-    cluster::external_secrets(r, &mut out);
-    storage::claims(r, &mut out);
-    workload::services(r, &mut out);
-    network::ingresses(r, &mut out);
-    object::sort(&mut out);
-    out
+    cluster::external_secrets(r, out);
+    storage::claims(r, out);
 }
 
 /// The value of every key of a placeholder Secret.

@@ -152,7 +152,12 @@ impl Object {
 
     /// The sort key of apply order: kind rank, then namespace, then name.
     pub fn order_key(&self) -> (usize, &str, &str, &str) {
-        (self.install_rank(), self.kind(), self.namespace().unwrap_or(""), self.name())
+        self.key_at(self.install_rank())
+    }
+
+    /// [`Object::order_key`] with the rank already known.
+    fn key_at(&self, rank: usize) -> (usize, &str, &str, &str) {
+        (rank, self.kind(), self.namespace().unwrap_or(""), self.name())
     }
 
     /// `apps/v1 Deployment archivist/rag-api`, for messages and diffs.
@@ -196,6 +201,11 @@ pub const KINDS: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// Sorts objects into apply order.
-pub fn sort(objects: &mut [Object]) {
-    objects.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+pub fn sort(objects: &mut Vec<Object>) {
+    // the rank is a search of INSTALL_ORDER: found once per object rather
+    // than twice in each of the n log n comparisons (30,000 objects at
+    // fleet scale, where that search was most of the build)
+    let mut ranked: Vec<(usize, Object)> = objects.drain(..).map(|o| (o.install_rank(), o)).collect();
+    ranked.sort_by(|(ra, a), (rb, b)| a.key_at(*ra).cmp(&b.key_at(*rb)));
+    objects.extend(ranked.into_iter().map(|(_, o)| o));
 }

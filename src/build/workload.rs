@@ -18,14 +18,13 @@ use super::storage::claim_spec;
 use crate::topology::model::{self, IntOrPercent, Kind, ServiceType};
 use crate::topology::resolve::{Resolved, ResolvedService};
 
-pub(super) fn services(r: &Resolved, out: &mut Vec<Object>) {
-    for (name, svc) in &r.topology.services {
-        let Some(values) = r.services.get(name) else {
-            continue;
-        };
-        let s = ResolvedService { name, svc, values };
-        build_service(r, &s, out);
-    }
+/// The objects of the service `name`.
+pub(super) fn service(r: &Resolved, name: &str, out: &mut Vec<Object>) {
+    let (Some((name, svc)), Some(values)) = (r.topology.services.get_key_value(name), r.services.get(name)) else {
+        return;
+    };
+    let s = ResolvedService { name, svc, values };
+    build_service(r, &s, out);
 }
 
 fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {

@@ -21,14 +21,38 @@ pub fn to_string(objects: &[Object], format: Format) -> anyhow::Result<String> {
     }
 }
 
+/// Writes the render of [`to_string`] to `out` as it is produced.
+pub fn write<W: std::io::Write>(objects: &[Object], format: Format, mut out: W) -> anyhow::Result<()> {
+    match format {
+        Format::Yaml => yaml::write_stream(objects, out),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &List::of(objects))?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
 /// A `v1 List`, the shape `kubectl get -o json` prints for several objects.
 pub fn json_list(objects: &[Object]) -> anyhow::Result<String> {
-    let list = serde_json::json!({
-        "apiVersion": "v1",
-        "kind": "List",
-        "items": objects,
-    });
-    let mut s = serde_json::to_string_pretty(&list)?;
+    let mut s = serde_json::to_string_pretty(&List::of(objects))?;
     s.push('\n');
     Ok(s)
+}
+
+/// The `v1 List` around the objects, serialized as it is (no copy of the
+/// objects as a JSON tree).
+#[derive(serde::Serialize)]
+struct List<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    kind: &'static str,
+    items: &'a [Object],
+}
+
+impl<'a> List<'a> {
+    fn of(items: &'a [Object]) -> Self {
+        List { api_version: "v1", kind: "List", items }
+    }
 }

@@ -8,28 +8,81 @@
 //! emitter quotes every scalar that either version could read as anything
 //! but a string. Reading uses serde_yaml, behind [`parse_stream`].
 
-use serde::{Deserialize, Serialize};
+use std::io::Write;
+
+use serde::Deserialize;
+use serde::ser::{self, Serialize};
 use serde_json::Value;
 
-use crate::build::Object;
+use crate::build::{self, Object};
+use crate::topology::resolve::Resolved;
 
 /// One object as a YAML document (without the `---` separator).
 pub fn document<T: Serialize>(value: &T) -> anyhow::Result<String> {
-    let v = serde_json::to_value(value)?;
     let mut out = String::with_capacity(2048);
-    write_document(&v, &mut out);
+    push_document(value, &mut out)?;
     Ok(out)
 }
 
 /// Objects as a multi-document stream, each document opened by `---`.
 pub fn stream(objects: &[Object]) -> anyhow::Result<String> {
-    let mut out = String::with_capacity(objects.len() * 2048);
+    let mut out = String::with_capacity(objects.len() * 1536);
     for o in objects {
         out.push_str("---\n");
-        let v = serde_json::to_value(o)?;
-        write_document(&v, &mut out);
+        push_document(o, &mut out)?;
     }
     Ok(out)
+}
+
+/// Writes the stream of [`stream`] to `out` one document at a time, so
+/// that the whole text never sits in memory (42 MB for 10,000 services).
+pub fn write_stream<W: Write>(objects: &[Object], mut out: W) -> anyhow::Result<()> {
+    let mut doc = String::with_capacity(4096);
+    for o in objects {
+        doc.clear();
+        doc.push_str("---\n");
+        push_document(o, &mut doc)?;
+        out.write_all(doc.as_bytes())?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Builds and writes the render of `r`: what [`write_stream`] writes of
+/// [`build::build`], without holding every object at once. The parts of
+/// the build are built and serialized on every core and only their text
+/// is kept until it is sorted into apply order: a fleet of 10,000 services
+/// makes 30,000 objects, about 150 MB as typed structs, 42 MB as text.
+pub fn write_built<W: Write>(r: &Resolved, mut out: W) -> anyhow::Result<()> {
+    type Key = (usize, &'static str, String, String);
+    let parts = build::parts(r);
+    let texts = crate::parallel::map(&parts, |part| -> anyhow::Result<Vec<(Key, String)>> {
+        let mut objects = Vec::new();
+        build::build_part(r, *part, &mut objects);
+        objects
+            .iter()
+            .map(|o| {
+                let (rank, _, namespace, name) = o.order_key();
+                let kind = o.kind();
+                let mut text = String::with_capacity(4096);
+                text.push_str("---\n");
+                push_document(o, &mut text)?;
+                Ok(((rank, kind, namespace.to_string(), name.to_string()), text))
+            })
+            .collect()
+    });
+    let mut documents = Vec::with_capacity(texts.len() * 3);
+    for part in texts {
+        documents.extend(part?);
+    }
+    // a stable sort of the parts in build order: equal keys keep the order
+    // `build::build` gives them
+    documents.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, text) in &documents {
+        out.write_all(text.as_bytes())?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// Parses a multi-document stream into JSON values (snapshots, tests, diff).
@@ -44,75 +97,526 @@ pub fn parse_stream(text: &str) -> anyhow::Result<Vec<Value>> {
     Ok(out)
 }
 
-fn write_document(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(m) if !m.is_empty() => write_map(m, 0, out),
-        Value::Array(a) if !a.is_empty() => write_seq(a, 0, out),
-        other => {
-            write_scalar(other, 0, out);
-            out.push('\n');
-        }
-    }
+/// Appends one document. The value is serialized straight into YAML: the
+/// emitter is a serde serializer, so no intermediate tree is built. It
+/// writes exactly what serializing to a `serde_json::Value` first would
+/// give (a map's keys in serialization order, numbers as serde_json
+/// prints them, `null` for `None`), which is how the output was defined.
+fn push_document<T: Serialize + ?Sized>(value: &T, out: &mut String) -> anyhow::Result<()> {
+    value.serialize(Emitter { out, place: Place::Item(0) })?;
+    Ok(())
 }
+
+const SPACES: &str = "                                                                ";
 
 fn indent(n: usize, out: &mut String) {
-    for _ in 0..n {
-        out.push(' ');
+    let mut n = n;
+    while n > SPACES.len() {
+        out.push_str(SPACES);
+        n -= SPACES.len();
     }
+    out.push_str(&SPACES[..n]);
 }
 
-/// A block mapping at `level` spaces; the caller has placed the cursor at
-/// the start of the first key's line (indented for the first key when the
-/// map opens a sequence item).
-fn write_map(m: &serde_json::Map<String, Value>, level: usize, out: &mut String) {
-    for (i, (k, v)) in m.iter().enumerate() {
-        if i > 0 {
-            indent(level, out);
+/// Where the next node goes.
+#[derive(Clone, Copy)]
+enum Place {
+    /// After `key:` of a key at this indentation: a map goes on the next
+    /// lines, two spaces deeper; a sequence on the next lines at the key's
+    /// own indentation (kubectl style); a scalar after a space.
+    Value(usize),
+    /// After `- ` (or at the start of a document, `Item(0)`), where the
+    /// node's content sits at this indentation: a map's first key and a
+    /// nested sequence's first dash go on the dash's line.
+    Item(usize),
+}
+
+impl Place {
+    /// Writes a scalar here (`write` gets the indentation for literal blocks).
+    fn scalar(self, out: &mut String, write: impl FnOnce(&mut String, usize)) {
+        match self {
+            Place::Value(level) => {
+                out.push(' ');
+                write(out, level + 2);
+            }
+            Place::Item(level) => write(out, level),
         }
-        write_string(k, level, true, out);
-        out.push(':');
-        write_value_after_key(v, level, out);
+        out.push('\n');
     }
-}
 
-fn write_value_after_key(v: &Value, level: usize, out: &mut String) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
+    /// The indentation of the keys of a map here.
+    fn map_level(self) -> usize {
+        match self {
+            Place::Value(level) => level + 2,
+            Place::Item(level) => level,
+        }
+    }
+
+    /// The indentation of the dashes of a sequence here.
+    fn seq_level(self) -> usize {
+        match self {
+            Place::Value(level) | Place::Item(level) => level,
+        }
+    }
+
+    /// What goes before the first key of a map here.
+    fn open(self, out: &mut String) {
+        if let Place::Value(level) = self {
             out.push('\n');
             indent(level + 2, out);
-            write_map(m, level + 2, out);
-        }
-        // kubectl style: a sequence under a key is not indented further
-        Value::Array(a) if !a.is_empty() => {
-            out.push('\n');
-            write_seq(a, level, out);
-        }
-        other => {
-            out.push(' ');
-            write_scalar(other, level + 2, out);
-            out.push('\n');
         }
     }
 }
 
-fn write_seq(a: &[Value], level: usize, out: &mut String) {
-    for item in a {
-        indent(level, out);
-        out.push_str("- ");
-        match item {
-            Value::Object(m) if !m.is_empty() => write_map(m, level + 2, out),
-            Value::Array(inner) if !inner.is_empty() => {
-                // a sequence in a sequence starts on the dash's line
-                let mut nested = String::new();
-                write_seq(inner, level + 2, &mut nested);
-                out.push_str(nested.trim_start());
-            }
-            other => {
-                write_scalar(other, level + 2, out);
-                out.push('\n');
+type Error = serde_json::Error;
+
+/// The serializer of one node at a [`Place`].
+struct Emitter<'a> {
+    out: &'a mut String,
+    place: Place,
+}
+
+impl<'a> Emitter<'a> {
+    fn number(self, v: impl Into<Value>) -> Result<(), Error> {
+        let v = v.into();
+        self.place.scalar(self.out, |out, level| write_scalar(&v, level, out));
+        Ok(())
+    }
+
+    fn string(self, s: &str) -> Result<(), Error> {
+        self.place.scalar(self.out, |out, level| write_string(s, level, false, out));
+        Ok(())
+    }
+
+    fn plain(self, s: &str) -> Result<(), Error> {
+        self.place.scalar(self.out, |out, _| out.push_str(s));
+        Ok(())
+    }
+
+    fn map(self) -> Compound<'a> {
+        Compound { level: self.place.map_level(), out: self.out, place: self.place, started: false, kind: Kind::Map }
+    }
+
+    fn seq(self) -> Compound<'a> {
+        Compound { level: self.place.seq_level(), out: self.out, place: self.place, started: false, kind: Kind::Seq }
+    }
+
+    /// `{variant: …}`, the shape serde_json gives enum variants with data:
+    /// writes the key and returns where its value goes.
+    fn variant(self, variant: &str) -> (&'a mut String, Place) {
+        let level = self.place.map_level();
+        self.place.open(self.out);
+        write_string(variant, level, true, self.out);
+        self.out.push(':');
+        (self.out, Place::Value(level))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Map,
+    Seq,
+}
+
+/// A map or sequence being written. Whether it is empty (`{}`, `[]`) is
+/// known only at its end, so its opening is written with its first entry.
+struct Compound<'a> {
+    out: &'a mut String,
+    place: Place,
+    /// The indentation of its keys or dashes.
+    level: usize,
+    started: bool,
+    kind: Kind,
+}
+
+impl Compound<'_> {
+    /// The line start of the next key or dash.
+    fn next(&mut self) {
+        if self.started {
+            indent(self.level, self.out);
+        } else {
+            self.started = true;
+            match self.place {
+                Place::Value(_) => {
+                    self.out.push('\n');
+                    indent(self.level, self.out);
+                }
+                Place::Item(_) => {}
             }
         }
     }
+
+    fn key(&mut self, key: &str) {
+        self.next();
+        write_string(key, self.level, true, self.out);
+        self.out.push(':');
+    }
+
+    fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.next();
+        self.out.push_str("- ");
+        value.serialize(Emitter { out: self.out, place: Place::Item(self.level + 2) })
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        value.serialize(Emitter { out: self.out, place: Place::Value(self.level) })
+    }
+
+    fn end(self) -> Result<(), Error> {
+        if !self.started {
+            let empty = if self.kind == Kind::Map { "{}" } else { "[]" };
+            self.place.scalar(self.out, |out, _| out.push_str(empty));
+        }
+        Ok(())
+    }
+}
+
+impl<'a> ser::Serializer for Emitter<'a> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'a>;
+    type SerializeTuple = Compound<'a>;
+    type SerializeTupleStruct = Compound<'a>;
+    type SerializeTupleVariant = Compound<'a>;
+    type SerializeMap = Compound<'a>;
+    type SerializeStruct = Compound<'a>;
+    type SerializeStructVariant = Compound<'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.plain(if v { "true" } else { "false" })
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        self.number(serde_json::to_value(v)?)
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        self.number(serde_json::to_value(v)?)
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.number(v)
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.string(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.string(v)
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        let mut seq = self.seq();
+        for b in v {
+            ser::SerializeSeq::serialize_element(&mut seq, b)?;
+        }
+        seq.end()
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.plain("null")
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.plain("null")
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+        self.plain("null")
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), Error> {
+        self.string(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        let (out, place) = self.variant(variant);
+        value.serialize(Emitter { out, place })
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Compound<'a>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<Compound<'a>, Error> {
+        let (out, place) = self.variant(variant);
+        Ok(Emitter { out, place }.seq())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, Error> {
+        Ok(self.map())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Error> {
+        Ok(self.map())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<Compound<'a>, Error> {
+        let (out, place) = self.variant(variant);
+        Ok(Emitter { out, place }.map())
+    }
+}
+
+impl ser::SerializeSeq for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.item(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self)
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.item(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self)
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.item(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self)
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.item(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self)
+    }
+}
+
+impl ser::SerializeMap for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        let key = key.serialize(KeyText)?;
+        self.key(&key);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.value(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self)
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        self.key(key);
+        self.value(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self)
+    }
+}
+
+impl ser::SerializeStructVariant for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        self.key(key);
+        self.value(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self)
+    }
+}
+
+/// A map key as text, as serde_json's value serializer makes it: strings
+/// as they are, numbers, booleans and characters as their text; anything
+/// else is an error.
+struct KeyText;
+
+impl KeyText {
+    fn text(v: impl ToString) -> Result<String, Error> {
+        Ok(v.to_string())
+    }
+}
+
+impl ser::Serializer for KeyText {
+    type Ok = String;
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<String, Error>;
+    type SerializeTuple = ser::Impossible<String, Error>;
+    type SerializeTupleStruct = ser::Impossible<String, Error>;
+    type SerializeTupleVariant = ser::Impossible<String, Error>;
+    type SerializeMap = ser::Impossible<String, Error>;
+    type SerializeStruct = ser::Impossible<String, Error>;
+    type SerializeStructVariant = ser::Impossible<String, Error>;
+
+    fn serialize_str(self, v: &str) -> Result<String, Error> {
+        Ok(v.to_string())
+    }
+    fn serialize_char(self, v: char) -> Result<String, Error> {
+        Self::text(v)
+    }
+    fn serialize_bool(self, v: bool) -> Result<String, Error> {
+        Self::text(v)
+    }
+    fn serialize_i8(self, v: i8) -> Result<String, Error> {
+        Self::text(v)
+    }
+    fn serialize_i16(self, v: i16) -> Result<String, Error> {
+        Self::text(v)
+    }
+    fn serialize_i32(self, v: i32) -> Result<String, Error> {
+        Self::text(v)
+    }
+    fn serialize_i64(self, v: i64) -> Result<String, Error> {
+        Self::text(v)
+    }
+    fn serialize_i128(self, v: i128) -> Result<String, Error> {
+        Self::text(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<String, Error> {
+        Self::text(v)
+    }
+    fn serialize_u16(self, v: u16) -> Result<String, Error> {
+        Self::text(v)
+    }
+    fn serialize_u32(self, v: u32) -> Result<String, Error> {
+        Self::text(v)
+    }
+    fn serialize_u64(self, v: u64) -> Result<String, Error> {
+        Self::text(v)
+    }
+    fn serialize_u128(self, v: u128) -> Result<String, Error> {
+        Self::text(v)
+    }
+    fn serialize_f32(self, _: f32) -> Result<String, Error> {
+        Err(key_error())
+    }
+    fn serialize_f64(self, _: f64) -> Result<String, Error> {
+        Err(key_error())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<String, Error> {
+        Err(key_error())
+    }
+    fn serialize_none(self) -> Result<String, Error> {
+        Err(key_error())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String, Error> {
+        Err(key_error())
+    }
+    fn serialize_unit(self) -> Result<String, Error> {
+        Err(key_error())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<String, Error> {
+        Err(key_error())
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, Error> {
+        Ok(variant.to_string())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<String, Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<String, Error> {
+        Err(key_error())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(key_error())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(key_error())
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(key_error())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(key_error())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(key_error())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
+        Err(key_error())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(key_error())
+    }
+}
+
+fn key_error() -> Error {
+    <Error as ser::Error>::custom("key must be a string")
 }
 
 /// A scalar (or an empty map or list) at `level`; strings spanning lines
@@ -132,6 +636,19 @@ pub(crate) fn write_scalar(v: &Value, level: usize, out: &mut String) {
 /// anything else, as a literal block when it spans lines, and quoted
 /// otherwise. `level` is the indentation of the enclosing node.
 pub(crate) fn write_string(s: &str, level: usize, is_key: bool, out: &mut String) {
+    // most strings of a manifest (names, labels, paths) are ASCII without
+    // `:`, `#` or control characters: one scan rules out every case but
+    // the checks of the first character and of the whole word
+    if !s.bytes().any(|b| !(0x20..0x7f).contains(&b) || b == b':' || b == b'#') {
+        if plain_word(s) {
+            out.push_str(s);
+        } else {
+            out.push('\'');
+            out.push_str(&s.replace('\'', "''"));
+            out.push('\'');
+        }
+        return;
+    }
     if !is_key && s.contains('\n') && block_safe(s) {
         write_literal(s, level, out);
     } else if is_plain_safe(s) {
@@ -202,10 +719,23 @@ fn write_double_quoted(s: &str, out: &mut String) {
 /// Whether a string can be written without quotes and still read back as
 /// the same string by YAML 1.1 and 1.2 readers.
 fn is_plain_safe(s: &str) -> bool {
+    if s.ends_with(':') || s.contains(": ") || s.contains(" #") || s.contains('\t') {
+        return false;
+    }
+    if s.chars().any(|c| c.is_control() || c == '\u{feff}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}') {
+        return false;
+    }
+    plain_word(s)
+}
+
+/// The checks of [`is_plain_safe`] that look at the first character and
+/// the whole word; the caller has ruled out `: `, ` #`, a final `:`, tabs
+/// and control characters.
+fn plain_word(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    if s.starts_with(' ') || s.ends_with(' ') || s.ends_with(':') {
+    if s.starts_with(' ') || s.ends_with(' ') {
         return false;
     }
     // indicators that start something other than a plain scalar
@@ -214,16 +744,7 @@ fn is_plain_safe(s: &str) -> bool {
     if "-?:,[]{}#&*!|>'\"%@`".contains(first) && !dash_word {
         return false;
     }
-    if s.contains(": ") || s.contains(" #") || s.contains('\t') {
-        return false;
-    }
-    if s.chars().any(|c| c.is_control() || c == '\u{feff}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}') {
-        return false;
-    }
-    if is_reserved_word(s) || looks_numeric(s) || looks_like_timestamp(s) {
-        return false;
-    }
-    true
+    !(is_reserved_word(s) || looks_numeric(s) || looks_like_timestamp(s))
 }
 
 /// Booleans and nulls of YAML 1.1 and 1.2, and `=` (the 1.1 value key).

@@ -29,20 +29,69 @@ pub struct LoadOptions {
 
 /// A topology merged with its profile, with everything needed to point at
 /// the source of any value.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Loaded {
     pub topology: Topology,
     pub profile: Option<String>,
     /// The folder of the topology file; relative file paths start here.
     pub base_dir: PathBuf,
     pub context: Context,
+    /// Whether a template mentions `phase`: if none does, loading at
+    /// another phase gives the same topology but for its `phase`.
+    pub phase_in_templates: bool,
 }
 
 /// Sources and spans, kept to print diagnostics after loading.
-#[derive(Debug, Default)]
+///
+/// The span index is built only when a diagnostic asks for a position: a
+/// render without findings never needs it, and for a topology of 10,000
+/// services it would hold half a million paths. [`Context::spans`] replays
+/// the loading steps that shape it (parse, merge the profile, expand pools)
+/// over the same texts, with the reference parser recording every span, so
+/// the positions are those an eager index would have held.
+#[derive(Clone, Debug, Default)]
 pub struct Context {
     pub sources: SourceMap,
-    pub spans: SpanIndex,
+    steps: Steps,
+    spans: std::cell::OnceCell<SpanIndex>,
+}
+
+/// How far loading got, for [`Context::spans`] to replay.
+#[derive(Clone, Debug, Default)]
+struct Steps {
+    /// The topology file, once read.
+    topology: Option<usize>,
+    /// The profile file, once its overlay was merged (or found to change
+    /// what it may not: its spans are merged before that is reported).
+    profile: Option<usize>,
+    /// Whether worker pools were expanded.
+    pools: bool,
+}
+
+impl Context {
+    /// The position of every key and value of the merged topology.
+    pub fn spans(&self) -> &SpanIndex {
+        self.spans.get_or_init(|| self.replay())
+    }
+
+    fn replay(&self) -> SpanIndex {
+        let mut spans = SpanIndex::default();
+        let text = |id: usize| self.sources.get(id).map(|s| s.text.as_str()).unwrap_or_default();
+        let Some(topology) = self.steps.topology else { return spans };
+        let Ok(mut root) = parse::parse_with_spans(text(topology), topology, &mut spans) else { return spans };
+        if let Some(profile) = self.steps.profile {
+            let mut overlay_spans = SpanIndex::default();
+            let Ok(overlay) = parse::parse_with_spans(text(profile), profile, &mut overlay_spans) else {
+                return spans;
+            };
+            merge_spans(&mut spans, overlay_spans, &overlay);
+            merge(&mut root, overlay);
+        }
+        if self.steps.pools {
+            let _ = expand_pools(&mut root, &mut spans);
+        }
+        spans
+    }
 }
 
 /// Loading failed: the problems found and the context to print them.
@@ -99,7 +148,8 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
             return Err(reject(ctx, d));
         }
     };
-    let mut root = match parse_file(topo_file, &mut ctx) {
+    ctx.steps.topology = Some(topo_file);
+    let mut root = match parse_file(topo_file, &ctx) {
         Ok(t) => t,
         Err(d) => return Err(reject(ctx, d)),
     };
@@ -130,24 +180,23 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
             Ok(id) => id,
             Err(d) => return Err(reject(ctx, d)),
         };
-        let mut overlay_spans = SpanIndex::default();
-        let text = ctx.sources.get(file).map(|s| s.text.clone()).unwrap_or_default();
-        let overlay = match parse::parse(&text, file, &mut overlay_spans) {
+        let overlay = match parse_file(file, &ctx) {
             Ok(t) => t,
             Err(d) => return Err(reject(ctx, d)),
         };
+        // from here on the overlay's spans are needed to point at its keys
+        ctx.steps.profile = Some(file);
         let mut problems = check_overlay_targets(&root, &overlay);
         if !problems.is_empty() {
-            // the overlay's spans are needed to point at its keys
-            merge_spans(&mut ctx.spans, overlay_spans, &overlay);
             problems.sort_by_key(|d| format!("{:?}", d.anchor));
             return Err(Rejected { diagnostics: problems, context: ctx });
         }
-        merge_spans(&mut ctx.spans, overlay_spans, &overlay);
         merge(&mut root, overlay);
     }
 
-    let pools = match expand_pools(&mut root, &mut ctx.spans) {
+    // spans are replayed later if needed: these go nowhere
+    ctx.steps.pools = true;
+    let pools = match expand_pools(&mut root, &mut SpanIndex::default()) {
         Ok(pools) => pools,
         Err(diagnostics) => return Err(Rejected { diagnostics, context: ctx }),
     };
@@ -156,14 +205,19 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
         root.insert("phase".into(), toml::Value::String(phase.clone()));
     }
 
-    if let Err(diagnostics) = template::expand(&mut root, opts.profile.as_deref(), &pools) {
-        return Err(Rejected { diagnostics, context: ctx });
-    }
+    let phase_in_templates = match template::expand(&mut root, opts.profile.as_deref(), &pools) {
+        Ok(expanded) => expanded.mentions_phase,
+        Err(diagnostics) => return Err(Rejected { diagnostics, context: ctx }),
+    };
 
     match deserialize(root) {
-        Ok(topology) => {
-            Ok(Loaded { topology, profile: opts.profile.clone(), base_dir: base_dir(&opts.topology), context: ctx })
-        }
+        Ok(topology) => Ok(Loaded {
+            topology,
+            profile: opts.profile.clone(),
+            base_dir: base_dir(&opts.topology),
+            context: ctx,
+            phase_in_templates,
+        }),
         Err(d) => Err(reject(ctx, d)),
     }
 }
@@ -204,9 +258,8 @@ fn read_source(path: &Path, ctx: &mut Context) -> Result<usize, Diagnostic> {
     Ok(ctx.sources.add(SourceFile::new(display, text)))
 }
 
-fn parse_file(file: usize, ctx: &mut Context) -> Result<toml::Table, Diagnostic> {
-    let text = ctx.sources.get(file).map(|s| s.text.clone()).unwrap_or_default();
-    parse::parse(&text, file, &mut ctx.spans)
+fn parse_file(file: usize, ctx: &Context) -> Result<toml::Table, Diagnostic> {
+    parse::parse(ctx.sources.get(file).map(|s| s.text.as_str()).unwrap_or_default(), file)
 }
 
 /// A path as the user typed it, without a leading `./`.

@@ -1,5 +1,15 @@
-//! Parsing one TOML file into an ordered value tree plus the span of every
-//! key and value in it.
+//! Parsing one TOML file into an ordered value tree, and, when a diagnostic
+//! needs positions, the span of every key and value in it.
+//!
+//! Two parsers read a file. `toml-spanner` is the fast path: it is about five
+//! times faster than the `toml` crate and needs about a fifth of its memory,
+//! which matters at fleet scale (a topology of 10,000 services is 12 MB of
+//! TOML). The `toml` crate is the reference: it reports syntax errors (so
+//! their messages and positions never depend on the fast path), it reads
+//! any document the fast path refuses or cannot represent exactly, and it
+//! records spans ([`parse_with_spans`]), which the loader asks for only when
+//! a diagnostic is printed. Both implement TOML 1.1; a test checks that they
+//! give the same tree for every topology in the repository.
 
 use std::ops::Range;
 
@@ -10,12 +20,56 @@ use super::path::TomlPath;
 use super::spans::{Entry, SpanIndex};
 use crate::diagnostic::Diagnostic;
 
-/// Parses `text` (file number `file` of the source map) into a table,
-/// recording spans into `index`.
-pub fn parse(text: &str, file: usize, index: &mut SpanIndex) -> Result<toml::Table, Diagnostic> {
+/// Parses `text` (file number `file` of the source map) into a table.
+pub fn parse(text: &str, file: usize) -> Result<toml::Table, Diagnostic> {
+    let arena = toml_spanner::Arena::new();
+    if let Ok(doc) = toml_spanner::parse(text, &arena)
+        && let Some(table) = fast::table(doc.table())
+    {
+        return Ok(table);
+    }
+    parse_with_spans(text, file, &mut SpanIndex::default())
+}
+
+/// Parses `text` with the reference parser, recording the span of every key
+/// and value into `index`.
+pub fn parse_with_spans(text: &str, file: usize, index: &mut SpanIndex) -> Result<toml::Table, Diagnostic> {
     let root = DeTable::parse(text).map_err(|e| syntax_error(&e, file, text))?;
     let mut ctx = Walker { file, index };
     Ok(ctx.table(root.get_ref(), &TomlPath::root()))
+}
+
+/// The fast path's tree, converted to the reference's value types. Anything
+/// the reference reads differently gives None, and the reference reads the
+/// document instead: integers outside i64 (which the reference keeps as
+/// text so that the model reports a type error), and dates it cannot read
+/// back.
+mod fast {
+    use toml_spanner::{Item, Value as V};
+
+    pub(super) fn table(t: &toml_spanner::Table<'_>) -> Option<toml::Table> {
+        let mut out = toml::Table::with_capacity(t.len());
+        for (k, v) in t.iter() {
+            out.insert(k.name.to_string(), value(v)?);
+        }
+        Some(out)
+    }
+
+    fn value(item: &Item<'_>) -> Option<toml::Value> {
+        Some(match item.value() {
+            V::String(s) => toml::Value::String((*s).to_string()),
+            V::Integer(n) => toml::Value::Integer(n.as_i64()?),
+            // the reference reads every NaN as the positive one
+            V::Float(f) => toml::Value::Float(if f.is_nan() { f64::NAN } else { *f }),
+            V::Boolean(b) => toml::Value::Boolean(*b),
+            V::DateTime(d) => {
+                let mut buf = std::mem::MaybeUninit::uninit();
+                toml::Value::Datetime(d.format(&mut buf).parse().ok()?)
+            }
+            V::Array(a) => toml::Value::Array(a.iter().map(value).collect::<Option<_>>()?),
+            V::Table(t) => toml::Value::Table(table(t)?),
+        })
+    }
 }
 
 fn syntax_error(e: &toml::de::Error, file: usize, text: &str) -> Diagnostic {
@@ -103,7 +157,7 @@ mod tests {
     fn records_key_and_value_spans_and_keeps_order() {
         let text = "[b]\nz = 1\na = [\"x\", \"y\"]\n";
         let mut idx = SpanIndex::default();
-        let t = parse(text, 0, &mut idx).unwrap();
+        let t = parse_with_spans(text, 0, &mut idx).unwrap();
         let keys: Vec<_> = t["b"].as_table().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["z", "a"]);
         let e = idx.get(&TomlPath::parse("b.z")).unwrap();
@@ -115,16 +169,82 @@ mod tests {
 
     #[test]
     fn syntax_errors_carry_a_span() {
-        let mut idx = SpanIndex::default();
-        let err = parse("a = \n", 0, &mut idx).unwrap_err();
+        let err = parse("a = \n", 0).unwrap_err();
         assert_eq!(err.code, "E001");
         assert!(matches!(err.anchor, crate::diagnostic::Anchor::Span { .. }));
     }
 
     #[test]
     fn duplicate_keys_are_syntax_errors() {
-        let mut idx = SpanIndex::default();
-        let err = parse("[s.a]\nx = 1\n[s.a]\nx = 2\n", 0, &mut idx).unwrap_err();
+        let err = parse("[s.a]\nx = 1\n[s.a]\nx = 2\n", 0).unwrap_err();
         assert!(err.message.contains("duplicate"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_fast_and_the_reference_parser_give_the_same_tree() {
+        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![repo.join("archctl.toml"), repo.join("tests/corpus/cases.toml")];
+        for dir in [
+            "profiles",
+            "examples/percolate-reading",
+            "examples/percolate-reading/profiles",
+            "examples/semantic-explorer",
+            "examples/semantic-explorer/profiles",
+        ] {
+            for e in std::fs::read_dir(repo.join(dir)).unwrap().flatten() {
+                if e.path().extension().is_some_and(|x| x == "toml") {
+                    files.push(e.path());
+                }
+            }
+        }
+        let generated = crate::dev::generate(30);
+        let mut texts: Vec<(String, String)> =
+            files.iter().map(|f| (f.display().to_string(), std::fs::read_to_string(f).unwrap())).collect();
+        texts.extend(generated);
+        texts.push(("edge cases".into(), EDGES.to_string()));
+        for (name, text) in &texts {
+            let fast = fast::table(toml_spanner::parse(text, &toml_spanner::Arena::new()).unwrap().table());
+            let reference = parse_with_spans(text, 0, &mut SpanIndex::default()).unwrap();
+            // Debug shows key order and value types as well as values
+            assert_eq!(format!("{fast:?}"), format!("{:?}", Some(reference)), "{name}");
+        }
+    }
+
+    const EDGES: &str = r#"
+int = 0x7FFF_FFFF
+octal = 0o755
+big = 9_223_372_036_854_775_807
+neg = -17
+float = 6.02e23
+inf = -inf
+nan = nan
+date = 1979-05-27
+time = 07:32:00
+stamp = 1979-05-27T07:32:00.999999-07:00
+local = 1979-05-27T07:32:00
+text = "tab\there \u00e9 \"quoted\""
+literal = 'C:\path\{{ x }}'
+multi = """
+line one
+  line two\
+  joined
+"""
+inline = { b = 1, a = [1, "two", { c = true }] }
+dotted.z.y = 1
+dotted.a = 2
+[[array]]
+x = 1
+[[array]]
+x = 2
+[table.sub]
+k = "v"
+[table]
+first = 1
+"#;
+
+    #[test]
+    fn integers_beyond_i64_are_read_by_the_reference() {
+        let t = parse("n = 99999999999999999999\n", 0).unwrap();
+        assert_eq!(t["n"].as_str(), Some("99999999999999999999"));
     }
 }

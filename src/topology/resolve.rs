@@ -152,8 +152,10 @@ pub fn builtin_profiles() -> IndexMap<String, model::Resources> {
 }
 
 /// Resolves a loaded topology; `phase_from_cli` says the phase came from
-/// `--phase`, for the error message.
-pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Diagnostic>> {
+/// `--phase`, for the error message. The topology moves into the result
+/// (copying it would cost as much as the rest of resolution at fleet
+/// scale); callers that need it again clone the [`Loaded`] first.
+pub fn resolve(loaded: Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Diagnostic>> {
     let topo = &loaded.topology;
     let mut r = Resolver { topo, problems: Vec::new(), phase_index: None, profiles: builtin_profiles() };
     for (name, p) in &topo.resource_profiles {
@@ -325,8 +327,8 @@ pub fn resolve(loaded: &Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Di
     });
     if r.problems.is_empty() {
         Ok(Resolved {
-            topology: topo.clone(),
-            profile: loaded.profile.clone(),
+            topology: loaded.topology,
+            profile: loaded.profile,
             phase,
             default_namespace,
             services,
@@ -705,7 +707,7 @@ mod tests_support {
             phase: phase.map(str::to_string),
         };
         let loaded = load(&opts).map_err(|r| r.diagnostics)?;
-        resolve(&loaded, phase.is_some())
+        resolve(loaded, phase.is_some())
     }
 }
 

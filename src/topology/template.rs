@@ -22,7 +22,7 @@ pub fn expand(
     root: &mut toml::Table,
     profile: Option<&str>,
     pools: &indexmap::IndexMap<String, String>,
-) -> Result<(), Vec<Diagnostic>> {
+) -> Result<Expanded, Vec<Diagnostic>> {
     let mut vars = match root.get("vars") {
         Some(toml::Value::Table(t)) => t.clone(),
         _ => toml::Table::new(),
@@ -43,65 +43,151 @@ pub fn expand(
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
         env.set_syntax(syntax);
     }
-    let ctx = minijinja::Value::from(minijinja::value::Serde(&vars));
-    let names: Vec<String> = vars.keys().cloned().collect();
+    let global = Scope::new(&env, vars);
 
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     for (k, v) in root.iter_mut() {
         if k == "vars" {
             continue;
         }
-        let path = TomlPath::root().key(k.clone());
+        let at = At::Key(&At::Root, k);
         match v {
             toml::Value::Table(services) if k == "services" && !pools.is_empty() => {
                 for (name, svc) in services.iter_mut() {
-                    let svc_path = path.key(name.clone());
+                    let svc_at = At::Key(&at, name);
                     match pools.get(name) {
                         Some(pool) => {
-                            let mut with_pool = vars.clone();
+                            let mut with_pool = global.vars.clone();
                             with_pool.insert("pool".into(), toml::Value::String(pool.clone()));
-                            let ctx = minijinja::Value::from(minijinja::value::Serde(&with_pool));
-                            let names: Vec<String> = with_pool.keys().cloned().collect();
-                            walk(svc, &svc_path, &env, &ctx, &names, &mut problems);
+                            walk(svc, &svc_at, &Scope::new(&env, with_pool), &mut problems);
                         }
-                        None => walk(svc, &svc_path, &env, &ctx, &names, &mut problems),
+                        None => walk(svc, &svc_at, &global, &mut problems),
                     }
                 }
             }
-            _ => walk(v, &path, &env, &ctx, &names, &mut problems),
+            _ => walk(v, &at, &global, &mut problems),
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems) }
+    if problems.found.is_empty() {
+        Ok(Expanded { mentions_phase: problems.mentions_phase })
+    } else {
+        Err(problems.found)
+    }
 }
 
-fn walk(
-    v: &mut toml::Value,
-    path: &TomlPath,
-    env: &Environment<'_>,
-    ctx: &minijinja::Value,
-    names: &[String],
-    problems: &mut Vec<Diagnostic>,
-) {
+/// What expansion found out about the templates.
+#[derive(Clone, Copy, Debug)]
+pub struct Expanded {
+    /// Whether a template mentions `phase` (conservatively: the word
+    /// appears in it), so that its value may depend on the phase.
+    pub mentions_phase: bool,
+}
+
+/// What the walk collects.
+#[derive(Default)]
+struct Problems {
+    found: Vec<Diagnostic>,
+    mentions_phase: bool,
+}
+
+/// The variables templates see, for minijinja and for [`substitute`].
+struct Scope<'e> {
+    env: &'e Environment<'e>,
+    vars: toml::Table,
+    ctx: minijinja::Value,
+}
+
+impl<'e> Scope<'e> {
+    fn new(env: &'e Environment<'e>, vars: toml::Table) -> Self {
+        let ctx = minijinja::Value::from(minijinja::value::Serde(&vars));
+        Scope { env, vars, ctx }
+    }
+}
+
+/// Where a value sits, turned into a [`TomlPath`] only for a diagnostic
+/// (building the path of every value of a large topology cost more than
+/// expanding its templates).
+enum At<'a> {
+    Root,
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl At<'_> {
+    fn path(&self) -> TomlPath {
+        match self {
+            At::Root => TomlPath::root(),
+            At::Key(parent, k) => parent.path().key(*k),
+            At::Index(parent, i) => parent.path().index(*i),
+        }
+    }
+}
+
+fn walk(v: &mut toml::Value, at: &At<'_>, scope: &Scope<'_>, problems: &mut Problems) {
     match v {
         toml::Value::String(s) if s.contains("{{") || s.contains("{%") || s.contains("{#") => {
-            match env.render_str(s, ctx) {
+            problems.mentions_phase |= s.contains("phase");
+            if let Some(out) = substitute(s, &scope.vars) {
+                *s = out;
+                return;
+            }
+            match scope.env.render_str(s, &scope.ctx) {
                 Ok(out) => *s = out,
-                Err(e) => problems.push(template_error(&e, path, names)),
+                Err(e) => {
+                    let names: Vec<String> = scope.vars.keys().cloned().collect();
+                    problems.found.push(template_error(&e, &at.path(), &names));
+                }
             }
         }
         toml::Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                walk(item, &path.index(i), env, ctx, names, problems);
+                walk(item, &At::Index(at, i), scope, problems);
             }
         }
         toml::Value::Table(t) => {
             for (k, item) in t.iter_mut() {
-                walk(item, &path.key(k.clone()), env, ctx, names, problems);
+                walk(item, &At::Key(at, k), scope, problems);
             }
         }
         _ => {}
     }
 }
+
+/// Expands a template made only of text and `{{ name }}` of string
+/// variables, the shape of nearly every template in a topology, without
+/// minijinja, which compiles each string anew: that was most of the time
+/// spent on templates at fleet scale. The result is what minijinja renders
+/// (the text as it is, each variable's string as it is). Anything else —
+/// blocks, comments, whitespace control, expressions, filters, keywords,
+/// variables that are undefined or not strings — gives None, and minijinja
+/// renders the string (or reports its error).
+fn substitute(s: &str, vars: &toml::Table) -> Option<String> {
+    if s.contains("{%") || s.contains("{#") {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len() + 64);
+    let mut rest = s;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let inner = &rest[open + 2..];
+        let close = inner.find("}}")?;
+        let name = inner[..close].trim_matches(|c| c == ' ' || c == '\t');
+        let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !plain || KEYWORDS.contains(&name) {
+            return None;
+        }
+        let toml::Value::String(value) = vars.get(name)? else { return None };
+        out.push_str(value);
+        rest = &inner[close + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Words minijinja reads as something other than a plain variable.
+const KEYWORDS: &[&str] =
+    &["true", "false", "none", "True", "False", "None", "not", "and", "or", "in", "is", "if", "else", "loop", "self"];
 
 fn template_error(e: &minijinja::Error, path: &TomlPath, names: &[String]) -> Diagnostic {
     let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
@@ -169,6 +255,40 @@ mod tests {
             let mut t = table(&format!("x = '{src}'\n"));
             let errs = expand(&mut t, None, &Default::default()).unwrap_err();
             assert_eq!(errs[0].code, "E007", "{src}");
+        }
+    }
+
+    #[test]
+    fn plain_substitution_gives_what_minijinja_renders() {
+        let vars =
+            table(r#"vars = { registry = "ghcr.io/acme", tag = "1.2.3", n = 3, true = "t", empty = "", nl = "a\nb" }"#);
+        let vars = vars["vars"].as_table().unwrap().clone();
+        for case in [
+            "{{ registry }}/api:{{ tag }}",
+            "{{registry}}",
+            "a {{ empty }} b",
+            "{{ nl }}\n",
+            "x }} {{ tag }} }}",
+            "{{\ttag }}",
+        ] {
+            assert!(substitute(case, &vars).is_some(), "{case:?} takes the fast path");
+            // minijinja's own rendering of the same template
+            let mut env = Environment::new();
+            env.set_syntax(minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build().unwrap());
+            let ctx = minijinja::Value::from(minijinja::value::Serde(&vars));
+            assert_eq!(substitute(case, &vars).unwrap(), env.render_str(case, ctx).unwrap(), "{case:?}");
+        }
+        for slow in [
+            "{{ n }}",
+            "{{ true }}",
+            "{{ tag | upper }}",
+            "{{- tag }}",
+            "{% if x %}x{% endif %}",
+            "{{ missing }}",
+            "{{ a.b }}",
+            "{{ tag ",
+        ] {
+            assert_eq!(substitute(slow, &vars), None, "{slow:?}");
         }
     }
 

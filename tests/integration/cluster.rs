@@ -290,3 +290,52 @@ fn expired_credentials_are_a_clear_error() {
     assert_eq!(run.code, 2);
     assert!(run.stdout.is_empty() || run.stdout.contains("error"), "{}", run.stdout);
 }
+
+/// Fleet scale: 1,000 services (3,004 objects) against an API server that
+/// answers every request 5 ms late. The structure is asserted — one LIST
+/// per kind and namespace, one dry run per object, no per-object GETs —
+/// and the wall time printed (scripts/bench.sh and BENCHMARKS.md hold the
+/// measured figures; tests do not time).
+#[test]
+fn at_fleet_scale_reads_are_batched_and_dry_runs_concurrent() {
+    let p = Project::new();
+    p.run(&["dev", "generate", "--services", "1000", "--out", "."]).success();
+    let yaml = p.run(&["render", "--profile", "production"]).success().stdout;
+    let emu = Emulator::start();
+    for doc in archctl::emit::yaml::parse_stream(&yaml).unwrap() {
+        emu.seed_as("archctl", doc);
+    }
+    emu.kubeconfig(p.path());
+    emu.clear_requests();
+    emu.set_latency(std::time::Duration::from_millis(5));
+    let started = std::time::Instant::now();
+    let run = p.run(&["diff", "--kubeconfig", "kubeconfig", "--profile", "production", "--summary"]);
+    let elapsed = started.elapsed();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let objects = archctl::emit::yaml::parse_stream(&yaml).unwrap();
+    assert!(
+        run.stdout.ends_with(&format!("{} unchanged, 0 errors\n", objects.len())),
+        "{}",
+        run.stdout.lines().last().unwrap_or("")
+    );
+    let requests = emu.requests();
+    let dry_runs = requests.iter().filter(|r| r.method == "PATCH" && r.is_dry_run()).count();
+    assert_eq!(dry_runs, objects.len());
+    let namespaces: std::collections::BTreeSet<&str> =
+        objects.iter().filter_map(|o| o["metadata"]["namespace"].as_str()).collect();
+    let lists = requests.iter().filter(|r| r.method == "GET" && r.param("labelSelector").is_some()).count();
+    let kinds = archctl::build::object::KINDS.len();
+    assert!(lists <= kinds * namespaces.len(), "{lists} lists for {kinds} kinds in {} namespaces", namespaces.len());
+    // /apis/<group>/<version>/namespaces/<ns>/<plural>/<name>: one object
+    let gets = requests
+        .iter()
+        .filter(|r| r.method == "GET" && r.param("labelSelector").is_none() && r.path.matches('/').count() >= 6)
+        .count();
+    assert_eq!(gets, 0, "no object is read on its own");
+    assert!(requests.iter().all(|r| r.method == "GET" || r.is_dry_run()), "read-only");
+    eprintln!(
+        "diff of {} objects with 5 ms latency: {:.2?} ({lists} lists, {dry_runs} dry runs)",
+        objects.len(),
+        elapsed
+    );
+}

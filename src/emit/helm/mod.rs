@@ -79,14 +79,11 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
         .collect::<Result<_, _>>()?;
 
     // every object of every profile, in the order they first appear
-    let mut keys: Vec<String> = Vec::new();
+    let mut keys: indexmap::IndexSet<String> = indexmap::IndexSet::new();
     let mut by_key: Vec<BTreeMap<String, &Value>> = Vec::new();
     for i in std::iter::once(primary).chain((0..n).filter(|i| *i != primary)) {
         for d in &docs[i] {
-            let k = object_key(d);
-            if !keys.contains(&k) {
-                keys.push(k);
-            }
+            keys.insert(object_key(d));
         }
     }
     for d in &docs {

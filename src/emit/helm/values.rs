@@ -91,11 +91,12 @@ fn node(vs: &[Value], path: &mut Vec<String>, free: &BTreeSet<Vec<String>>) -> V
         // a setting: its types, nothing deeper
         return if types.len() == 1 { json!({"type": types[0]}) } else { json!({"type": types}) };
     }
-    let mut keys: Vec<String> = Vec::new();
+    // an IndexSet: `services` and `overrides` have an entry per service
+    let mut keys: indexmap::IndexSet<String> = indexmap::IndexSet::new();
     for v in &present {
         for k in v.as_object().into_iter().flat_map(|m| m.keys()) {
             if !keys.contains(k) {
-                keys.push(k.clone());
+                keys.insert(k.clone());
             }
         }
     }
