@@ -53,7 +53,7 @@ pub struct Loaded {
 pub struct Context {
     pub sources: SourceMap,
     steps: Steps,
-    spans: std::cell::OnceCell<SpanIndex>,
+    spans: std::sync::OnceLock<SpanIndex>,
 }
 
 /// How far loading got, for [`Context::spans`] to replay.
