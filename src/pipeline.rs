@@ -91,7 +91,7 @@ impl Prepared {
             return None;
         }
         let mut again = self.clone();
-        again.loaded.topology.phase = Some(phase.to_string());
+        again.loaded.phase = Some(phase.to_string());
         Some(again)
     }
 }

@@ -6,6 +6,7 @@
 //! else (strings, numbers, arrays) is replaced whole.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -31,7 +32,12 @@ pub struct LoadOptions {
 /// the source of any value.
 #[derive(Clone, Debug)]
 pub struct Loaded {
-    pub topology: Topology,
+    /// Shared, so that `plan` resolves one load at every phase without
+    /// copying it.
+    pub topology: Arc<Topology>,
+    /// The phase to resolve at instead of the topology's own `phase`
+    /// (`plan` at each phase, when no template reads the phase).
+    pub phase: Option<String>,
     pub profile: Option<String>,
     /// The folder of the topology file; relative file paths start here.
     pub base_dir: PathBuf,
@@ -132,8 +138,34 @@ pub fn base_dir(topology: &Path) -> PathBuf {
 
 /// Loads, merges, expands and deserializes.
 pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
+    // Tracking the path of every value during deserialization (to say
+    // where a schema error is) costs about a third of it; a topology that
+    // deserializes needs no path, so the path is only tracked on a second
+    // load, after the first one failed.
+    load_tracking(opts, false).or_else(|rejected| match rejected {
+        Some(r) => Err(r),
+        None => load_tracking(opts, true).map_err(|r| r.unwrap_or_else(untracked_failure)),
+    })
+}
+
+/// A failure the tracked load did not reproduce: never happens, since
+/// loading is deterministic, but is reported rather than trusted.
+fn untracked_failure() -> Rejected {
+    Rejected {
+        diagnostics: vec![
+            Diagnostic::error("E005", "the topology does not match the schema").with_help(
+                "this is a bug in archctl: the error could not be located; please report it with the topology",
+            ),
+        ],
+        context: Context::default(),
+    }
+}
+
+/// [`load`], with or without tracking the path of each value during
+/// deserialization; Err(None) when deserialization failed without it.
+fn load_tracking(opts: &LoadOptions, track: bool) -> Result<Loaded, Option<Rejected>> {
     let mut ctx = Context::default();
-    let reject = |ctx: Context, d: Diagnostic| Rejected { diagnostics: vec![d], context: ctx };
+    let reject = |ctx: Context, d: Diagnostic| Some(Rejected { diagnostics: vec![d], context: ctx });
 
     let topo_file = match read_source(&opts.topology, &mut ctx) {
         Ok(id) => id,
@@ -189,7 +221,7 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
         let mut problems = check_overlay_targets(&root, &overlay);
         if !problems.is_empty() {
             problems.sort_by_key(|d| format!("{:?}", d.anchor));
-            return Err(Rejected { diagnostics: problems, context: ctx });
+            return Err(Some(Rejected { diagnostics: problems, context: ctx }));
         }
         merge(&mut root, overlay);
     }
@@ -198,7 +230,7 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
     ctx.steps.pools = true;
     let pools = match expand_pools(&mut root, &mut SpanIndex::default()) {
         Ok(pools) => pools,
-        Err(diagnostics) => return Err(Rejected { diagnostics, context: ctx }),
+        Err(diagnostics) => return Err(Some(Rejected { diagnostics, context: ctx })),
     };
 
     if let Some(phase) = &opts.phase {
@@ -207,18 +239,20 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Rejected> {
 
     let phase_in_templates = match template::expand(&mut root, opts.profile.as_deref(), &pools) {
         Ok(expanded) => expanded.mentions_phase,
-        Err(diagnostics) => return Err(Rejected { diagnostics, context: ctx }),
+        Err(diagnostics) => return Err(Some(Rejected { diagnostics, context: ctx })),
     };
 
-    match deserialize(root) {
+    match deserialize(root, track) {
         Ok(topology) => Ok(Loaded {
-            topology,
+            topology: Arc::new(topology),
+            phase: None,
             profile: opts.profile.clone(),
             base_dir: base_dir(&opts.topology),
             context: ctx,
             phase_in_templates,
         }),
-        Err(d) => Err(reject(ctx, d)),
+        Err(Some(d)) => Err(reject(ctx, d)),
+        Err(None) => Err(None),
     }
 }
 
@@ -413,8 +447,12 @@ fn expand_pools(root: &mut toml::Table, spans: &mut SpanIndex) -> Result<IndexMa
 }
 
 /// Deserializes the merged tree, turning serde's message into a located,
-/// actionable diagnostic.
-fn deserialize(root: toml::Table) -> Result<Topology, Diagnostic> {
+/// actionable diagnostic when `track` is set; without it, an error is None.
+fn deserialize(root: toml::Table, track: bool) -> Result<Topology, Option<Diagnostic>> {
+    use serde::Deserialize;
+    if !track {
+        return Topology::deserialize(toml::Value::Table(root)).map_err(|_| None);
+    }
     serde_path_to_error::deserialize(toml::Value::Table(root)).map_err(|e| {
         let mut path = TomlPath::root();
         for seg in e.path().iter() {
@@ -424,7 +462,7 @@ fn deserialize(root: toml::Table) -> Result<Topology, Diagnostic> {
                 _ => {}
             }
         }
-        schema_error(e.into_inner().message(), &path)
+        Some(schema_error(e.into_inner().message(), &path))
     })
 }
 

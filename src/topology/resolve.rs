@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -110,7 +111,7 @@ pub struct ClaimValues {
 /// Kubernetes objects.
 #[derive(Debug)]
 pub struct Resolved {
-    pub topology: Topology,
+    pub topology: Arc<Topology>,
     pub profile: Option<String>,
     pub phase: Option<String>,
     pub default_namespace: String,
@@ -152,12 +153,17 @@ pub fn builtin_profiles() -> IndexMap<String, model::Resources> {
 }
 
 /// Resolves a loaded topology; `phase_from_cli` says the phase came from
-/// `--phase`, for the error message. The topology moves into the result
-/// (copying it would cost as much as the rest of resolution at fleet
-/// scale); callers that need it again clone the [`Loaded`] first.
+/// `--phase`, for the error message. The topology is shared with the
+/// result, never copied: `plan` resolves one load at every phase.
 pub fn resolve(loaded: Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Diagnostic>> {
-    let topo = &loaded.topology;
-    let mut r = Resolver { topo, problems: Vec::new(), phase_index: None, profiles: builtin_profiles() };
+    let topo = &*loaded.topology;
+    let mut r = Resolver {
+        topo,
+        selected_phase: loaded.phase.as_deref().or(topo.phase.as_deref()),
+        problems: Vec::new(),
+        phase_index: None,
+        profiles: builtin_profiles(),
+    };
     for (name, p) in &topo.resource_profiles {
         r.profiles.insert(name.clone(), p.clone());
     }
@@ -343,6 +349,8 @@ pub fn resolve(loaded: Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Dia
 
 struct Resolver<'a> {
     topo: &'a Topology,
+    /// The phase to resolve at: [`Loaded::phase`], else the topology's.
+    selected_phase: Option<&'a str>,
     problems: Vec<Diagnostic>,
     phase_index: Option<usize>,
     profiles: IndexMap<String, model::Resources>,
@@ -352,7 +360,7 @@ impl Resolver<'_> {
     fn phase(&mut self, from_cli: bool) -> Option<String> {
         let phases = &self.topo.phases;
         let path = TomlPath::root().key("phase");
-        let name = self.topo.phase.clone().or_else(|| phases.first().cloned())?;
+        let name = self.selected_phase.map(str::to_string).or_else(|| phases.first().cloned())?;
         match phases.iter().position(|p| *p == name) {
             Some(i) => {
                 self.phase_index = Some(i);

@@ -46,20 +46,21 @@ impl SourceFile {
     }
 }
 
-/// All files of one run, addressed by index.
+/// All files of one run, addressed by index. Files are shared: a copy of
+/// the map (one per phase in `plan`) does not copy their text.
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    files: Vec<std::sync::Arc<SourceFile>>,
 }
 
 impl SourceMap {
     pub fn add(&mut self, file: SourceFile) -> usize {
-        self.files.push(file);
+        self.files.push(std::sync::Arc::new(file));
         self.files.len() - 1
     }
 
     pub fn get(&self, id: usize) -> Option<&SourceFile> {
-        self.files.get(id)
+        self.files.get(id).map(|f| &**f)
     }
 }
 
