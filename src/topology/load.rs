@@ -472,10 +472,10 @@ fn schema_error(message: &str, path: &TomlPath) -> Diagnostic {
         let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let expected: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
         let mut at = path.clone();
-        if at.0.last() != Some(&Segment::Key(field.to_string())) {
-            at = at.key(field);
+        if !matches!(at.last(), Some(Segment::Key(k)) if k == field) {
+            at = at.key(field.to_string());
         }
-        let within = at.parent().filter(|p| !p.0.is_empty());
+        let within = at.parent().filter(|p| !p.is_empty());
         let msg = match within {
             Some(p) => format!("unknown key `{field}` in `{p}`"),
             None => format!("unknown key `{field}` at the top level"),
@@ -498,7 +498,7 @@ fn schema_error(message: &str, path: &TomlPath) -> Diagnostic {
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or(rest);
-        let msg = if path.0.is_empty() {
+        let msg = if path.is_empty() {
             format!("missing key `{field}` at the top level")
         } else {
             format!("missing key `{field}` in `{path}`")

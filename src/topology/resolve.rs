@@ -310,8 +310,9 @@ pub fn resolve(loaded: Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Dia
         }
         if let Some(l) = &ns.limits {
             let lp = path.key("limits");
-            let mut amounts =
-                |a: &Option<Amounts>, key: &str| a.as_ref().map(|a| r.amounts(a, &lp.key(key))).unwrap_or_default();
+            let mut amounts = |a: &Option<Amounts>, key: &'static str| {
+                a.as_ref().map(|a| r.amounts(a, &lp.key(key))).unwrap_or_default()
+            };
             v.limits = Some(LimitValues {
                 default: amounts(&l.default, "default"),
                 default_request: amounts(&l.default_request, "default_request"),

@@ -91,16 +91,12 @@ impl SpanIndex {
     /// Records every entry at or below `from` again below `to` (pools copy
     /// their base service), replacing what `to` had.
     pub fn copy_subtree(&mut self, from: &TomlPath, to: &TomlPath) {
-        let n = from.0.len();
+        let n = from.len();
         let copies: Vec<(TomlPath, Entry)> = self
             .entries
             .iter()
-            .filter(|(p, _)| p.0.len() >= n && p.0[..n] == from.0[..])
-            .map(|(p, e)| {
-                let mut q = to.clone();
-                q.0.extend(p.0[n..].iter().cloned());
-                (q, e.clone())
-            })
+            .filter(|(p, _)| p.starts_with(from))
+            .map(|(p, e)| (to.join_after(p, n), e.clone()))
             .collect();
         self.entries.extend(copies);
     }
@@ -116,8 +112,7 @@ impl SpanIndex {
 
     /// Drops every entry at or below `path` (a profile replaced that value).
     pub fn remove_subtree(&mut self, path: &TomlPath) {
-        let n = path.0.len();
-        self.entries.retain(|p, _| !(p.0.len() >= n && p.0[..n] == path.0[..]));
+        self.entries.retain(|p, _| !p.starts_with(path));
     }
 
     /// The file and span of a path; falls back to the nearest ancestor that

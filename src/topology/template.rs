@@ -117,7 +117,7 @@ impl At<'_> {
     fn path(&self) -> TomlPath {
         match self {
             At::Root => TomlPath::root(),
-            At::Key(parent, k) => parent.path().key(*k),
+            At::Key(parent, k) => parent.path().key(k.to_string()),
             At::Index(parent, i) => parent.path().index(*i),
         }
     }

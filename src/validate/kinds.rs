@@ -169,7 +169,7 @@ fn enums(svc: &Service, path: &TomlPath, out: &mut Vec<Diagnostic>) {
 }
 
 fn numbers(svc: &Service, path: &TomlPath, out: &mut Vec<Diagnostic>) {
-    let mut non_negative = |v: Option<i64>, key: &str| {
+    let mut non_negative = |v: Option<i64>, key: &'static str| {
         if let Some(v) = v
             && v < 0
         {

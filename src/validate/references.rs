@@ -46,7 +46,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             // a defaulted namespace is only a problem where it is used
-            if defaulted && path.0.len() > 2 {
+            if defaulted && path.len() > 2 {
                 // reported once through the project entry
                 continue;
             }
