@@ -185,7 +185,7 @@ pub struct DiffArgs {
     pub output: DiffOutput,
 
     /// Requests to the API server in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
     /// Seconds before a request to the API server gives up.

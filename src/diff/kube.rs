@@ -82,12 +82,37 @@ impl KubeCluster {
 
 /// A list item or response as JSON, with the type fields a list leaves out.
 fn to_json(kind: &Kind, o: DynamicObject) -> Result<Value, ClusterError> {
-    let mut v = serde_json::to_value(o).map_err(|e| ClusterError::Rejected(e.to_string()))?;
+    let v = serde_json::to_value(o).map_err(|e| ClusterError::Rejected(e.to_string()))?;
+    Ok(typed(kind, v))
+}
+
+/// `v` with the `apiVersion` and `kind` of `kind` (list items have none).
+fn typed(kind: &Kind, mut v: Value) -> Value {
     if let Some(m) = v.as_object_mut() {
         m.insert("apiVersion".into(), Value::String(kind.api_version()));
         m.insert("kind".into(), Value::String(kind.kind.clone()));
     }
-    Ok(v)
+    v
+}
+
+/// Sends a request built by kube-rs and reads the answer as JSON. LISTs and
+/// dry runs go this way rather than through `Api<DynamicObject>`, whose
+/// typed round trip (JSON → DynamicObject → JSON) was most of the client's
+/// work in a diff of thousands of objects.
+async fn send_json(
+    client: &Client,
+    request: Result<http::Request<Vec<u8>>, kube::core::request::Error>,
+    what: &str,
+) -> Result<Value, kube::Error> {
+    let request = request.map_err(kube::Error::BuildRequest)?;
+    let text = client.request_text(request).await?;
+    serde_json::from_str(&text).map_err(|e| {
+        kube::Error::Api(
+            kube::core::Status::failure(&format!("{what}: the answer is not JSON: {e}"), "BadResponse")
+                .with_code(500)
+                .boxed(),
+        )
+    })
 }
 
 /// Sorts a kube-rs error into what the diff acts on.
@@ -133,14 +158,18 @@ fn classify(e: kube::Error, what: &str) -> ClusterError {
 impl Cluster for KubeCluster {
     async fn list(&self, kind: &Kind, namespace: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError> {
         let what = format!("list {}", kind.plural);
-        let list = self.api(kind, namespace).list(&ListParams::default().labels(selector)).await.map_err(|e| {
-            match classify(e, &what) {
-                // a list that 404s means the kind is not served
-                ClusterError::NotFound(m) => ClusterError::UnknownKind(m),
-                other => other,
-            }
+        let api = self.api(kind, namespace);
+        let request = kube::core::Request::new(api.resource_url()).list(&ListParams::default().labels(selector));
+        let mut list = send_json(&self.client, request, &what).await.map_err(|e| match classify(e, &what) {
+            // a list that 404s means the kind is not served
+            ClusterError::NotFound(m) => ClusterError::UnknownKind(m),
+            other => other,
         })?;
-        list.items.into_iter().map(|o| to_json(kind, o)).collect()
+        match list.get_mut("items").map(Value::take) {
+            Some(Value::Array(items)) => Ok(items.into_iter().map(|o| typed(kind, o)).collect()),
+            Some(Value::Null) | None => Ok(Vec::new()),
+            Some(_) => Err(ClusterError::Rejected(format!("{what}: the answer's `items` is not a list"))),
+        }
     }
 
     async fn get(&self, kind: &Kind, namespace: Option<&str>, name: &str) -> Result<Option<Value>, ClusterError> {
@@ -155,8 +184,10 @@ impl Cluster for KubeCluster {
         let name = object["metadata"]["name"].as_str().unwrap_or_default();
         let namespace = object["metadata"]["namespace"].as_str();
         let params = PatchParams::apply(FIELD_MANAGER).force().dry_run();
-        match self.api(kind, namespace).patch(name, &params, &Patch::Apply(object)).await {
-            Ok(o) => to_json(kind, o).map(Some),
+        let api = self.api(kind, namespace);
+        let request = kube::core::Request::new(api.resource_url()).patch(name, &params, &Patch::Apply(object));
+        match send_json(&self.client, request, "dry-run apply").await {
+            Ok(o) => Ok(Some(typed(kind, o))),
             Err(e) => Err(classify(e, "dry-run apply")),
         }
     }

@@ -291,6 +291,40 @@ fn expired_credentials_are_a_clear_error() {
     assert!(run.stdout.is_empty() || run.stdout.contains("error"), "{}", run.stdout);
 }
 
+/// `--concurrency N` bounds the requests in flight, LISTs and dry runs alike.
+#[test]
+fn concurrency_bounds_the_requests_in_flight() {
+    let p = Project::new();
+    p.run(&["dev", "generate", "--services", "40", "--out", "."]).success();
+    let yaml = p.run(&["render", "--profile", "production"]).success().stdout;
+    let emu = Emulator::start();
+    for doc in archctl::emit::yaml::parse_stream(&yaml).unwrap() {
+        emu.seed_as("archctl", doc);
+    }
+    emu.kubeconfig(p.path());
+    emu.set_latency(std::time::Duration::from_millis(20));
+    for n in [1, 3] {
+        emu.clear_requests();
+        let bound = n.to_string();
+        let run = p.run(&[
+            "diff",
+            "--kubeconfig",
+            "kubeconfig",
+            "--profile",
+            "production",
+            "--summary",
+            "--concurrency",
+            &bound,
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let at_once = emu.max_in_flight();
+        assert!(at_once <= n, "--concurrency {n}: {at_once} requests at once");
+        if n > 1 {
+            assert!(at_once > 1, "--concurrency {n}: the requests never overlapped");
+        }
+    }
+}
+
 /// Fleet scale: 1,000 services (3,004 objects) against an API server that
 /// answers every request 5 ms late. The structure is asserted — one LIST
 /// per kind and namespace, one dry run per object, no per-object GETs —
@@ -333,6 +367,8 @@ fn at_fleet_scale_reads_are_batched_and_dry_runs_concurrent() {
         .count();
     assert_eq!(gets, 0, "no object is read on its own");
     assert!(requests.iter().all(|r| r.method == "GET" || r.is_dry_run()), "read-only");
+    let at_once = emu.max_in_flight();
+    assert!((2..=32).contains(&at_once), "{at_once} requests at once; the default bound is 32");
     eprintln!(
         "diff of {} objects with 5 ms latency: {:.2?} ({lists} lists, {dry_runs} dry runs)",
         objects.len(),

@@ -618,6 +618,9 @@ fn latency_delays_every_response() {
         }
     });
     assert!(start.elapsed() < latency * 3, "{:?}", start.elapsed());
+    assert!((2..=4).contains(&emu.max_in_flight()), "{} at once", emu.max_in_flight());
+    emu.clear_requests();
+    assert_eq!(emu.max_in_flight(), 0);
     emu.set_latency(Duration::ZERO);
     assert!(timed("/version") < latency);
 }

@@ -209,6 +209,8 @@ impl Emulator {
             stop: AtomicBool::new(false),
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            max_in_flight: AtomicU64::new(0),
         });
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let mut st = shared.lock();
@@ -273,6 +275,13 @@ impl Emulator {
 
     pub fn clear_requests(&self) {
         self.shared.lock().requests.clear();
+        self.shared.max_in_flight.store(0, Ordering::SeqCst);
+    }
+
+    /// The most requests answered at once (latency included) since the
+    /// emulator started or the request log was last cleared.
+    pub fn max_in_flight(&self) -> u64 {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
     }
 
     /// Inserts an object as if server-side applied by the field manager "seed"
@@ -371,6 +380,10 @@ struct Shared {
     stop: AtomicBool,
     conns: Mutex<HashMap<u64, TcpStream>>,
     next_conn: AtomicU64,
+    /// Requests being answered now, and the most seen at once since the
+    /// request log was last cleared.
+    in_flight: AtomicU64,
+    max_in_flight: AtomicU64,
 }
 
 impl Shared {
@@ -456,6 +469,8 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
         if shared.stop.load(Ordering::SeqCst) {
             return;
         }
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
         let latency = shared.lock().latency;
         if !latency.is_zero() {
             thread::sleep(latency);
@@ -464,6 +479,7 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
             let body = status_body(500, "InternalError", "the emulator panicked on this request", json!({}));
             Response::json(500, &body)
         });
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
         let close = req.close || req.body_error.is_some();
         let response = if req.method == "HEAD" { Response { body: Vec::new(), ..response } } else { response };
         if write_response(&mut writer, &response, close).is_err() || close {
