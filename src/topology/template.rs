@@ -125,7 +125,7 @@ impl At<'_> {
 
 fn walk(v: &mut toml::Value, at: &At<'_>, scope: &Scope<'_>, problems: &mut Problems) {
     match v {
-        toml::Value::String(s) if s.contains("{{") || s.contains("{%") || s.contains("{#") => {
+        toml::Value::String(s) if is_template(s) => {
             problems.mentions_phase |= s.contains("phase");
             if let Some(out) = substitute(s, &scope.vars) {
                 *s = out;
@@ -151,6 +151,13 @@ fn walk(v: &mut toml::Value, at: &At<'_>, scope: &Scope<'_>, problems: &mut Prob
         }
         _ => {}
     }
+}
+
+/// Whether `s` holds a minijinja delimiter (`{{`, `{%` or `{#`): one pass
+/// over the bytes, since a substring search costs more to set up than most
+/// strings of a topology take to scan.
+fn is_template(s: &str) -> bool {
+    s.as_bytes().windows(2).any(|w| w[0] == b'{' && matches!(w[1], b'{' | b'%' | b'#'))
 }
 
 /// Expands a template made only of text and `{{ name }}` of string
@@ -221,6 +228,16 @@ mod tests {
 
     fn table(s: &str) -> toml::Table {
         toml::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn templates_are_strings_with_a_delimiter() {
+        for yes in ["{{ x }}", "a{%b", "{#", "x{{", "{{"] {
+            assert!(is_template(yes), "{yes}");
+        }
+        for no in ["", "{", "}", "{x}", "{ {", "a}}", "%}{", "{}"] {
+            assert!(!is_template(no), "{no}");
+        }
     }
 
     #[test]
