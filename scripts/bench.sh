@@ -2,7 +2,7 @@
 # scripts/bench.sh — archctl side by side with Helm and Kustomize, whole
 # processes, on generated fleets of N production-like microservices.
 #
-# Usage:  scripts/bench.sh [--sizes 100,1000,10000] [--runs 5] [--kustomize-max 1000] [--work DIR]
+# Usage:  scripts/bench.sh [--sizes 100,1000,10000] [--runs 5] [--kustomize-max 1000] [--work DIR] [--no-diff]
 #
 # For each N it generates a topology (`archctl dev generate`), then times,
 # one after another (the machine has 2 cores: nothing runs in parallel):
@@ -16,6 +16,10 @@
 #                    with a kustomization that adds a label and patches the
 #                    replicas of every Deployment
 #   archctl check    every profile, and archctl plan --profile production
+#
+# Then `archctl diff` of the N = 1,000 fleet against the test API server with
+# 5 ms latency per request (`cargo bench --bench diff`, see benches/diff.rs),
+# unless --no-diff.
 #
 # Before timing, it checks that the three tools print the same number of
 # objects. Each command runs once under /usr/bin/time -v (a warm-up, and the
@@ -37,6 +41,7 @@ SIZES="100,1000,10000"
 RUNS=5
 KUSTOMIZE_MAX=1000
 WORK="$REPO/target/bench"
+DIFF=1
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -44,7 +49,8 @@ while [[ $# -gt 0 ]]; do
         --runs) RUNS="$2"; shift 2 ;;
         --kustomize-max) KUSTOMIZE_MAX="$2"; shift 2 ;;
         --work) WORK="$2"; shift 2 ;;
-        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+        --no-diff) DIFF=0; shift ;;
+        -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -189,3 +195,15 @@ text = open(machine_file).read() + f"runs: median of {runs}, peak RSS from {'/us
 open(results_md, "w").write(text)
 print(text)
 PY
+
+if (( DIFF )); then
+    step "archctl diff: 1,000 services against the test API server, 5 ms per request ($RUNS runs)"
+    row=$(ARCHCTL_DIFF_SERVICES=1000 ARCHCTL_DIFF_RUNS="$RUNS" ARCHCTL_DIFF_LATENCY_MS=5 \
+        cargo bench --quiet --manifest-path "$REPO/Cargo.toml" --bench diff)
+    {
+        echo
+        echo "| N | objects | command | median wall | min – max | requests |"
+        echo "|---:|---:|---|---:|---:|---|"
+        echo "$row"
+    } | tee -a "$WORK/results.md"
+fi
