@@ -173,6 +173,35 @@ fn the_values_schema_rejects_a_wrong_type() {
     assert!(!out.status.success(), "a misspelt top-level key must be rejected");
 }
 
+/// Services of one shape share one schema definition, so that the schema of
+/// a fleet stays far below Helm's 5 MiB limit per chart file; Helm still
+/// checks each service against it, and the chart still renders exactly.
+#[test]
+fn services_of_one_shape_share_a_schema_definition() {
+    let p = Project::new();
+    p.run(&["dev", "generate", "--services", "60", "--out", "."]).success();
+    let dir = chart(&p, &p.path().join("archctl.toml"), &[]);
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("values.schema.json")).unwrap()).unwrap();
+    let services = schema["properties"]["services"]["properties"].as_object().unwrap();
+    assert_eq!(services.len(), 60);
+    assert!(services.values().all(|s| s.get("$ref").is_some()), "every service refers to its shape");
+    let shapes = schema["definitions"].as_object().unwrap().keys().filter(|k| k.starts_with("services-")).count();
+    assert!((1..=4).contains(&shapes), "{shapes} shapes among 60 services of the generator's few kinds");
+
+    let production = by_key(p.run(&["render", "--profile", "production"]).success().docs());
+    let values = dir.join("values-production.yaml");
+    assert_same(&production, &template(&dir, &["-f", values.to_str().unwrap()]), "fleet, production");
+    for (flag, bad) in
+        [("--set-string", "services.svc-00001.replicas=three"), ("--set", "services.svc-00001.replcas=2")]
+    {
+        let out = helm(&["template", "release", flag, bad], &dir);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{bad} must be rejected through the shared definition");
+        assert!(err.contains("schema"), "{bad}: {err}");
+    }
+}
+
 /// The generated chart of the default topology, file by file; rewrite with
 /// `ARCHCTL_UPDATE_SNAPSHOTS=1 cargo test` after reviewing the change.
 #[test]
