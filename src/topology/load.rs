@@ -521,3 +521,29 @@ fn type_help(message: &str) -> String {
         "see the topology reference in the README".to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain deserialization fails without saying where; the load is
+    /// then repeated with path tracking, which locates the error.
+    #[test]
+    fn a_schema_error_deep_in_a_large_topology_is_located() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::dev::write(dir.path(), 300).unwrap();
+        let path = dir.path().join("archctl.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let at = text.rfind("termination_grace_period = 30").unwrap();
+        let broken = format!("{}termination_grace_period = \"30s\"{}", &text[..at], &text[at + 29..]);
+        std::fs::write(&path, &broken).unwrap();
+        let opts = LoadOptions { topology: path, profile: None, phase: None };
+        let rejected = load(&opts).map(|_| ()).unwrap_err();
+        assert_eq!(rejected.diagnostics.len(), 1);
+        let d = &rejected.diagnostics[0];
+        assert_eq!(d.code, "E005", "{}", d.message);
+        assert!(d.message.contains("services.svc-00299.termination_grace_period"), "{}", d.message);
+        let pos = crate::diagnostic::position(d, &rejected.context.sources, Some(rejected.context.spans())).unwrap();
+        assert_eq!(pos.line, broken[..at].lines().count() + 1, "{}", d.message);
+    }
+}
