@@ -738,10 +738,36 @@ fn plain_word(s: &str) -> bool {
     if s.starts_with(' ') || s.ends_with(' ') {
         return false;
     }
+    // most words of a manifest: no indicator, number or timestamp starts
+    // with a letter, so only the reserved words remain to rule out
+    if first.is_ascii_alphabetic() {
+        return !is_reserved_word(s);
+    }
     // indicators that start something other than a plain scalar
     // `--flag` and `-m` are plain; `-`, `- x` and `-1` are not
     let dash_word = first == '-' && s.len() > 1 && !s.starts_with("- ") && !looks_numeric(s);
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) && !dash_word {
+    if matches!(
+        first,
+        '-' | '?'
+            | ':'
+            | ','
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '#'
+            | '&'
+            | '*'
+            | '!'
+            | '|'
+            | '>'
+            | '\''
+            | '"'
+            | '%'
+            | '@'
+            | '`'
+    ) && !dash_word
+    {
         return false;
     }
     !(is_reserved_word(s) || looks_numeric(s) || looks_like_timestamp(s))
@@ -930,6 +956,13 @@ mod tests {
             "5.13-community",
             "512mb",
             "1.0.0",
+            "yesterday",
+            "Nope",
+            "nullable",
+            "e5",
+            "Infinity",
+            "nan",
+            "x-1:2",
         ] {
             let mut out = String::new();
             write_string(s, 0, false, &mut out);
