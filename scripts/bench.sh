@@ -23,8 +23,10 @@
 #
 # Before timing, it checks that the three tools print the same number of
 # objects. Each command runs once under /usr/bin/time -v (a warm-up, and the
-# peak RSS: "Maximum resident set size"), then RUNS times for the wall time;
-# the median is reported, with the ratio to `archctl render`. Outputs go to
+# peak RSS: "Maximum resident set size"), then the commands of one N take
+# turns RUNS times for the wall time (interleaved, so that the ratios hold
+# when the shared machine slows down for a while); the median is reported,
+# with the ratio to `archctl render`. Outputs go to
 # /dev/null. kubectl kustomize is quadratic in the number of resources (about
 # 50 s at N=1,000 on a 2-core machine), so it runs only up to --kustomize-max.
 #
@@ -50,7 +52,7 @@ while [[ $# -gt 0 ]]; do
         --kustomize-max) KUSTOMIZE_MAX="$2"; shift 2 ;;
         --work) WORK="$2"; shift 2 ;;
         --no-diff) DIFF=0; shift ;;
-        -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -162,15 +164,24 @@ def wall_seconds(argv):
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     return time.perf_counter() - start
 
+# The commands of one N take turns, run after run, so that a slow spell of
+# the machine (it is a shared VM) falls on all of them alike and the ratios
+# hold; each first runs once alone for its peak RSS and as a warm-up.
 rows = []
+groups = {}
 for line in open(commands_file):
     n, name, objects, cmd = line.rstrip("\n").split("\t")
-    argv = shlex.split(cmd)
-    rss = peak_rss_kib(argv)
-    walls = [wall_seconds(argv) for _ in range(runs)]
-    row = dict(n=int(n), name=name, objects=int(objects), median=statistics.median(walls), low=min(walls), high=max(walls), rss=rss)
-    rows.append(row)
-    print(f"  N={n:>6} {name:<18} median {row['median']*1000:9.1f} ms  (min {row['low']*1000:.1f}, max {row['high']*1000:.1f})  peak RSS {rss/1024:7.1f} MiB", file=sys.stderr)
+    groups.setdefault(n, []).append((name, int(objects), shlex.split(cmd)))
+for n, commands in groups.items():
+    rss = [peak_rss_kib(argv) for _, _, argv in commands]
+    walls = [[] for _ in commands]
+    for _ in range(runs):
+        for i, (_, _, argv) in enumerate(commands):
+            walls[i].append(wall_seconds(argv))
+    for (name, objects, _), w, r in zip(commands, walls, rss):
+        row = dict(n=int(n), name=name, objects=objects, median=statistics.median(w), low=min(w), high=max(w), rss=r)
+        rows.append(row)
+        print(f"  N={n:>6} {name:<18} median {row['median']*1000:9.1f} ms  (min {row['low']*1000:.1f}, max {row['high']*1000:.1f})  peak RSS {r/1024:7.1f} MiB", file=sys.stderr)
 
 out = []
 out.append("| N | objects | command | median wall | min – max | peak RSS | archctl render is faster by |")
