@@ -291,17 +291,25 @@ fn expired_credentials_are_a_clear_error() {
     assert!(run.stdout.is_empty() || run.stdout.contains("error"), "{}", run.stdout);
 }
 
-/// `--concurrency N` bounds the requests in flight, LISTs and dry runs alike.
-#[test]
-fn concurrency_bounds_the_requests_in_flight() {
+/// A generated fleet of `services`, and an emulator holding its
+/// `production` render as applied by archctl, with `kubeconfig` written
+/// into the project; the render's YAML too.
+fn seeded_fleet(services: usize) -> (Project, Emulator, String) {
     let p = Project::new();
-    p.run(&["dev", "generate", "--services", "40", "--out", "."]).success();
+    p.run(&["dev", "generate", "--services", &services.to_string(), "--out", "."]).success();
     let yaml = p.run(&["render", "--profile", "production"]).success().stdout;
     let emu = Emulator::start();
     for doc in archctl::emit::yaml::parse_stream(&yaml).unwrap() {
         emu.seed_as("archctl", doc);
     }
     emu.kubeconfig(p.path());
+    (p, emu, yaml)
+}
+
+/// `--concurrency N` bounds the requests in flight, LISTs and dry runs alike.
+#[test]
+fn concurrency_bounds_the_requests_in_flight() {
+    let (p, emu, _) = seeded_fleet(40);
     emu.set_latency(std::time::Duration::from_millis(20));
     for n in [1, 3] {
         emu.clear_requests();
@@ -332,14 +340,7 @@ fn concurrency_bounds_the_requests_in_flight() {
 /// measured figures; tests do not time).
 #[test]
 fn at_fleet_scale_reads_are_batched_and_dry_runs_concurrent() {
-    let p = Project::new();
-    p.run(&["dev", "generate", "--services", "1000", "--out", "."]).success();
-    let yaml = p.run(&["render", "--profile", "production"]).success().stdout;
-    let emu = Emulator::start();
-    for doc in archctl::emit::yaml::parse_stream(&yaml).unwrap() {
-        emu.seed_as("archctl", doc);
-    }
-    emu.kubeconfig(p.path());
+    let (p, emu, yaml) = seeded_fleet(1000);
     emu.clear_requests();
     emu.set_latency(std::time::Duration::from_millis(5));
     let started = std::time::Instant::now();
