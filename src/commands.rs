@@ -84,6 +84,11 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 /// Prints diagnostics to stderr with a count, `cargo` style.
+/// The value of a pipeline step, or None after reporting why it failed.
+fn reported<T>(outcome: Result<T, Failed>, color: bool) -> Option<T> {
+    outcome.map_err(|failed| report(&failed, color)).ok()
+}
+
 fn report(failed: &Failed, color: bool) {
     let text = diagnostic::render(&failed.diagnostics, &failed.context.sources, Some(failed.context.spans()), color);
     let errors = failed.diagnostics.iter().filter(|d| d.severity == diagnostic::Severity::Error).count();
@@ -106,12 +111,8 @@ fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<Exi
     if args.format == OutputFormat::Helm {
         return helm_chart(topology, args, color);
     }
-    let checked = match pipeline::check(&opts) {
-        Ok(r) => r,
-        Err(failed) => {
-            report(&failed, color);
-            return Ok(ExitStatus::Error);
-        }
+    let Some(checked) = reported(pipeline::check(&opts), color) else {
+        return Ok(ExitStatus::Error);
     };
     warn(&checked.warnings, &checked.context, color);
     let format = match args.format {
@@ -242,12 +243,8 @@ fn check(topology: &Path, args: &CheckArgs, color: bool) -> anyhow::Result<ExitS
 /// `plan`: the topology resolved for each growth phase in turn.
 fn plan(topology: &Path, args: &PlanArgs, color: bool) -> anyhow::Result<ExitStatus> {
     let first = LoadOptions { topology: topology.to_path_buf(), profile: args.profile.clone(), phase: None };
-    let prepared = match pipeline::prepare(&first) {
-        Ok(p) => p,
-        Err(f) => {
-            report(&f, color);
-            return Ok(ExitStatus::Error);
-        }
+    let Some(prepared) = reported(pipeline::prepare(&first), color) else {
+        return Ok(ExitStatus::Error);
     };
     // the default phase (for its errors, and the plan when there are no
     // phases) and every phase: independent, so resolved side by side
@@ -290,12 +287,8 @@ fn plan(topology: &Path, args: &PlanArgs, color: bool) -> anyhow::Result<ExitSta
 /// `graph`: Mermaid or DOT of one render.
 fn graph(topology: &Path, args: &GraphArgs, color: bool) -> anyhow::Result<ExitStatus> {
     let opts = LoadOptions { topology: topology.to_path_buf(), profile: args.profile.clone(), phase: None };
-    let r = match pipeline::check(&opts) {
-        Ok(r) => r,
-        Err(f) => {
-            report(&f, color);
-            return Ok(ExitStatus::Error);
-        }
+    let Some(r) = reported(pipeline::check(&opts), color) else {
+        return Ok(ExitStatus::Error);
     };
     let g = crate::graph::Graph::of(&r.resolved);
     print(&match args.format {
@@ -311,12 +304,8 @@ fn diff(topology: &Path, args: &DiffArgs, choice: ColorChoice, color: bool) -> a
 
     let opts =
         LoadOptions { topology: topology.to_path_buf(), profile: args.profile.clone(), phase: args.phase.clone() };
-    let rendered = match pipeline::render(&opts) {
-        Ok(r) => r,
-        Err(failed) => {
-            report(&failed, color);
-            return Ok(ExitStatus::Error);
-        }
+    let Some(rendered) = reported(pipeline::render(&opts), color) else {
+        return Ok(ExitStatus::Error);
     };
     warn(&rendered.warnings, &rendered.context, color);
     let objects: Vec<_> = match &args.namespace {
