@@ -13,6 +13,7 @@ mod features;
 mod helm;
 mod planning;
 mod properties;
+mod real_cluster;
 mod render;
 mod schema;
 mod seeds;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod kube_emulator;
 
 use std::path::{Path, PathBuf};
