@@ -171,10 +171,11 @@ pub(super) fn external_secrets(r: &Resolved, out: &mut Vec<Object>) {
             data,
             data_from,
         };
-        if store.and_then(|st| st.api_version.as_deref()) == Some("v1") {
-            out.push(ExternalSecretV1 { metadata, spec }.into());
-        } else {
+        // v1 unless the store asks for v1beta1 (W010 says what that costs)
+        if store.and_then(|st| st.api_version.as_deref()) == Some("v1beta1") {
             out.push(ExternalSecret { metadata, spec }.into());
+        } else {
+            out.push(ExternalSecretV1 { metadata, spec }.into());
         }
     }
 }

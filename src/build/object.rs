@@ -194,7 +194,7 @@ pub const KINDS: &[(&str, &str, &str, &str)] = &[
     ("batch", "v1", "Job", "jobs"),
     ("batch", "v1", "CronJob", "cronjobs"),
     ("networking.k8s.io", "v1", "Ingress", "ingresses"),
-    ("external-secrets.io", "v1beta1", "ExternalSecret", "externalsecrets"),
+    ("external-secrets.io", "v1", "ExternalSecret", "externalsecrets"),
     ("keda.sh", "v1alpha1", "ScaledObject", "scaledobjects"),
     ("monitoring.coreos.com", "v1", "ServiceMonitor", "servicemonitors"),
     ("autoscaling.k8s.io", "v1", "VerticalPodAutoscaler", "verticalpodautoscalers"),

@@ -26,6 +26,15 @@ pub fn lints(r: &Resolved) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let production = r.profile.as_deref().is_some_and(|p| p.contains("prod"));
     let default_ns = &r.default_namespace;
+    for (name, st) in &topo.secret_stores {
+        if st.api_version.as_deref() == Some("v1beta1") {
+            out.push(
+                warning("W010", format!("secret store `{name}` asks for external-secrets.io/v1beta1"))
+                    .at(&TomlPath::root().key("secret_stores").key(name.clone()).key("api_version"))
+                    .with_help("external-secrets 0.17 and later serve only v1, and apply fails there: remove `api_version` (v1 is the default) unless the cluster runs an older release"),
+            );
+        }
+    }
     for (name, svc) in &topo.services {
         let path = TomlPath::root().key("services").key(name.clone());
         let Some(v) = r.services.get(name) else { continue };

@@ -80,6 +80,11 @@ fn every_warning_fires_and_clears() {
                 .replace("resources = \"small\"", "resources = \"small\"\nservice = { type = \"ClusterIP\" }"),
             BASE.replace("kind = \"deployment\"", "kind = \"statefulset\""),
         ),
+        (
+            "W010",
+            format!("{BASE}[secret_stores.vault]\napi_version = \"v1beta1\"\n"),
+            format!("{BASE}[secret_stores.vault]\n"),
+        ),
     ];
     for (code, bad, good) in cases {
         let p = Project::with(&bad).file("profiles/production.toml", "");

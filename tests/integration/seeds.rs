@@ -195,7 +195,8 @@ fn semantic_explorer_matches_the_guides_values() {
     assert!(docs.iter().all(|d| !(d["kind"] == "Service" && d["metadata"]["name"] == "semantic-explorer-worker-visualizations-py")));
 
     let es = find(&docs, "ExternalSecret", Some("semantic-explorer"), "semantic-explorer-secrets");
-    assert_eq!(es["apiVersion"], "external-secrets.io/v1beta1");
+    // v1 by default: external-secrets 0.17 and later serve nothing else
+    assert_eq!(es["apiVersion"], "external-secrets.io/v1");
     assert_eq!(es["spec"]["secretStoreRef"], json!({"name": "aws-secrets", "kind": "SecretStore"}));
     assert_eq!(es["spec"]["target"], json!({"name": "semantic-explorer-secrets", "creationPolicy": "Owner"}));
     assert_eq!(

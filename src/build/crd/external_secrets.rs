@@ -1,6 +1,6 @@
-//! external-secrets (external-secrets.io): `v1beta1`, as most guides still
-//! write it, and `v1`, the only version external-secrets 0.17 and later
-//! serve. A secret store in the topology picks the version.
+//! external-secrets (external-secrets.io): `v1`, the only version
+//! external-secrets 0.17 and later serve (the default), and `v1beta1`, as
+//! older guides write it, for a store that asks for it.
 
 use serde::Serialize;
 

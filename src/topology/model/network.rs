@@ -106,8 +106,9 @@ pub struct SecretStoreRef {
     pub kind: Option<String>,
     /// The store's name in the cluster; defaults to the key.
     pub name: Option<String>,
-    /// The external-secrets API version: `v1beta1` (default) or `v1`
-    /// (external-secrets 0.17 and later serve only `v1`).
+    /// The external-secrets API version: `v1` (default) or `v1beta1`
+    /// (only for external-secrets before 0.17: later releases no longer
+    /// serve it).
     pub api_version: Option<String>,
 }
 
