@@ -1,54 +1,122 @@
-//! `archctl diff` at fleet scale, timed as a whole process against the test
-//! API server (the emulator of the integration tests) with a fixed latency
-//! added to every request.
+//! `archctl diff` at fleet scale, timed as a whole process against the real
+//! API server of the test suite (`scripts/test-cluster.sh`), directly and
+//! with a fixed latency added to every request by the fault proxy of the
+//! integration tests.
 //!
 //! ```text
-//! cargo bench --bench diff                                  # 1,000 services (3,004 objects), 5 ms, 5 runs
+//! cargo bench --bench diff                                  # 1,000 services (3,004 objects), 5 runs
 //! ARCHCTL_DIFF_SERVICES=2000 ARCHCTL_DIFF_RUNS=9 cargo bench --bench diff
-//! ARCHCTL_DIFF_LATENCY_MS=0 ARCHCTL_DIFF_CONCURRENCY=32 cargo bench --bench diff
+//! ARCHCTL_DIFF_LATENCY_MS=5 ARCHCTL_DIFF_CONCURRENCY=32 cargo bench --bench diff
 //! ```
 //!
 //! The cluster holds exactly what `archctl render --profile production`
-//! prints, applied by the field manager `archctl`, so the diff finds every
-//! object unchanged and does all of its work: discovery, one LIST per kind
-//! and namespace, and one server-side dry run per object, at most
-//! `--concurrency` (16) in flight. Each run is checked before it counts: exit
-//! code 0, every object unchanged, one dry run per object, no more LISTs than
-//! kinds × namespaces, and no GET of a single object. It prints the median,
-//! fastest and slowest wall time, and one Markdown table row for
-//! BENCHMARKS.md.
+//! prints, applied by `kubectl apply --server-side --field-manager=archctl`,
+//! so the diff finds every object unchanged and does all of its work:
+//! discovery, one LIST per kind across namespaces, and one server-side dry
+//! run per object, at most `--concurrency` in flight. Each run is checked
+//! before it counts: exit code 0 and every object unchanged; through the
+//! proxy also one dry run per object, no more LISTs than kinds, no GET of
+//! a single object. It prints the median, fastest and slowest wall time,
+//! with no added latency and with ARCHCTL_DIFF_LATENCY_MS (default 5),
+//! and one Markdown table row each for BENCHMARKS.md.
 //!
 //! `cargo test --all-targets` runs this binary without `--bench`: it then
-//! diffs a small fleet once, to show that the benchmark works.
+//! diffs a small fleet once each way, to show that the benchmark works.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+/// What the fault proxy's file needs of the integration tests' support.
 #[allow(dead_code)]
-#[path = "../tests/integration/support/kube_emulator.rs"]
-mod kube_emulator;
-
-use kube_emulator::Emulator;
-
-/// What the emulator's `kubectl` helper needs from the test support; the
-/// benchmark never runs kubectl.
-#[allow(dead_code)]
-fn tool(name: &str) -> PathBuf {
-    PathBuf::from(name)
-}
-
-#[allow(dead_code)]
-struct Run;
-
-impl From<Output> for Run {
-    fn from(_: Output) -> Self {
-        Run
+mod support {
+    pub fn repo() -> std::path::PathBuf {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+    pub fn tool(name: &str) -> std::path::PathBuf {
+        repo().join(".tools/bin").join(name)
+    }
+    pub struct Run;
+    impl From<std::process::Output> for Run {
+        fn from(_: std::process::Output) -> Self {
+            Run
+        }
     }
 }
 
+#[allow(dead_code, unused_imports)]
+#[path = "../tests/integration/support/fault_proxy.rs"]
+mod fault_proxy;
+
 fn setting(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+}
+
+/// A control plane of scripts/test-cluster.sh, stopped on drop.
+struct ControlPlane {
+    dir: PathBuf,
+    kubeconfig: PathBuf,
+}
+
+impl ControlPlane {
+    fn up() -> ControlPlane {
+        let dir = std::env::temp_dir().join(format!("archctl-bench-{}", std::process::id()));
+        let script = support::repo().join("scripts/test-cluster.sh");
+        let out = Command::new("bash").arg(&script).arg("up").arg(&dir).output().expect("run test-cluster.sh");
+        assert!(out.status.success(), "test-cluster.sh up failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let kubeconfig = PathBuf::from(stdout.lines().last().expect("the kubeconfig path").trim());
+        ControlPlane { dir, kubeconfig }
+    }
+
+    /// `server`, `ca` and the admin token from the cluster's cluster.json.
+    fn info(&self) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(self.dir.join("cluster.json")).expect("cluster.json"))
+            .expect("cluster.json is JSON")
+    }
+}
+
+impl Drop for ControlPlane {
+    fn drop(&mut self) {
+        let script = support::repo().join("scripts/test-cluster.sh");
+        let _ = Command::new("bash").arg(script).arg("down").arg(&self.dir).output();
+    }
+}
+
+fn check(out: &Output, count: usize) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "diff failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.ends_with(&format!("{count} unchanged, 0 errors\n")), "unexpected summary: {stdout}");
+}
+
+fn diff(archctl: &str, dir: &Path, kubeconfig: &Path, concurrency: Option<&String>) -> (Duration, Output) {
+    let started = Instant::now();
+    let out = Command::new(archctl)
+        .arg("diff")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["--profile", "production", "--summary"])
+        .args(concurrency.iter().flat_map(|c| ["--concurrency", c.as_str()]))
+        .current_dir(dir)
+        .output()
+        .expect("archctl runs");
+    (started.elapsed(), out)
+}
+
+fn report(label: &str, services: usize, count: usize, times: &mut [Duration]) {
+    times.sort();
+    let median = times[times.len() / 2];
+    let (min, max) = (times[0], times[times.len() - 1]);
+    eprintln!(
+        "archctl diff, {label}: {count} objects: median {median:.2?} ({min:.2?} – {max:.2?}, {} runs)",
+        times.len()
+    );
+    println!(
+        "| {services} | {count} | `archctl diff` ({label}) | {:.2} s | {:.2} s – {:.2} s |",
+        median.as_secs_f64(),
+        min.as_secs_f64(),
+        max.as_secs_f64()
+    );
 }
 
 fn main() {
@@ -68,65 +136,70 @@ fn main() {
         .output()
         .expect("archctl runs");
     assert!(render.status.success(), "render failed: {}", String::from_utf8_lossy(&render.stderr));
-    let yaml = String::from_utf8(render.stdout).expect("UTF-8 YAML");
-    let objects = archctl::emit::yaml::parse_stream(&yaml).expect("the render parses");
-    let namespaces: std::collections::BTreeSet<String> =
-        objects.iter().filter_map(|o| o["metadata"]["namespace"].as_str().map(str::to_string)).collect();
-    let count = objects.len();
+    let count = String::from_utf8_lossy(&render.stdout).matches("\nkind: ").count()
+        + usize::from(render.stdout.starts_with(b"kind: "));
 
-    let emu = Emulator::start();
-    for doc in objects {
-        emu.seed_as("archctl", doc);
-    }
-    let kubeconfig = emu.kubeconfig(dir.path());
-    emu.set_latency(latency);
+    let cp = ControlPlane::up();
+    let mut apply = Command::new(support::tool("kubectl"))
+        .arg("--kubeconfig")
+        .arg(&cp.kubeconfig)
+        .args(["apply", "--server-side", "--field-manager=archctl", "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("kubectl runs (scripts/test.sh installs it)");
+    std::io::Write::write_all(&mut apply.stdin.take().expect("stdin"), &render.stdout).expect("kubectl reads");
+    assert!(apply.wait().expect("kubectl ends").success(), "kubectl apply failed");
 
-    let max_lists = archctl::build::object::KINDS.len() * namespaces.len();
-    let mut times = Vec::new();
-    let (mut lists, mut dry_runs) = (0, 0);
-    for _ in 0..runs {
-        emu.clear_requests();
-        let started = Instant::now();
-        let out = Command::new(archctl)
-            .arg("diff")
-            .arg("--kubeconfig")
-            .arg(&kubeconfig)
-            .args(["--profile", "production", "--summary"])
-            .args(concurrency.iter().flat_map(|c| ["--concurrency", c.as_str()]))
-            .current_dir(dir.path())
-            .output()
-            .expect("archctl runs");
-        let elapsed = started.elapsed();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "diff failed: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(stdout.ends_with(&format!("{count} unchanged, 0 errors\n")), "unexpected summary: {stdout}");
-        let requests = emu.requests();
-        dry_runs = requests.iter().filter(|r| r.method == "PATCH" && r.is_dry_run()).count();
-        lists = requests.iter().filter(|r| r.method == "GET" && r.param("labelSelector").is_some()).count();
-        let gets = requests
+    let info = cp.info();
+    let proxy = fault_proxy::FaultProxy::start(
+        info["server"].as_str().expect("server"),
+        Path::new(info["ca"].as_str().expect("ca")),
+    );
+    let through =
+        proxy.kubeconfig_through(&dir.path().join("through-proxy"), info["admin_token"].as_str().expect("token"));
+    proxy.set_latency(latency);
+
+    // the controllers write to what was just applied for a while (status,
+    // the deployment revision annotation), and a dry run that sees a newer
+    // version than the LIST reads that object again: measure a quiet cluster
+    let single_gets = |p: &fault_proxy::FaultProxy| {
+        p.requests()
             .iter()
             .filter(|r| r.method == "GET" && r.param("labelSelector").is_none() && r.path.matches('/').count() >= 6)
-            .count();
-        assert_eq!(dry_runs, count, "one dry run per object");
-        assert!(lists <= max_lists, "{lists} LISTs, more than {max_lists} (kinds × namespaces)");
-        assert_eq!(gets, 0, "no object is read on its own");
-        assert!(requests.iter().all(|r| r.method == "GET" || r.is_dry_run()), "read-only");
-        times.push(elapsed);
+            .count()
+    };
+    let started = Instant::now();
+    loop {
+        proxy.clear_requests();
+        let (_, out) = diff(archctl, dir.path(), &through, concurrency.as_ref());
+        check(&out, count);
+        if single_gets(&proxy) == 0 || started.elapsed() > Duration::from_secs(90) {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(2));
     }
-    times.sort();
-    let median = times[times.len() / 2];
-    let (min, max) = (times[0], times[times.len() - 1]);
-    eprintln!(
-        "archctl diff: {count} objects in {} namespaces, {} ms latency per request: median {median:.2?} \
-         ({min:.2?} – {max:.2?}, {runs} runs); {lists} LISTs, {dry_runs} dry runs, 0 single-object GETs",
-        namespaces.len(),
-        latency.as_millis()
-    );
-    println!(
-        "| {services} | {count} | `archctl diff` ({} ms latency) | {:.2} s | {:.2} s – {:.2} s | {lists} LISTs, {dry_runs} dry runs |",
-        latency.as_millis(),
-        median.as_secs_f64(),
-        min.as_secs_f64(),
-        max.as_secs_f64()
-    );
+
+    // interleaved: direct, then through the proxy, run after run
+    let (mut direct, mut delayed) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let (t, out) = diff(archctl, dir.path(), &cp.kubeconfig, concurrency.as_ref());
+        check(&out, count);
+        direct.push(t);
+        proxy.clear_requests();
+        let (t, out) = diff(archctl, dir.path(), &through, concurrency.as_ref());
+        check(&out, count);
+        let requests = proxy.requests();
+        let dry_runs =
+            requests.iter().filter(|r| r.method == "PATCH" && r.param("dryRun").as_deref() == Some("All")).count();
+        let lists = requests.iter().filter(|r| r.method == "GET" && r.param("labelSelector").is_some()).count();
+        let gets = single_gets(&proxy);
+        assert_eq!(dry_runs, count, "one dry run per object");
+        assert!(lists <= archctl::build::object::KINDS.len(), "{lists} LISTs, more than one per kind");
+        assert_eq!(gets, 0, "no object is read on its own");
+        assert!(requests.iter().all(|r| r.method == "GET" || r.param("dryRun").as_deref() == Some("All")), "read-only");
+        delayed.push(t);
+    }
+    report("no added latency", services, count, &mut direct);
+    report(&format!("{} ms per request", latency.as_millis()), services, count, &mut delayed);
 }

@@ -17,9 +17,10 @@
 #                    replicas of every Deployment
 #   archctl check    every profile, and archctl plan --profile production
 #
-# Then `archctl diff` of the N = 1,000 fleet against the test API server with
-# 5 ms latency per request (`cargo bench --bench diff`, see benches/diff.rs),
-# unless --no-diff.
+# Then `archctl diff` of the N = 1,000 fleet against the real test API server
+# (scripts/test-cluster.sh), directly and with 5 ms latency per request added
+# by the fault proxy (`cargo bench --bench diff`, see benches/diff.rs), unless
+# --no-diff.
 #
 # Before timing, it checks that the three tools print the same number of
 # objects. Each command runs once under /usr/bin/time -v (a warm-up, and the
@@ -208,13 +209,13 @@ print(text)
 PY
 
 if (( DIFF )); then
-    step "archctl diff: 1,000 services against the test API server, 5 ms per request ($RUNS runs)"
+    step "archctl diff: 1,000 services against the real test API server, directly and with 5 ms per request ($RUNS runs)"
     row=$(ARCHCTL_DIFF_SERVICES=1000 ARCHCTL_DIFF_RUNS="$RUNS" ARCHCTL_DIFF_LATENCY_MS=5 \
         cargo bench --quiet --manifest-path "$REPO/Cargo.toml" --bench diff)
     {
         echo
-        echo "| N | objects | command | median wall | min – max | requests |"
-        echo "|---:|---:|---|---:|---:|---|"
+        echo "| N | objects | command | median wall | min – max |"
+        echo "|---:|---:|---|---:|---:|"
         echo "$row"
     } | tee -a "$WORK/results.md"
 fi

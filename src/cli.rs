@@ -184,13 +184,22 @@ pub struct DiffArgs {
     #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
     pub output: DiffOutput,
 
-    /// Requests to the API server in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Requests to the API server in flight at once. The default, 16, is
+    /// about a third of what API Priority and Fairness gives all human
+    /// users together on a default API server (the `global-default`
+    /// level: ~49 of 600 seats); a CI service account (`workload-low`,
+    /// ~245 seats) can take more.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
-    /// Seconds before a request to the API server gives up.
+    /// Seconds before one request to the API server gives up, the whole
+    /// answer included.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub request_timeout: u64,
+
+    /// Seconds the whole diff may take against a cluster.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub timeout: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

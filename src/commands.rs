@@ -308,6 +308,14 @@ fn diff(topology: &Path, args: &DiffArgs, choice: ColorChoice, color: bool) -> a
         return Ok(ExitStatus::Error);
     };
     warn(&rendered.warnings, &rendered.context, color);
+    if let Some(ns) = &args.namespace
+        && !rendered.objects.iter().any(|o| o.namespace() == Some(ns.as_str()))
+    {
+        let mut known: Vec<&str> = rendered.objects.iter().filter_map(|o| o.namespace()).collect();
+        known.sort_unstable();
+        known.dedup();
+        anyhow::bail!("the render puts nothing in namespace `{ns}`; its namespaces are: {}", known.join(", "));
+    }
     let objects: Vec<_> = match &args.namespace {
         Some(ns) => rendered.objects.iter().filter(|o| o.namespace() == Some(ns.as_str())).cloned().collect(),
         None => rendered.objects.clone(),
@@ -323,6 +331,17 @@ fn diff(topology: &Path, args: &DiffArgs, choice: ColorChoice, color: bool) -> a
             term::message_inline(&format!("\r\x1b[2Kdiffing {n}/{total}"));
         }
     };
+    let notify: diff::kube::Notify = std::sync::Arc::new(move |n: &diff::kube::Notice| {
+        let text = match n {
+            diff::kube::Notice::Warning(w) => format!("Warning: {w}"),
+            diff::kube::Notice::Retry(r) => format!("retrying {r}"),
+        };
+        if interactive {
+            term::message_inline("\r\x1b[2K");
+        }
+        term::message(&text);
+    });
+    let deadline = std::time::Duration::from_secs(args.timeout);
     // an async runtime only for the one command that talks to a cluster
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcome = runtime.block_on(async {
@@ -335,23 +354,44 @@ fn diff(topology: &Path, args: &DiffArgs, choice: ColorChoice, color: bool) -> a
                 let connect = diff::kube::ConnectOptions {
                     kubeconfig: args.kubeconfig.clone(),
                     context: args.context.clone(),
-                    timeout: Some(std::time::Duration::from_secs(args.request_timeout)),
+                    timeout: std::time::Duration::from_secs(args.request_timeout),
+                    notify,
                 };
-                let cluster = diff::kube::KubeCluster::connect(&connect).await?;
-                let server = cluster.server.clone();
-                Ok(diff::run(&cluster, &objects, &dopts, &progress)
-                    .await
-                    .map_err(|e| diff::cluster::ClusterError::Unreachable(format!("{server}: {e}"))))
+                let work = async {
+                    let cluster = diff::kube::KubeCluster::connect(&connect).await?;
+                    let server = cluster.server.clone();
+                    Ok::<_, anyhow::Error>(
+                        diff::run(&cluster, &objects, &dopts, &progress)
+                            .await
+                            .map_err(|e| diff::cluster::ClusterError::Unreachable(format!("{server}: {e}"))),
+                    )
+                };
+                match tokio::time::timeout(deadline, work).await {
+                    Ok(r) => r,
+                    Err(_) => anyhow::bail!(
+                        "the diff did not finish within {} s (--timeout); is the API server overloaded?",
+                        deadline.as_secs()
+                    ),
+                }
             }
         }
     });
     if interactive {
         term::message_inline("\r\x1b[2K");
     }
-    let results = match outcome? {
+    let report = match outcome? {
         Ok(r) => r,
         Err(e) => anyhow::bail!("cannot diff against the cluster: {e}"),
     };
+    for w in &report.warnings {
+        term::message(&format!("warning: {w}"));
+    }
+    let results = report.objects;
+    for d in &results {
+        for w in &d.warnings {
+            term::message(&format!("warning: {}: {w}", d.object));
+        }
+    }
     let text = match (args.output, args.summary) {
         (DiffOutput::Json, _) => diff::present::json(&results),
         (DiffOutput::Text, true) => diff::present::summary(&results),

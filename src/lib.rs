@@ -15,6 +15,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod emit;
 pub mod graph;
+pub mod input;
 pub mod parallel;
 pub mod pipeline;
 pub mod plan;

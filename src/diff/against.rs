@@ -5,7 +5,10 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde_json::Value;
 
-use super::cluster::{Cluster, ClusterError, Kind};
+use super::cluster::{Cluster, ClusterError, Kind, Served};
+
+/// The most one manifest file may hold.
+const MAX_FILE: u64 = 64 << 20;
 
 /// Objects read from a folder or a multi-document file.
 pub struct Manifests {
@@ -13,16 +16,19 @@ pub struct Manifests {
 }
 
 impl Manifests {
-    /// Reads every `.yaml`, `.yml` and `.json` file of a folder (recursively),
-    /// or one file; `kind: List` documents (kubectl get -o yaml) are opened.
+    /// Reads every `.yaml`, `.yml` and `.json` file of a folder (recursively,
+    /// never following a symbolic link to a folder), or one file (`-` or
+    /// `/dev/stdin`: standard input, with the same bound); `kind: List`
+    /// documents (kubectl get -o yaml) are opened.
     pub fn read(path: &Path) -> anyhow::Result<Manifests> {
         let mut files = Vec::new();
         if path.is_dir() {
             let mut stack = vec![path.to_path_buf()];
             while let Some(dir) = stack.pop() {
                 for e in std::fs::read_dir(&dir).with_context(|| format!("cannot read `{}`", dir.display()))? {
-                    let p = e?.path();
-                    if p.is_dir() {
+                    let e = e?;
+                    let p = e.path();
+                    if e.file_type()?.is_dir() {
                         stack.push(p);
                     } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json") {
                         files.push(p);
@@ -35,9 +41,19 @@ impl Manifests {
         }
         let mut objects = Vec::new();
         for f in files {
-            let text = std::fs::read_to_string(&f).with_context(|| format!("cannot read `{}`", f.display()))?;
-            let docs =
-                crate::emit::yaml::parse_stream(&text).with_context(|| format!("`{}` is not YAML", f.display()))?;
+            let bytes = crate::input::read_bytes(&f, MAX_FILE, true)
+                .with_context(|| format!("cannot read `{}`", f.display()))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                anyhow::anyhow!("`{}` is not UTF-8 text (at byte {})", f.display(), e.utf8_error().valid_up_to())
+            })?;
+            // the parser's message may quote the file, and the file may
+            // hold Secrets: only the place is shown
+            let docs = crate::emit::yaml::parse_stream(&text).map_err(|e| {
+                let place = crate::emit::yaml::error_location(&e)
+                    .map(|(l, c)| format!(" at line {l}, column {c}"))
+                    .unwrap_or_default();
+                anyhow::anyhow!("`{}` is not YAML{place}", f.display())
+            })?;
             for d in docs {
                 if d["kind"] == "List"
                     || d["kind"].as_str().is_some_and(|k| k.ends_with("List")) && d["items"].is_array()
@@ -69,6 +85,10 @@ fn selects(o: &Value, selector: &str) -> bool {
 }
 
 impl Cluster for Manifests {
+    async fn discover(&self) -> Result<Option<Served>, ClusterError> {
+        Ok(None)
+    }
+
     async fn list(&self, kind: &Kind, namespace: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError> {
         Ok(self.objects.iter().filter(|o| Self::matches(o, kind, namespace) && selects(o, selector)).cloned().collect())
     }
@@ -77,7 +97,7 @@ impl Cluster for Manifests {
         Ok(self.objects.iter().find(|o| Self::matches(o, kind, namespace) && o["metadata"]["name"] == name).cloned())
     }
 
-    async fn dry_run_apply(&self, _kind: &Kind, _object: &Value) -> Result<Option<Value>, ClusterError> {
+    async fn dry_run_apply(&self, _kind: &Kind, _object: &Value, _force: bool) -> Result<Option<Value>, ClusterError> {
         // files cannot apply: compare what the render sets
         Ok(None)
     }

@@ -1,6 +1,7 @@
 //! Where live objects come from: a cluster behind a trait, so that the
 //! diff itself is a pure function testable without a network.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::Value;
@@ -21,6 +22,16 @@ impl Kind {
     }
 }
 
+/// One field another manager owns, which a plain server-side apply would
+/// refuse to take over (HTTP 409).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Conflict {
+    /// The field manager that owns the field (`kubectl-edit`, `helm` …).
+    pub manager: String,
+    /// The field, as the server names it (`.spec.replicas`).
+    pub field: String,
+}
+
 /// Why a request failed, in the terms the diff acts on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClusterError {
@@ -30,16 +41,30 @@ pub enum ClusterError {
     UnknownKind(String),
     /// The namespace of the object does not exist yet.
     NamespaceMissing(String),
-    /// RBAC or another authoriser refused.
+    /// RBAC refused the verb: the diff falls back where it can.
     Forbidden(String),
+    /// A 403 that is not RBAC: an admission webhook, a quota, a
+    /// terminating namespace. Apply would fail the same way.
+    Denied(String),
+    /// A plain server-side apply would fail: other managers own fields.
+    Conflict { message: String, conflicts: Vec<Conflict> },
     /// The change touches an immutable field.
     Immutable(String),
-    /// Any other refusal (validation, webhook …).
+    /// Any other refusal (validation …).
     Rejected(String),
+    /// One request did not finish in time (after its retries).
+    Timeout(String),
     /// The cluster could not be reached or answered garbage.
     Unreachable(String),
     /// Credentials are missing, wrong or expired.
     Unauthorized(String),
+}
+
+impl ClusterError {
+    /// Whether the whole run should stop: nothing else can succeed.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, ClusterError::Unreachable(_) | ClusterError::Unauthorized(_))
+    }
 }
 
 impl fmt::Display for ClusterError {
@@ -49,25 +74,71 @@ impl fmt::Display for ClusterError {
             | ClusterError::UnknownKind(m)
             | ClusterError::NamespaceMissing(m)
             | ClusterError::Forbidden(m)
+            | ClusterError::Denied(m)
             | ClusterError::Immutable(m)
             | ClusterError::Rejected(m)
+            | ClusterError::Timeout(m)
             | ClusterError::Unreachable(m)
             | ClusterError::Unauthorized(m) => f.write_str(m),
+            ClusterError::Conflict { message, .. } => f.write_str(message),
         }
+    }
+}
+
+/// One served version of a kind, from discovery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServedVersion {
+    pub version: String,
+    pub plural: String,
+    pub namespaced: bool,
+}
+
+/// What the cluster serves, from discovery: for each `(group, kind)` its
+/// versions, the preferred one first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Served {
+    pub kinds: BTreeMap<(String, String), Vec<ServedVersion>>,
+}
+
+impl Served {
+    /// The versions of a kind the cluster serves (empty: not served).
+    pub fn versions(&self, group: &str, kind: &str) -> &[ServedVersion] {
+        self.kinds.get(&(group.to_string(), kind.to_string())).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The served `kind` at `version`, if any.
+    pub fn get(&self, group: &str, kind: &str, version: &str) -> Option<&ServedVersion> {
+        self.versions(group, kind).iter().find(|v| v.version == version)
+    }
+
+    /// `kind` in the version the cluster prefers, if it serves the kind.
+    pub fn preferred(&self, group: &str, kind: &str) -> Option<Kind> {
+        self.versions(group, kind).first().map(|v| Kind {
+            group: group.to_string(),
+            version: v.version.clone(),
+            kind: kind.to_string(),
+            plural: v.plural.clone(),
+            namespaced: v.namespaced,
+        })
     }
 }
 
 /// Read access plus dry-run apply: all the diff ever asks of a cluster.
 #[allow(async_fn_in_trait)]
 pub trait Cluster {
-    /// Objects of a kind in a namespace (or cluster-wide) that carry the
-    /// labels of `selector`.
+    /// What the cluster serves; None where the source cannot tell (files
+    /// on disk), and then every kind counts as served.
+    async fn discover(&self) -> Result<Option<Served>, ClusterError>;
+
+    /// Objects of a kind in a namespace, or in every namespace (None),
+    /// that carry the labels of `selector`.
     async fn list(&self, kind: &Kind, namespace: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError>;
 
     /// One object, or None.
     async fn get(&self, kind: &Kind, namespace: Option<&str>, name: &str) -> Result<Option<Value>, ClusterError>;
 
     /// What the object would become if applied (server-side apply with
-    /// `dryRun=All`); None where the source cannot tell (files on disk).
-    async fn dry_run_apply(&self, kind: &Kind, object: &Value) -> Result<Option<Value>, ClusterError>;
+    /// `dryRun=All`, taking over fields of other managers when `force`);
+    /// None where the source cannot tell (files on disk).
+    async fn dry_run_apply(&self, kind: &Kind, object: &Value, force: bool) -> Result<Option<Value>, ClusterError>;
 }

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use serde_json::Value;
 use similar::TextDiff;
 
-use super::cluster::ClusterError;
+use super::cluster::{ClusterError, Conflict};
 use super::normalize::{normalize, project, redact_secrets};
 
 /// What applying the render would do to one object.
@@ -41,6 +41,22 @@ pub struct ObjectDiff {
     /// Why the comparison took the path it did (fallbacks, errors).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Fields other managers own that a plain `kubectl apply
+    /// --server-side` would refuse to take over; the diff shows what the
+    /// forced apply would do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Conflict>,
+    /// What the user should know about the live object (fields an apply
+    /// cannot remove).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl ObjectDiff {
+    /// A result with no diff text.
+    pub fn bare(object: String, action: Action, note: Option<String>) -> ObjectDiff {
+        ObjectDiff { object, action, diff: String::new(), note, conflicts: Vec::new(), warnings: Vec::new() }
+    }
 }
 
 /// The server's treatment of `stringData`: merged into `data`, base64.
@@ -68,7 +84,7 @@ fn yaml(v: &Value) -> String {
 }
 
 /// A unified diff between two objects, with Secret values redacted.
-fn text_diff(before: Option<&Value>, after: Option<&Value>) -> String {
+pub fn text_diff(before: Option<&Value>, after: Option<&Value>) -> String {
     let mut b = before.cloned();
     let mut a = after.cloned();
     redact_secrets(a.as_mut(), b.as_mut());
@@ -90,7 +106,7 @@ pub fn object(
     live: Option<&Value>,
     dry_run: Result<Option<Value>, ClusterError>,
 ) -> ObjectDiff {
-    let done = |action, diff, note: Option<String>| ObjectDiff { object: id.clone(), action, diff, note };
+    let done = |action, diff, note: Option<String>| ObjectDiff { diff, ..ObjectDiff::bare(id.clone(), action, note) };
     match dry_run {
         Ok(Some(after)) => {
             let after = normalize(&after);
@@ -123,7 +139,9 @@ pub fn object(
     }
 }
 
-fn fallback(id: String, desired: &Value, live: Option<&Value>, note: Option<String>) -> ObjectDiff {
+/// The comparison without a dry run: the live object cut down to the
+/// fields the render sets.
+pub fn fallback(id: String, desired: &Value, live: Option<&Value>, note: Option<String>) -> ObjectDiff {
     let want = normalize(&secret_as_stored(desired));
     let (action, diff) = match live {
         None => (Action::Create, text_diff(None, Some(&want))),
@@ -136,13 +154,13 @@ fn fallback(id: String, desired: &Value, live: Option<&Value>, note: Option<Stri
             }
         }
     };
-    ObjectDiff { object: id, action, diff, note }
+    ObjectDiff { diff, ..ObjectDiff::bare(id, action, note) }
 }
 
 /// A live object archctl created that the render no longer has.
 pub fn prune(id: String, live: &Value) -> ObjectDiff {
     let before = normalize(live);
-    ObjectDiff { object: id, action: Action::Prune, diff: text_diff(Some(&before), None), note: None }
+    ObjectDiff { diff: text_diff(Some(&before), None), ..ObjectDiff::bare(id, Action::Prune, None) }
 }
 
 #[cfg(test)]

@@ -96,24 +96,49 @@ fn sort_keys(v: &Value) -> Value {
 
 /// Replaces Secret values on both sides: unchanged keys show as
 /// `<redacted>`, changed ones as `<redacted: changed>`; values never reach
-/// the output.
+/// the output. `data` and `stringData` of any shape (a map, a list, a
+/// string) are covered, and so are a Secret's annotation values: client
+/// tools copy the whole object into them (`kubectl apply`'s
+/// last-applied-configuration, `kapp.k14s.io/original`), and a
+/// `kubernetes.io/change-cause` may quote a command line.
 pub fn redact_secrets(mut desired: Option<&mut Value>, mut live: Option<&mut Value>) {
     let secret = |v: &Option<&mut Value>| v.as_ref().is_some_and(|v| v["kind"] == "Secret");
     if !secret(&desired) && !secret(&live) {
         return;
     }
-    for field in ["data", "stringData"] {
-        let before = live.as_deref().and_then(|v| v.get(field)).cloned();
-        if let Some(Value::Object(m)) = desired.as_deref_mut().and_then(|v| v.get_mut(field)) {
+    for path in [&["data"][..], &["stringData"], &["metadata", "annotations"]] {
+        fn at<'a>(v: Option<&'a mut Value>, path: &[&str]) -> Option<&'a mut Value> {
+            let mut v = v?;
+            for k in path {
+                v = v.get_mut(*k)?;
+            }
+            Some(v)
+        }
+        let before = at(live.as_deref_mut(), path).map(|v| v.clone());
+        if let Some(field) = at(desired.as_deref_mut(), path) {
+            redact_field(field, before.as_ref());
+        }
+        if let Some(field) = at(live.as_deref_mut(), path) {
+            redact_field(field, None);
+        }
+    }
+}
+
+/// Redacts one field's values; with `before`, marks those that differ.
+fn redact_field(field: &mut Value, before: Option<&Value>) {
+    const SAME: &str = "<redacted>";
+    const CHANGED: &str = "<redacted: changed>";
+    match field {
+        Value::Object(m) => {
             for (k, val) in m.iter_mut() {
-                let same = before.as_ref().is_none_or(|b| b.get(k) == Some(val));
-                *val = Value::String(if same { "<redacted>" } else { "<redacted: changed>" }.into());
+                let same = before.is_none_or(|b| b.get(k) == Some(val));
+                *val = Value::String(if same { SAME } else { CHANGED }.into());
             }
         }
-        if let Some(Value::Object(m)) = live.as_deref_mut().and_then(|v| v.get_mut(field)) {
-            for val in m.values_mut() {
-                *val = Value::String("<redacted>".into());
-            }
+        Value::Null => {}
+        other => {
+            let same = before.is_none_or(|b| b == other);
+            *other = Value::String(if same { SAME } else { CHANGED }.into());
         }
     }
 }
@@ -171,6 +196,26 @@ mod tests {
         redact_secrets(Some(&mut d), Some(&mut l));
         assert_eq!(d["data"], json!({"a": "<redacted>", "b": "<redacted: changed>"}));
         assert_eq!(l["data"], json!({"a": "<redacted>", "b": "<redacted>"}));
+    }
+
+    #[test]
+    fn secret_values_of_any_shape_and_annotations_are_redacted() {
+        let mut l = json!({"kind": "Secret", "metadata": {"annotations": {
+            "kubectl.kubernetes.io/last-applied-configuration": "{\"stringData\":{\"k\":\"CANARY\"}}",
+            "kapp.k14s.io/original": "CANARY", "kubernetes.io/change-cause": "kubectl create secret --from-literal=k=CANARY"}},
+            "data": ["CANARY"], "stringData": "CANARY"});
+        let mut d = json!({"kind": "Secret", "metadata": {"annotations": {"kapp.k14s.io/original": "CANARY"}},
+            "data": {"k": "Q0FOQVJZ"}});
+        redact_secrets(Some(&mut d), Some(&mut l));
+        let text = format!("{d}{l}");
+        assert!(!text.contains("CANARY") && !text.contains("Q0FOQVJZ"), "{text}");
+        assert_eq!(l["data"], "<redacted>");
+        assert_eq!(d["metadata"]["annotations"]["kapp.k14s.io/original"], "<redacted>");
+        assert_eq!(l["metadata"]["annotations"]["kubernetes.io/change-cause"], "<redacted>");
+        // only Secrets
+        let mut cm = json!({"kind": "ConfigMap", "data": {"k": "visible"}});
+        redact_secrets(Some(&mut cm), None);
+        assert_eq!(cm["data"]["k"], "visible");
     }
 
     #[test]

@@ -97,6 +97,13 @@ pub fn parse_stream(text: &str) -> anyhow::Result<Vec<Value>> {
     Ok(out)
 }
 
+/// Where a [`parse_stream`] error is (line, column), for messages that
+/// must not quote the input.
+pub fn error_location(e: &anyhow::Error) -> Option<(usize, usize)> {
+    let loc = e.downcast_ref::<serde_yaml::Error>()?.location()?;
+    Some((loc.line(), loc.column()))
+}
+
 /// Appends one document. The value is serialized straight into YAML: the
 /// emitter is a serde serializer, so no intermediate tree is built. It
 /// writes exactly what serializing to a `serde_json::Value` first would

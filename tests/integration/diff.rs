@@ -130,7 +130,8 @@ fn an_unreachable_cluster_is_a_clear_error() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stdout.is_empty());
     assert!(
-        run.stderr.contains("cannot diff against the cluster") && run.stderr.contains("127.0.0.1:9"),
+        run.stderr.contains("cannot reach the API server at http://127.0.0.1:9")
+            && run.stderr.contains("connection refused"),
         "{}",
         run.stderr
     );
@@ -143,4 +144,50 @@ fn an_unreachable_cluster_is_a_clear_error() {
 fn a_command_line_that_does_not_parse_is_an_error_not_a_difference() {
     let run = Project::archivist().run(&["diff", "--concurrency", "0"]);
     assert_eq!(run.code, 2);
+}
+
+/// Secret values in `--against` input never reach the output, whatever
+/// the shape of `data`/`stringData` (a map, a list, a string) and in
+/// annotations; a file that does not parse is named by place only.
+#[test]
+fn secrets_on_disk_of_any_shape_are_redacted_and_never_quoted() {
+    let p = Project::archivist();
+    p.run(&["render", "--profile", "dev", "--out", "live"]).success();
+    let secret = |data: &str| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: archivist-secrets\n  namespace: archivist\n  labels:\n    app.kubernetes.io/managed-by: archctl\n    app.kubernetes.io/part-of: archivist\n  annotations:\n    kapp.k14s.io/original: '{{\"data\":\"CANARY-ANN\"}}'\ntype: Opaque\n{data}\n"
+        )
+    };
+    for (i, data) in [
+        "data:\n  gemini-api-key: Q0FOQVJZLU1BUA==",
+        "data:\n- CANARY-LIST",
+        "data: CANARY-STRING",
+        "stringData:\n  gemini-api-key: CANARY-SD",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let dir = p.path().join(format!("case{i}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("secret.yaml"), secret(data)).unwrap();
+        for args in [vec![], vec!["--summary"], vec!["-o", "json"]] {
+            let mut all = vec!["diff", "--profile", "dev", "--against"];
+            let d = dir.to_string_lossy().into_owned();
+            all.push(&d);
+            all.extend(args.iter().copied());
+            let run = p.run(&all);
+            let out = format!("{}{}", run.stdout, run.stderr);
+            assert!(!out.contains("CANARY") && !out.contains("Q0FOQVJZ"), "case {i} leaked:\n{out}");
+        }
+    }
+    // a file that does not parse: its place, never its lines
+    std::fs::write(
+        p.path().join("broken.yaml"),
+        "apiVersion: v1\nkind: Secret\ndata:\n  k: CANARY-BROKEN\n   bad: [\n",
+    )
+    .unwrap();
+    let run = p.run(&["diff", "--profile", "dev", "--against", "broken.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`broken.yaml` is not YAML at line"), "{}", run.stderr);
+    assert!(!run.stderr.contains("CANARY"), "{}", run.stderr);
 }

@@ -2,13 +2,15 @@
 
 mod support;
 
+mod apply;
 mod check;
 mod cluster;
 mod corpus;
 mod crds;
 mod diff;
-mod emulator;
 mod errors;
+mod fault_proxy_selftest;
+mod faults;
 mod features;
 mod helm;
 mod planning;

@@ -1,6 +1,8 @@
 //! Property: every topology the loader accepts renders objects that pass
 //! schema validation — the official Kubernetes schemas for built-in kinds
-//! (kubernetes-validate, strict) and the CRD schemas for custom resources.
+//! (kubernetes-validate, strict) and the CRD schemas for custom resources —
+//! and that the real API server accepts (`kubectl apply --dry-run=server`),
+//! which also runs the server's own validation and admission.
 //! Topologies are generated with proptest; the number of cases is bounded
 //! (ARCHCTL_PROPTEST_CASES, default 48) so CI stays quick.
 
@@ -183,4 +185,18 @@ fn every_accepted_topology_renders_valid_objects() {
         all.push_str(yaml);
     }
     crate::schema::validate(&all, &format!("{} generated topologies", accepted.len()));
+
+    // the real server: each render's namespace exists (applied for real),
+    // then the whole render is dry-run applied
+    let k = crate::support::cluster::TestCluster::start();
+    k.install_crds(crate::cluster::CRDS);
+    for (text, yaml) in &accepted {
+        let namespaces: Vec<&str> = yaml.split("\n---\n").filter(|d| d.contains("\nkind: Namespace\n")).collect();
+        k.kubectl_stdin(&["apply", "--server-side", "--field-manager=archctl", "-f", "-"], &namespaces.join("\n---\n"))
+            .success();
+        let run = k
+            .kubectl_stdin(&["apply", "--server-side", "--field-manager=archctl", "--dry-run=server", "-f", "-"], yaml);
+        assert_eq!(run.code, 0, "the API server rejected the render of\n{text}\n{}", run.stderr);
+        assert!(run.stderr.trim().is_empty(), "the API server warned about the render of\n{text}\n{}", run.stderr);
+    }
 }

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
-pub mod kube_emulator;
+pub mod fault_proxy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -40,6 +40,20 @@ impl Project {
         for e in std::fs::read_dir(repo().join("profiles")).unwrap() {
             let e = e.unwrap();
             std::fs::copy(e.path(), p.path().join("profiles").join(e.file_name())).unwrap();
+        }
+        p
+    }
+
+    /// A copy of another project's topology and profiles.
+    pub fn copy_of(dir: &Path) -> Self {
+        let p = Project::new();
+        std::fs::create_dir_all(p.path().join("profiles")).unwrap();
+        std::fs::copy(dir.join("archctl.toml"), p.path().join("archctl.toml")).unwrap();
+        if let Ok(entries) = std::fs::read_dir(dir.join("profiles")) {
+            for e in entries {
+                let e = e.unwrap();
+                std::fs::copy(e.path(), p.path().join("profiles").join(e.file_name())).unwrap();
+            }
         }
         p
     }

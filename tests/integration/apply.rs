@@ -1,0 +1,149 @@
+//! Every render applied for real: each topology of the repository (the
+//! root project and every `examples/*`), each profile and growth phase,
+//! the generated fleet, and the Helm chart, go into a real kube-apiserver
+//! with the real CRDs. The server must take each without an error or a
+//! warning, and `archctl diff` of the same render must then report no
+//! change and exit 0.
+
+use std::path::Path;
+
+use crate::cluster::{CRDS, Live};
+use crate::support::{Project, repo, tool};
+
+/// The phases a topology declares (none: the render has no phase).
+fn phases(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("archctl.toml")).unwrap();
+    let doc: toml::Table = text.parse().unwrap();
+    doc.get("phases")
+        .and_then(|p| p.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// The profiles of a project, by name.
+fn profiles(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir.join("profiles"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str()?.strip_suffix(".toml").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// The render's objects but its Namespaces, for deleting between runs
+/// (namespaces stay: deleting one takes the namespace controller a while).
+fn without_namespaces(yaml: &str) -> String {
+    yaml.split("\n---\n")
+        .filter(|d| !d.trim_start_matches("---\n").starts_with("apiVersion: v1\nkind: Namespace\n"))
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+}
+
+/// Applies and diffs every profile × phase of the project in `dir`, one
+/// after the other on one control plane, deleting each render's objects
+/// before the next.
+fn apply_then_diff_everything(dir: &Path) {
+    let c = Live::new(Project::copy_of(dir), CRDS);
+    let phases = phases(dir);
+    let mut combos: Vec<Vec<String>> = Vec::new();
+    for profile in profiles(dir) {
+        if phases.is_empty() {
+            combos.push(vec!["--profile".into(), profile]);
+        } else {
+            for phase in &phases {
+                combos.push(vec!["--profile".into(), profile.clone(), "--phase".into(), phase.clone()]);
+            }
+        }
+    }
+    assert!(!combos.is_empty(), "{} has no profile", dir.display());
+    for args in &combos {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        c.apply(&args);
+        let mut diff = args.clone();
+        diff.push("--summary");
+        let run = c.diff(&diff);
+        assert_eq!(
+            run.code,
+            0,
+            "{}: `archctl diff {}` after applying the same render:\n{}\n{}",
+            dir.display(),
+            args.join(" "),
+            run.stdout,
+            run.stderr
+        );
+        let last = run.stdout.lines().last().unwrap_or("");
+        assert!(last.starts_with("0 to create, 0 to change, 0 to replace, 0 to prune, "), "{last}");
+        assert!(last.ends_with(" unchanged, 0 errors"), "{last}");
+        // next combination from a clean slate
+        let mut render = vec!["render"];
+        render.extend_from_slice(&args);
+        let yaml = c.p.run(&render).success().stdout;
+        let run = c.k.kubectl_stdin(
+            &["delete", "--wait=true", "--timeout=120s", "--ignore-not-found", "-f", "-"],
+            &without_namespaces(&yaml),
+        );
+        assert_eq!(run.code, 0, "cleaning up after {}: {}", args.join(" "), run.stderr);
+    }
+}
+
+#[test]
+fn every_render_of_the_root_project_applies_and_diffs_clean() {
+    apply_then_diff_everything(&repo());
+}
+
+#[test]
+fn every_render_of_percolate_reading_applies_and_diffs_clean() {
+    apply_then_diff_everything(&repo().join("examples/percolate-reading"));
+}
+
+#[test]
+fn every_render_of_semantic_explorer_applies_and_diffs_clean() {
+    apply_then_diff_everything(&repo().join("examples/semantic-explorer"));
+}
+
+#[test]
+fn the_generated_fleet_applies_and_diffs_clean() {
+    let p = Project::new();
+    p.run(&["dev", "generate", "--services", "100", "--out", "."]).success();
+    let c = Live::new(p, CRDS);
+    c.apply(&["--profile", "production"]);
+    let run = c.diff(&["--profile", "production", "--summary"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout.lines().rev().take(20).collect::<Vec<_>>().join("\n"), run.stderr);
+    assert!(run.stdout.lines().last().unwrap_or("").ends_with(" unchanged, 0 errors"), "{}", run.stdout);
+}
+
+/// The chart, installed by the real Helm with each profile's values, is
+/// the render: `archctl diff` of that profile reports no change.
+#[test]
+fn the_helm_chart_installs_and_diffs_clean_for_every_profile() {
+    let c = Live::archivist();
+    c.p.run(&["render", "--format", "helm", "--out", "chart"]).success();
+    let helm = tool("helm");
+    let kubeconfig = c.k.kubeconfig().to_path_buf();
+    let helm_run = |args: &[&str]| {
+        let out = std::process::Command::new(&helm)
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .current_dir(c.p.path())
+            .env("HELM_CACHE_HOME", c.p.path().join(".helm/cache"))
+            .env("HELM_CONFIG_HOME", c.p.path().join(".helm/config"))
+            .env("HELM_DATA_HOME", c.p.path().join(".helm/data"))
+            .output()
+            .unwrap();
+        crate::support::Run::from(out)
+    };
+    for profile in profiles(&repo()) {
+        let values = format!("chart/values-{profile}.yaml");
+        let run = helm_run(&["upgrade", "--install", "archivist", "chart", "-f", &values, "--wait=false"]);
+        assert_eq!(run.code, 0, "helm install with {values}:\n{}\n{}", run.stdout, run.stderr);
+        let diff = c.diff(&["--profile", &profile, "--summary"]);
+        assert_eq!(diff.code, 0, "after helm install of {profile}:\n{}\n{}", diff.stdout, diff.stderr);
+        let run = helm_run(&["uninstall", "archivist", "--wait", "--timeout", "120s"]);
+        assert_eq!(run.code, 0, "helm uninstall:\n{}\n{}", run.stdout, run.stderr);
+    }
+}
