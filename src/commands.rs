@@ -201,8 +201,8 @@ fn check(topology: &Path, args: &CheckArgs, color: bool) -> anyhow::Result<ExitS
                     serde_json::json!({
                         "severity": if f.diagnostic.severity == Severity::Error { "error" } else { "warning" },
                         "code": f.diagnostic.code,
-                        "message": f.diagnostic.message,
-                        "help": f.diagnostic.help,
+                        "message": crate::address::mask_credentials(&f.diagnostic.message),
+                        "help": f.diagnostic.help.as_deref().map(crate::address::mask_credentials),
                         "file": f.position.as_ref().map(|p| p.file.clone()),
                         "line": f.position.as_ref().map(|p| p.line),
                         "column": f.position.as_ref().map(|p| p.column),

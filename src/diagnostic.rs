@@ -11,6 +11,7 @@ use std::ops::Range;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
+use crate::address::mask_credentials;
 use crate::topology::path::TomlPath;
 use crate::topology::spans::{SourceMap, SpanIndex};
 
@@ -150,24 +151,31 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, spans: Option<&Sp
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let title = level.primary_title(d.message.as_str()).id(d.code);
+        // credentials in URLs are masked in everything quoted from the
+        // topology: the message, the label, the help and the source lines
+        let message = mask_credentials(&d.message);
+        let title = level.primary_title(message.as_ref()).id(d.code);
         let located = locate(d, spans).and_then(|(file, span)| sources.get(file).map(|s| (s, span)));
+        let label = d.label.as_deref().map(mask_credentials);
+        let masked_source;
         let first = match located {
             Some((source, span)) => {
                 let span = clamp_span(&source.text, span);
                 let mut annotation = AnnotationKind::Primary.span(span);
-                if let Some(label) = &d.label {
-                    annotation = annotation.label(label.as_str());
+                if let Some(label) = &label {
+                    annotation = annotation.label(label.as_ref());
                 }
+                masked_source = mask_credentials(&source.text);
                 title.element(
-                    Snippet::source(source.text.as_str()).path(source.display_name.as_str()).annotation(annotation),
+                    Snippet::source(masked_source.as_ref()).path(source.display_name.as_str()).annotation(annotation),
                 )
             }
             None => Group::with_title(title),
         };
         let mut group: Vec<Group<'_>> = vec![first];
-        if let Some(help) = &d.help {
-            group.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+        let help = d.help.as_deref().map(mask_credentials);
+        if let Some(help) = &help {
+            group.push(Group::with_title(Level::HELP.secondary_title(help.as_ref())));
         }
         out.push_str(&renderer.render(&group));
         out.push_str("\n\n");

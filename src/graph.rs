@@ -62,7 +62,7 @@ fn id(prefix: &str, name: &str) -> String {
 fn hosts(text: &str) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
     for word in text.split(|c: char| c.is_whitespace() || c == ',' || c == '"' || c == '\'') {
-        let rest = word.rsplit("://").next().unwrap_or(word);
+        let rest = crate::address::without_userinfo(word);
         let host = rest.split(['/', ':']).next().unwrap_or(rest);
         if host.is_empty() {
             continue;

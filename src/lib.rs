@@ -7,6 +7,7 @@
 //! folders). [`commands`] runs them for the CLI; only [`cli`] knows clap and
 //! only [`term`] writes to the terminal.
 
+pub mod address;
 pub mod build;
 pub mod cli;
 pub mod commands;

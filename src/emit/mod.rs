@@ -26,7 +26,8 @@ pub fn write<W: std::io::Write>(objects: &[Object], format: Format, mut out: W) 
     match format {
         Format::Yaml => yaml::write_stream(objects, out),
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &List::of(objects))?;
+            // an I/O error stays one (a closed pipe is told apart upstream)
+            serde_json::to_writer_pretty(&mut out, &List::of(objects)).map_err(std::io::Error::from)?;
             out.write_all(b"\n")?;
             out.flush()?;
             Ok(())

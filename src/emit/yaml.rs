@@ -660,7 +660,7 @@ pub(crate) fn write_string(s: &str, level: usize, is_key: bool, out: &mut String
         write_literal(s, level, out);
     } else if is_plain_safe(s) {
         out.push_str(s);
-    } else if s.chars().all(|c| !c.is_control() && c != '\u{feff}') {
+    } else if s.chars().all(|c| !c.is_control() && !matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}')) {
         out.push('\'');
         out.push_str(&s.replace('\'', "''"));
         out.push('\'');
@@ -700,9 +700,14 @@ fn write_literal(s: &str, level: usize, out: &mut String) {
 /// than tab, no carriage returns, no trailing spaces before a line break
 /// that a reader might strip.
 fn block_safe(s: &str) -> bool {
-    s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
+    // U+2028 and U+2029 are line breaks to a YAML 1.1 reader; a line that
+    // starts with a space or a tab would need an indentation indicator
+    // (libyaml rejects a tab where it detects the indentation)
+    s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control() && c != '\u{2028}' && c != '\u{2029}')
         && !s.contains('\u{feff}')
-        && !s.split('\n').any(|l| l.ends_with(' ') || l.ends_with('\t'))
+        && !s.split('\n').any(|l| l.ends_with(' ') || l.ends_with('\t') || l.starts_with(' ') || l.starts_with('\t'))
+        // a block of nothing but line breaks reads back as nothing
+        && s.chars().any(|c| c != '\n')
 }
 
 fn write_double_quoted(s: &str, out: &mut String) {
@@ -714,7 +719,8 @@ fn write_double_quoted(s: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() || c == '\u{feff}' => {
+            // line and paragraph separators are line breaks to YAML 1.1
+            c if c.is_control() || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}') => {
                 out.push_str(&format!("\\u{:04x}", c as u32));
             }
             c => out.push(c),
@@ -743,6 +749,10 @@ fn plain_word(s: &str) -> bool {
         return false;
     };
     if s.starts_with(' ') || s.ends_with(' ') {
+        return false;
+    }
+    // a document marker where a key starts a line (`---: …` at column 0)
+    if s.starts_with("---") || s.starts_with("...") {
         return false;
     }
     // most words of a manifest: no indicator, number or timestamp starts
@@ -780,11 +790,13 @@ fn plain_word(s: &str) -> bool {
     !(is_reserved_word(s) || looks_numeric(s) || looks_like_timestamp(s))
 }
 
-/// Booleans and nulls of YAML 1.1 and 1.2, and `=` (the 1.1 value key).
+/// Booleans and nulls of YAML 1.1 and 1.2, `=` (the 1.1 value key) and
+/// `<<` (the 1.1 merge key, which a reader would merge rather than read).
 fn is_reserved_word(s: &str) -> bool {
     matches!(
         s,
-        "y" | "Y"
+        "<<" | "y"
+            | "Y"
             | "yes"
             | "Yes"
             | "YES"
@@ -833,8 +845,8 @@ fn looks_numeric(s: &str) -> bool {
     if body.is_empty() {
         return false;
     }
-    if let Some(rest) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0o")).or_else(|| body.strip_prefix("0b"))
-    {
+    // Go's YAML reader (kubectl) takes `0X1F` and `0B1` too
+    if let Some(rest) = ["0x", "0o", "0b", "0X", "0O", "0B"].iter().find_map(|p| body.strip_prefix(p)) {
         return !rest.is_empty() && rest.chars().all(|c| c.is_ascii_hexdigit() || c == '_');
     }
     // base 60: digits and colons

@@ -170,7 +170,8 @@ pub fn lints(r: &Resolved) -> Vec<Diagnostic> {
 fn cluster_addresses(text: &str) -> Vec<(String, String, Option<i32>)> {
     let mut out = Vec::new();
     for word in text.split(|c: char| c.is_whitespace() || c == ',' || c == '"' || c == '\'') {
-        let host_port = word.rsplit("://").next().unwrap_or(word);
+        // the host after any user-info (`redis://user:secret@redis.data.svc`)
+        let host_port = crate::address::without_userinfo(word);
         let host_port = host_port.split('/').next().unwrap_or(host_port);
         let (host, port) = match host_port.rsplit_once(':') {
             Some((h, p)) => (h, p.parse::<i32>().ok()),
@@ -198,5 +199,9 @@ mod tests {
         assert_eq!(cluster_addresses("redis.data.svc.cluster.local")[0].0, "redis");
         assert!(cluster_addresses("https://s3.amazonaws.com").is_empty());
         assert!(cluster_addresses("a.b.svc.example.com").is_empty());
+        assert_eq!(
+            cluster_addresses("redis://app:secret@redis.data.svc:6379/0"),
+            [("redis".to_string(), "data".to_string(), Some(6379))]
+        );
     }
 }

@@ -1,6 +1,6 @@
-//! The bad-input corpus (tests/corpus/cases.toml): every case is rejected
-//! with exit code 2, its error code, its place and its message — never a
-//! panic (exit code 101).
+//! The bad-input corpus (every `tests/corpus/*.toml`, cases.toml first):
+//! every case is rejected with exit code 2, its error code, its place and
+//! its message — never a panic (exit code 101).
 
 use serde::Deserialize;
 
@@ -15,6 +15,9 @@ struct Case {
     profiles: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     args: Vec<String>,
+    /// Other files of the project: path (relative) -> text.
+    #[serde(default)]
+    files: std::collections::BTreeMap<String, String>,
     code: String,
     at: String,
     message: String,
@@ -27,8 +30,18 @@ struct Corpus {
 
 #[test]
 fn every_bad_input_is_a_located_error_and_never_a_panic() {
-    let text = std::fs::read_to_string(repo().join("tests/corpus/cases.toml")).unwrap();
-    let corpus: Corpus = toml::from_str(&text).unwrap();
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(repo().join("tests/corpus"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort_by_key(|p| (p.file_name() != Some(std::ffi::OsStr::new("cases.toml")), p.clone()));
+    let mut corpus = Corpus { case: Vec::new() };
+    for path in &paths {
+        let text = std::fs::read_to_string(path).unwrap();
+        let part: Corpus = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        corpus.case.extend(part.case);
+    }
     assert!(corpus.case.len() >= 40, "the corpus holds at least 40 cases");
     let mut failures = Vec::new();
     for case in &corpus.case {
@@ -50,6 +63,11 @@ fn every_bad_input_is_a_located_error_and_never_a_panic() {
             }
             "generate:none" => {}
             t => std::fs::write(p.path().join("archctl.toml"), t).unwrap(),
+        }
+        for (name, body) in &case.files {
+            let path = p.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, body).unwrap();
         }
         if !case.profiles.is_empty() {
             std::fs::create_dir_all(p.path().join("profiles")).unwrap();

@@ -3,6 +3,7 @@
 mod support;
 
 mod apply;
+mod canary;
 mod check;
 mod cluster;
 mod corpus;
@@ -13,6 +14,7 @@ mod fault_proxy_selftest;
 mod faults;
 mod features;
 mod helm;
+mod pipes;
 mod planning;
 mod properties;
 mod real_cluster;
@@ -20,3 +22,4 @@ mod render;
 mod schema;
 mod seeds;
 mod snapshot;
+mod yaml_readers;
