@@ -700,12 +700,15 @@ fn write_literal(s: &str, level: usize, out: &mut String) {
 /// than tab, no carriage returns, no trailing spaces before a line break
 /// that a reader might strip.
 fn block_safe(s: &str) -> bool {
-    // U+2028 and U+2029 are line breaks to a YAML 1.1 reader; a line that
-    // starts with a space or a tab would need an indentation indicator
-    // (libyaml rejects a tab where it detects the indentation)
+    // U+2028 and U+2029 are line breaks to a YAML 1.1 reader; a first
+    // line with text that starts with a space or a tab would set the
+    // block's indentation (libyaml rejects a tab there, and a space after
+    // leading empty lines would be taken as indentation)
+    let first = s.split('\n').find(|l| !l.is_empty()).unwrap_or("");
     s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control() && c != '\u{2028}' && c != '\u{2029}')
         && !s.contains('\u{feff}')
-        && !s.split('\n').any(|l| l.ends_with(' ') || l.ends_with('\t') || l.starts_with(' ') || l.starts_with('\t'))
+        && !first.starts_with([' ', '\t'])
+        && !s.split('\n').any(|l| l.ends_with(' ') || l.ends_with('\t'))
         // a block of nothing but line breaks reads back as nothing
         && s.chars().any(|c| c != '\n')
 }
