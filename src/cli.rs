@@ -17,6 +17,12 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Also read files the topology names under DIR (repeatable). By
+    /// default every file must be inside the topology's folder, symbolic
+    /// links followed.
+    #[arg(long = "allow-read", global = true, value_name = "DIR", value_parser = crate::input::allowed_dir)]
+    pub allow_read: Vec<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -167,8 +173,8 @@ pub struct DiffArgs {
     #[arg(short, long, value_name = "NAME")]
     pub namespace: Option<String>,
 
-    /// Compare with manifests on disk (a folder or a multi-document file)
-    /// instead of a cluster.
+    /// Compare with manifests on disk (a folder, a multi-document file, or
+    /// `-` for standard input) instead of a cluster.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["kubeconfig", "context"])]
     pub against: Option<PathBuf>,
 

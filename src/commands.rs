@@ -21,6 +21,8 @@ use crate::topology::load::{self, LoadOptions};
 /// Runs one command.
 pub fn run(cli: Cli) -> ExitStatus {
     let color = term::stderr_color(cli.color);
+    // every load of this run reads files only where `--allow-read` says
+    crate::input::allow_read(cli.allow_read.clone());
     let result = match &cli.command {
         Command::Render(args) => render(&cli.topology, args, color),
         Command::Snapshot(args) => snapshot(&cli.topology, args, cli.color, color),
@@ -466,29 +468,33 @@ fn helm_chart(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result
 }
 
 fn snapshot(topology: &Path, args: &SnapshotArgs, choice: ColorChoice, color: bool) -> anyhow::Result<ExitStatus> {
-    let dir = load::base_dir(topology).join(&args.dir);
+    let base = load::base_dir(topology);
+    // the folder must not hold the project; `snapshots/` itself may
+    let protect = [topology.to_path_buf(), load::profiles_dir(topology), base.join("templates")];
+    let dir = snapshot::folder(&base, &args.dir, &protect)?;
     let profiles = load::profile_names(topology);
     let targets: Vec<Option<String>> =
         if profiles.is_empty() { vec![None] } else { profiles.into_iter().map(Some).collect() };
+    let names: Vec<String> = targets.iter().map(|p| snapshot::file_name(p.as_deref())).collect();
+    // claimed before rendering: a folder archctl may not update is refused
+    // before anything is written
+    let mut owned = if args.update { Some(snapshot::Owned::claim(&dir, &names)?) } else { None };
     let mut entries = Vec::new();
-    let mut expected = Vec::new();
     let mut failed_any = false;
-    for profile in &targets {
+    for (profile, name) in targets.iter().zip(&names) {
         let opts = LoadOptions { topology: topology.to_path_buf(), profile: profile.clone(), phase: None };
-        let path = snapshot::path_for(&dir, profile.as_deref());
-        expected.push(path.clone());
+        let path = dir.join(name);
         match pipeline::render(&opts) {
             Ok(r) => {
                 let text = emit::yaml::stream(&r.objects)?;
-                if args.update {
-                    if std::fs::read_to_string(&path).is_ok_and(|old| old == text) {
-                        term::message(&format!("unchanged {}", path.display()));
-                    } else {
-                        snapshot::write(&path, &text)?;
+                if let Some(owned) = &mut owned {
+                    if owned.write(name, &text)? {
                         term::message(&format!("updated {}", path.display()));
+                    } else {
+                        term::message(&format!("unchanged {}", path.display()));
                     }
                 } else {
-                    entries.push(snapshot::compare(profile.as_deref().unwrap_or("default"), &path, &text));
+                    entries.push(snapshot::compare(profile.as_deref().unwrap_or("default"), &path, &text)?);
                 }
             }
             Err(f) => {
@@ -497,15 +503,14 @@ fn snapshot(topology: &Path, args: &SnapshotArgs, choice: ColorChoice, color: bo
             }
         }
     }
-    let stale = snapshot::stale(&dir, &expected);
-    if args.update {
-        for s in stale {
-            std::fs::remove_file(&s.path).with_context(|| format!("cannot remove {}", s.path.display()))?;
-            term::message(&format!("removed stale {}", s.path.display()));
+    if let Some(mut owned) = owned {
+        for path in owned.remove_stale()? {
+            term::message(&format!("removed stale {}", path.display()));
         }
+        owned.finish()?;
         return Ok(if failed_any { ExitStatus::Error } else { ExitStatus::Success });
     }
-    entries.extend(stale);
+    entries.extend(snapshot::stale(&dir, &names)?);
     let out_color = term::stdout_color(choice);
     let mut out = std::io::stdout().lock();
     let mut differ = 0;
@@ -525,6 +530,14 @@ fn snapshot(topology: &Path, args: &SnapshotArgs, choice: ColorChoice, color: bo
             Outcome::Stale => {
                 differ += 1;
                 term::message(&format!("snapshot {} belongs to no profile", e.path.display()));
+            }
+            Outcome::Foreign => {
+                differ += 1;
+                term::message(&format!(
+                    "snapshot {} belongs to no profile; archctl did not write it (`{}` does not list it), so `--update` will not remove it: move it elsewhere",
+                    e.path.display(),
+                    dir.join(snapshot::MARKER).display()
+                ));
             }
         }
     }

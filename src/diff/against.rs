@@ -36,6 +36,9 @@ impl Manifests {
                 }
             }
             files.sort();
+        } else if path == Path::new("-") {
+            // standard input, with the same bound as a file
+            files.push(std::path::PathBuf::from("/dev/stdin"));
         } else {
             files.push(path.to_path_buf());
         }

@@ -15,6 +15,7 @@ use super::path::{Segment, TomlPath};
 use super::spans::{SourceFile, SourceMap, SpanIndex};
 use super::{parse, template};
 use crate::diagnostic::Diagnostic;
+use crate::input::{self, ReadError, Scope};
 use crate::suggest;
 
 /// What to load.
@@ -41,6 +42,9 @@ pub struct Loaded {
     pub profile: Option<String>,
     /// The folder of the topology file; relative file paths start here.
     pub base_dir: PathBuf,
+    /// Where the files the topology names may be: its folder and the
+    /// `--allow-read` folders.
+    pub scope: Scope,
     pub context: Context,
     /// Whether a template mentions `phase`: if none does, loading at
     /// another phase gives the same topology but for its `phase`.
@@ -166,8 +170,12 @@ fn untracked_failure() -> Rejected {
 fn load_tracking(opts: &LoadOptions, track: bool) -> Result<Loaded, Option<Rejected>> {
     let mut ctx = Context::default();
     let reject = |ctx: Context, d: Diagnostic| Some(Rejected { diagnostics: vec![d], context: ctx });
+    let scope = Scope::project(&base_dir(&opts.topology));
 
-    let topo_file = match read_source(&opts.topology, &mut ctx) {
+    // `-f /dev/stdin` (or `/dev/fd/N`) is a stream the command line names,
+    // read as it is; any other topology is a file of its folder
+    let stream = opts.topology.starts_with("/dev");
+    let topo_file = match read_source(&opts.topology, &scope, stream, &mut ctx) {
         Ok(id) => id,
         Err(d) => {
             let d = if d.help.is_none() {
@@ -208,7 +216,7 @@ fn load_tracking(opts: &LoadOptions, track: bool) -> Result<Loaded, Option<Rejec
             return Err(reject(ctx, d));
         }
         let path = profiles_dir(&opts.topology).join(format!("{name}.toml"));
-        let file = match read_source(&path, &mut ctx) {
+        let file = match read_source(&path, &scope, false, &mut ctx) {
             Ok(id) => id,
             Err(d) => return Err(reject(ctx, d)),
         };
@@ -248,6 +256,7 @@ fn load_tracking(opts: &LoadOptions, track: bool) -> Result<Loaded, Option<Rejec
             phase: None,
             profile: opts.profile.clone(),
             base_dir: base_dir(&opts.topology),
+            scope,
             context: ctx,
             phase_in_templates,
         }),
@@ -261,27 +270,28 @@ fn load_tracking(opts: &LoadOptions, track: bool) -> Result<Loaded, Option<Rejec
 /// strain memory.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
 
-fn read_source(path: &Path, ctx: &mut Context) -> Result<usize, Diagnostic> {
+/// Reads the topology or a profile: a regular file inside the topology's
+/// folder (links followed) or an `--allow-read` folder, at most
+/// [`MAX_FILE_BYTES`] counted while reading. A `stream` (`-f /dev/stdin`)
+/// is read as named, FIFOs and character devices included, with the same
+/// bound.
+fn read_source(path: &Path, scope: &Scope, stream: bool, ctx: &mut Context) -> Result<usize, Diagnostic> {
     let display = display_path(path);
-    if let Ok(meta) = std::fs::metadata(path)
-        && meta.len() > MAX_FILE_BYTES
-    {
-        return Err(Diagnostic::error(
+    let read = if stream {
+        input::read_bytes(path, MAX_FILE_BYTES, true)
+    } else {
+        scope.confine(path).and_then(|real| input::read_bytes(&real, MAX_FILE_BYTES, false))
+    };
+    let bytes = read.map_err(|e| match e {
+        ReadError::TooLarge(limit) => Diagnostic::error(
             "E000",
-            format!(
-                "`{display}` is {} MiB; topology and profile files are limited to {} MiB",
-                meta.len() >> 20,
-                MAX_FILE_BYTES >> 20
-            ),
+            format!("`{display}` is too large: topology and profile files are limited to {}", input::size(limit)),
         )
-        .with_help("split the system into several topologies, or move large file contents to `files = { path = … }`"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| {
-        let what = match e.kind() {
-            std::io::ErrorKind::NotFound => "not found".to_string(),
-            _ => e.to_string(),
-        };
-        Diagnostic::error("E000", format!("cannot read `{display}`: {what}"))
+        .with_help("split the system into several topologies, or move large file contents to `files = { path = … }`"),
+        e @ ReadError::Outside(_) => Diagnostic::error("E000", format!("cannot read `{display}`: {e}")).with_help(
+            "replace the link with the file itself, or pass `--allow-read DIR` to let archctl read files under DIR",
+        ),
+        e => Diagnostic::error("E000", format!("cannot read `{display}`: {e}")),
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
@@ -432,6 +442,20 @@ fn expand_pools(root: &mut toml::Table, spans: &mut SpanIndex) -> Result<IndexMa
                 );
                 continue;
             };
+            // two pools of different services can make one name
+            // (`a` pool `b-c` and `a-b` pool `c`): the second would replace
+            // the first without a word
+            if let Some(first) = made.get(&full) {
+                problems.push(
+                    Diagnostic::error(
+                        "E021",
+                        format!("pool `{pool}` of `{name}` makes a service `{full}`, as pool `{first}` of another service does"),
+                    )
+                    .at_key(&pool_path)
+                    .with_help("rename one of the pools or services: generated service names must be unique"),
+                );
+                continue;
+            }
             let mut merged = table.clone();
             merge(&mut merged, overlay);
             let target = base_path.key(full.clone());

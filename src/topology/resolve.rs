@@ -6,7 +6,6 @@
 //! resolved adds a diagnostic, and the caller decides whether to go on.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -16,6 +15,7 @@ use super::model::{self, Amounts, PerPhase, ResourcesRef, Topology};
 use super::path::TomlPath;
 use super::quantity::Quantity;
 use crate::diagnostic::Diagnostic;
+use crate::input::{self, ReadError, Scope};
 use crate::suggest;
 
 /// The Kubernetes name of the GPU resource the `gpu` key stands for.
@@ -278,8 +278,13 @@ pub fn resolve(loaded: Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Dia
         for (key, src) in &cm.files {
             let text = match src {
                 model::FileSource::Inline(s) => Some(s.clone()),
+                // once over the API server's limit the config map is refused
+                // (by validate::config_map_sizes): no need to read on
+                model::FileSource::Path(_) if crate::validate::data_size(&data) > crate::validate::MAX_DATA_BYTES => {
+                    None
+                }
                 model::FileSource::Path(p) => {
-                    r.read_file(&loaded.base_dir, &p.path, &path.key("files").key(key.clone()).key("path"))
+                    r.read_file(&loaded.scope, &p.path, &path.key("files").key(key.clone()).key("path"))
                 }
             };
             if let Some(text) = text {
@@ -298,6 +303,7 @@ pub fn resolve(loaded: Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Dia
         }
         config_data.insert(name.clone(), data);
     }
+    r.problems.extend(crate::validate::config_map_sizes(topo, &config_data));
 
     let mut namespaces = IndexMap::new();
     for (name, ns) in &topo.namespaces {
@@ -676,19 +682,49 @@ impl Resolver<'_> {
         }
     }
 
-    fn read_file(&mut self, base: &Path, rel: &str, path: &TomlPath) -> Option<String> {
-        let full = base.join(rel);
-        match std::fs::read_to_string(&full) {
+    /// A config map file the topology names at `path`: inside the
+    /// topology's folder or an `--allow-read` folder, a regular file, at
+    /// most [`input::MAX_CONFIG_FILE_BYTES`] (counted while reading).
+    fn read_file(&mut self, scope: &Scope, rel: &str, path: &TomlPath) -> Option<String> {
+        match scope.read_text(rel, input::MAX_CONFIG_FILE_BYTES) {
             Ok(s) => Some(s),
             Err(e) => {
-                self.problems.push(
-                    Diagnostic::error("E016", format!("cannot read `{}`: {e}", full.display()))
-                        .at(path)
-                        .with_help("file paths are relative to the folder of the topology file"),
-                );
+                self.problems.push(file_error(rel, e).at(path));
                 None
             }
         }
+    }
+}
+
+/// Why the config map file `rel` cannot be used, and how to fix it.
+fn file_error(rel: &str, e: ReadError) -> Diagnostic {
+    const OUTSIDE: &str = "move the file into the project (paths are relative to the topology's folder and stay below it), or pass `--allow-read DIR` to let archctl read files under DIR";
+    match e {
+        ReadError::Outside(None) => {
+            Diagnostic::error("E017", format!("config map file `{rel}` is outside the topology's folder"))
+                .with_label("not in the project")
+                .with_help(OUTSIDE)
+        }
+        ReadError::Outside(Some(real)) => Diagnostic::error(
+            "E017",
+            format!("config map file `{rel}` leads to `{}`, outside the topology's folder", real.display()),
+        )
+        .with_label("a link out of the project")
+        .with_help(OUTSIDE),
+        ReadError::TooLarge(limit) => Diagnostic::error(
+            "E016",
+            format!("`{rel}` is larger than {}, the limit for a config map file", input::size(limit)),
+        )
+        .with_label("too large")
+        .with_help(
+            "the API server takes at most 1 MiB of data in a ConfigMap: ship a larger file in the image or on a volume",
+        ),
+        ReadError::NotAFile(_) => Diagnostic::error("E016", format!("cannot read `{rel}`: {e}"))
+            .with_help("name a regular file of the project: archctl reads no folders, FIFOs, devices or sockets"),
+        ReadError::NotText(_) => Diagnostic::error("E016", format!("cannot read `{rel}`: {e}"))
+            .with_help("config map files are text: re-save the file as UTF-8"),
+        ReadError::Io(_) => Diagnostic::error("E016", format!("cannot read `{rel}`: {e}"))
+            .with_help("file paths are relative to the folder of the topology file"),
     }
 }
 

@@ -11,15 +11,6 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
         kind_fields(svc, &path, out);
         enums(svc, &path, out);
         numbers(svc, &path, out);
-        if let Some(s) = &svc.schedule
-            && let Err(why) = cron(s)
-        {
-            out.push(
-                Diagnostic::error("E031", format!("`{s}` is not a cron schedule: {why}"))
-                    .at(&path.key("schedule"))
-                    .with_help("five fields: minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\", or a macro like \"@daily\""),
-            );
-        }
         let main = (path.key("container"), &svc.container);
         let others = svc
             .sidecars
@@ -319,75 +310,6 @@ fn probe(p: &Probe, c: &Container, path: &TomlPath, out: &mut Vec<Diagnostic>) {
                     .at(&path.key(key))
                     .with_help("probe timings are whole seconds or counts"),
             );
-        }
-    }
-}
-
-/// A light check of a cron schedule: five fields of numbers, ranges, lists,
-/// steps, `*` and names, or one of the `@` macros Kubernetes accepts.
-fn cron(s: &str) -> Result<(), String> {
-    let s = s.trim();
-    if let Some(m) = s.strip_prefix('@') {
-        return match m {
-            "yearly" | "annually" | "monthly" | "weekly" | "daily" | "midnight" | "hourly" => Ok(()),
-            _ => Err(format!("`@{m}` is not a known macro")),
-        };
-    }
-    let s = s
-        .strip_prefix("CRON_TZ=")
-        .or_else(|| s.strip_prefix("TZ="))
-        .map(|rest| rest.split_once(' ').map(|x| x.1).unwrap_or(""))
-        .unwrap_or(s);
-    let fields: Vec<&str> = s.split_whitespace().collect();
-    if fields.len() != 5 {
-        return Err(format!("it has {} fields, not 5", fields.len()));
-    }
-    let ranges = [(0, 59, "minute"), (0, 23, "hour"), (1, 31, "day of month"), (1, 12, "month"), (0, 7, "day of week")];
-    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-    const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-    for (field, (lo, hi, what)) in fields.iter().zip(ranges) {
-        for part in field.split(',') {
-            let (range, step) = match part.split_once('/') {
-                Some((r, st)) => (r, Some(st)),
-                None => (part, None),
-            };
-            if let Some(st) = step
-                && st.parse::<u32>().map_or(true, |n| n == 0)
-            {
-                return Err(format!("step `{st}` in the {what} field is not a positive number"));
-            }
-            if range == "*" || range == "?" {
-                continue;
-            }
-            for bound in range.split('-') {
-                let ok = match bound.parse::<u32>() {
-                    Ok(n) => (lo..=hi).contains(&n),
-                    Err(_) => {
-                        let b = bound.to_ascii_lowercase();
-                        (what == "month" && MONTHS.contains(&b.as_str()))
-                            || (what == "day of week" && DAYS.contains(&b.as_str()))
-                    }
-                };
-                if !ok {
-                    return Err(format!("`{bound}` is not a valid {what} ({lo}-{hi})"));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cron;
-
-    #[test]
-    fn cron_schedules() {
-        for ok in ["0 2 * * *", "*/5 * * * *", "0 0 1 jan-mar mon", "@daily", "0 9-17/2 * * 1-5"] {
-            assert!(cron(ok).is_ok(), "{ok}");
-        }
-        for bad in ["0 2 * *", "61 * * * *", "* 24 * * *", "@sometimes", "*/0 * * * *", "a b c d e"] {
-            assert!(cron(bad).is_err(), "{bad}");
         }
     }
 }

@@ -160,9 +160,91 @@ pub fn lints(r: &Resolved) -> Vec<Diagnostic> {
             }
         }
     }
+    policy_ports(r, &mut out);
     out.retain(|d| !topo.checks.allow.iter().any(|a| a == d.code));
     out.dedup();
     out
+}
+
+/// W011: a network policy port given by name that no container of the
+/// pods it applies to declares (with that protocol). Named ports resolve
+/// against the pods' container ports: a name none of them has allows
+/// nothing. For ingress rules those are the pods the policy selects; for
+/// egress rules the peers' pods, known when every peer is a `service`.
+fn policy_ports(r: &Resolved, out: &mut Vec<Diagnostic>) {
+    use super::ports::{PolicyPort, policy_port};
+    use crate::topology::model::Service;
+    let topo = &r.topology;
+    if !topo.features.network_policies {
+        return;
+    }
+    for (name, pol) in &topo.network_policies {
+        let path = TomlPath::root().key("network_policies").key(name.clone());
+        let ns = pol.namespace.clone().unwrap_or_else(|| r.default_namespace.clone());
+        let selected: Vec<(&str, &Service)> = match &pol.service {
+            Some(s) => topo.services.get_key_value(s).map(|(k, v)| (k.as_str(), v)).into_iter().collect(),
+            None => topo
+                .services
+                .iter()
+                .filter(|(_, s)| s.namespace.as_deref().unwrap_or(&r.default_namespace) == ns)
+                .map(|(k, v)| (k.as_str(), v))
+                .collect(),
+        };
+        for (dir, rules) in [("ingress", &pol.ingress), ("egress", &pol.egress)] {
+            for (i, rule) in rules.iter().flatten().enumerate() {
+                let targets: Vec<(&str, &Service)> = if dir == "ingress" {
+                    selected.clone()
+                } else if !rule.to.is_empty() && rule.to.iter().all(|p| p.service.is_some()) {
+                    rule.to
+                        .iter()
+                        .filter_map(|p| topo.services.get_key_value(p.service.as_deref()?))
+                        .map(|(k, v)| (k.as_str(), v))
+                        .collect()
+                } else {
+                    continue; // peers outside the topology: their ports are unknown
+                };
+                if targets.is_empty() {
+                    continue;
+                }
+                for (j, port) in rule.ports.iter().enumerate() {
+                    let Ok(PolicyPort::Name(port_name, proto)) = policy_port(port) else { continue };
+                    let proto = proto.unwrap_or_else(|| "TCP".into());
+                    let ports = || {
+                        targets.iter().flat_map(|(_, s)| {
+                            std::iter::once(&s.container).chain(&s.sidecars).filter_map(|c| c.ports.get(&port_name))
+                        })
+                    };
+                    if ports().any(|p| p.protocol.as_deref().unwrap_or("TCP") == proto) {
+                        continue;
+                    }
+                    let whose = match targets.as_slice() {
+                        [(one, _)] => format!("`{one}`"),
+                        _ if dir == "ingress" => format!("the pods of namespace `{ns}`"),
+                        _ => "the peers".to_string(),
+                    };
+                    let (message, help) = match ports().next() {
+                        Some(p) => (
+                            format!(
+                                "network policy `{name}` allows port `{port_name}` over {proto}, and {whose} declares it over {}",
+                                p.protocol.as_deref().unwrap_or("TCP")
+                            ),
+                            format!(
+                                "a named port matches by name and protocol: write `\"{port_name}/{}\"`",
+                                p.protocol.as_deref().unwrap_or("TCP")
+                            ),
+                        ),
+                        None => (
+                            format!("network policy `{name}` allows port `{port_name}`, which no container of {whose} declares"),
+                            "a named port allows nothing unless a container of the pods declares it: fix the name, use the port number, or declare the port".to_string(),
+                        ),
+                    };
+                    out.push(
+                        warning("W011", message).at(&path.key(dir).index(i).key("ports").index(j)).with_help(help),
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// `(service, namespace, port)` of every `<svc>.<ns>.svc[.cluster.local][:port]`
@@ -188,6 +270,75 @@ fn cluster_addresses(text: &str) -> Vec<(String, String, Option<i32>)> {
 #[cfg(test)]
 mod tests {
     use super::cluster_addresses;
+
+    /// The W011 findings of a topology: (message, `ports` path).
+    fn policy_port_warnings(topology: &str) -> Vec<(String, String)> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("archctl.toml"), topology).unwrap();
+        let opts = crate::topology::load::LoadOptions {
+            topology: dir.path().join("archctl.toml"),
+            profile: None,
+            phase: None,
+        };
+        let checked = crate::pipeline::check(&opts).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+        checked
+            .warnings
+            .into_iter()
+            .filter(|d| d.code == "W011")
+            .map(|d| match d.anchor {
+                crate::diagnostic::Anchor::Path { path, .. } => (d.message, path.to_string()),
+                _ => (d.message, String::new()),
+            })
+            .collect()
+    }
+
+    const POLICIES: &str = r#"
+[project]
+name = "shop"
+[services.web]
+kind = "deployment"
+container = { image = "web:1", ports = { http = 8080, dns = { port = 5353, protocol = "UDP" } } }
+resources = "small"
+[services.db]
+kind = "statefulset"
+container = { image = "db:1", ports = { pg = 5432 } }
+resources = "small"
+[network_policies.web-in]
+service = "web"
+ingress = [{ ports = ["http", 8080, "metrics", "dns/UDP", "dns"] }]
+egress = [{ to = [{ service = "db" }], ports = ["pg", "postgres"] }, { to = [{ cidr = "0.0.0.0/0" }], ports = ["https"] }]
+[network_policies.all-in]
+ingress = [{ ports = ["pg", "grpc"] }]
+"#;
+
+    #[test]
+    fn named_policy_ports_that_no_container_declares() {
+        let found = policy_port_warnings(POLICIES);
+        assert_eq!(
+            found,
+            [
+                (
+                    "network policy `web-in` allows port `metrics`, which no container of `web` declares".to_string(),
+                    "network_policies.web-in.ingress[0].ports[2]".to_string()
+                ),
+                (
+                    "network policy `web-in` allows port `dns` over TCP, and `web` declares it over UDP".to_string(),
+                    "network_policies.web-in.ingress[0].ports[4]".to_string()
+                ),
+                (
+                    "network policy `web-in` allows port `postgres`, which no container of `db` declares".to_string(),
+                    "network_policies.web-in.egress[0].ports[1]".to_string()
+                ),
+                (
+                    "network policy `all-in` allows port `grpc`, which no container of the pods of namespace `shop` declares"
+                        .to_string(),
+                    "network_policies.all-in.ingress[0].ports[1]".to_string()
+                ),
+            ]
+        );
+        let allowed = format!("[checks]\nallow = [\"W011\"]\n{POLICIES}");
+        assert_eq!(policy_port_warnings(&allowed), []);
+    }
 
     #[test]
     fn finds_cluster_service_addresses() {

@@ -5,13 +5,23 @@
 //! Each rule lives in its own file and pushes all of its findings; nothing
 //! stops at the first problem.
 
+mod cron;
+mod ingress;
 mod kinds;
+mod limits;
 mod lints;
 mod names;
 mod network;
+mod objects;
+mod pods;
+mod ports;
 mod references;
+mod secrets;
 mod values;
+mod workloads;
+mod zones;
 
+pub use limits::{MAX_DATA_BYTES, config_map_sizes, data_size};
 pub use lints::lints;
 
 use crate::diagnostic::Diagnostic;
@@ -25,6 +35,16 @@ pub fn validate(topo: &Topology) -> Vec<Diagnostic> {
     references::check(topo, &mut out);
     network::check(topo, &mut out);
     values::check(topo, &mut out);
+    limits::check(topo, &mut out);
+    // what the API server's own validation (`pkg/apis/*/validation`)
+    // refuses beyond the OpenAPI schema
+    objects::check(topo, &mut out);
+    cron::check(topo, &mut out);
+    ports::check(topo, &mut out);
+    pods::check(topo, &mut out);
+    ingress::check(topo, &mut out);
+    workloads::check(topo, &mut out);
+    secrets::check(topo, &mut out);
     out
 }
 

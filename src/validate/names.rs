@@ -101,6 +101,39 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
         annotations(&svc.annotations, &path.key("annotations"), out);
         annotations(&svc.pod_annotations, &path.key("pod_annotations"), out);
         labels(&svc.node_selector, &path.key("node_selector"), out);
+        if let Some(spec) = &svc.service {
+            annotations(&spec.annotations, &path.key("service").key("annotations"), out);
+        }
+        if let Some(sa) = &svc.service_account {
+            annotations(&sa.annotations, &path.key("service_account").key("annotations"), out);
+        }
+        if let Some(m) = &svc.metrics {
+            labels(&m.labels, &path.key("metrics").key("labels"), out);
+        }
+    }
+    labels(&topo.gpu.node_selector, &root.key("gpu").key("node_selector"), out);
+    for (name, ing) in &topo.ingresses {
+        annotations(&ing.annotations, &root.key("ingresses").key(name.clone()).key("annotations"), out);
+    }
+    for (name, pol) in &topo.network_policies {
+        let path = root.key("network_policies").key(name.clone());
+        for (dir, rules) in [("ingress", &pol.ingress), ("egress", &pol.egress)] {
+            for (i, rule) in rules.iter().flatten().enumerate() {
+                let peers = [("from", &rule.from), ("to", &rule.to)];
+                for (side, list) in peers {
+                    for (j, peer) in list.iter().enumerate() {
+                        let ppath = path.key(dir).index(i).key(side).index(j);
+                        for (key, sel) in
+                            [("namespace_labels", &peer.namespace_labels), ("pod_labels", &peer.pod_labels)]
+                        {
+                            if let Some(sel) = sel {
+                                labels(sel, &ppath.key(key), out);
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
     for (cm, spec) in &topo.config_maps {
         let path = root.key("config_maps").key(cm.clone());

@@ -56,7 +56,7 @@ fn duration(v: &str, path: TomlPath, out: &mut Vec<Diagnostic>) {
 }
 
 /// The practice checks `[checks] allow` may name.
-const WARNINGS: &[&str] = &["W001", "W002", "W003", "W004", "W005", "W006", "W007", "W008", "W009", "W010"];
+const WARNINGS: &[&str] = &["W001", "W002", "W003", "W004", "W005", "W006", "W007", "W008", "W009", "W010", "W011"];
 
 pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     let root = TomlPath::root();
@@ -67,9 +67,9 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                     .at(&root.key("checks").key("allow").index(i))
                     .with_help(match suggest::closest(code, WARNINGS.iter().copied()) {
                         Some(c) => format!(
-                            "did you mean `{c}`? only warnings (W001-W010) can be allowed; errors always stop a render"
+                            "did you mean `{c}`? only warnings (W001-W011) can be allowed; errors always stop a render"
                         ),
-                        None => "only warnings (W001-W010) can be allowed; errors always stop a render".to_string(),
+                        None => "only warnings (W001-W011) can be allowed; errors always stop a render".to_string(),
                     }),
             );
         }

@@ -139,11 +139,16 @@ fn the_helm_chart_installs_and_diffs_clean_for_every_profile() {
     };
     for profile in profiles(&repo()) {
         let values = format!("chart/values-{profile}.yaml");
-        let run = helm_run(&["upgrade", "--install", "archivist", "chart", "-f", &values, "--wait=false"]);
+        let run = helm_run(&["upgrade", "--install", "archivist", "chart", "-f", &values]);
         assert_eq!(run.code, 0, "helm install with {values}:\n{}\n{}", run.stdout, run.stderr);
         let diff = c.diff(&["--profile", &profile, "--summary"]);
         assert_eq!(diff.code, 0, "after helm install of {profile}:\n{}\n{}", diff.stdout, diff.stderr);
         let run = helm_run(&["uninstall", "archivist", "--wait", "--timeout", "120s"]);
         assert_eq!(run.code, 0, "helm uninstall:\n{}\n{}", run.stdout, run.stderr);
+        // the chart's namespaces go too, and one that is still terminating
+        // refuses the next install's objects
+        let gone =
+            c.k.kubectl(&["wait", "--for=delete", "namespace/archivist", "namespace/archivist-data", "--timeout=180s"]);
+        assert!(gone.code == 0 || gone.stderr.contains("not found"), "namespaces not deleted:\n{}", gone.stderr);
     }
 }

@@ -191,3 +191,22 @@ fn secrets_on_disk_of_any_shape_are_redacted_and_never_quoted() {
     assert!(run.stderr.contains("`broken.yaml` is not YAML at line"), "{}", run.stderr);
     assert!(!run.stderr.contains("CANARY"), "{}", run.stderr);
 }
+
+/// `--against -` reads standard input, with the same bound as a file.
+#[test]
+fn against_standard_input() {
+    let p = Project::archivist();
+    let yaml = p.run(&["render", "--profile", "production"]).success().stdout;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_archctl"))
+        .args(["diff", "--profile", "production", "--against", "-", "--summary"])
+        .current_dir(p.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), yaml.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("24 unchanged, 0 errors\n"));
+}

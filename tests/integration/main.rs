@@ -17,6 +17,7 @@ mod helm;
 mod pipes;
 mod planning;
 mod properties;
+mod reads;
 mod real_cluster;
 mod render;
 mod schema;

@@ -471,3 +471,157 @@ fn a_closed_stdout_is_not_an_error() {
     assert!(status.success(), "exit {status:?}, stderr: {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Runs archctl in `p` with a deadline: a run that hangs (reading a FIFO)
+/// fails the test instead of stalling the suite.
+fn run_within(p: &Project, args: &[&str]) -> crate::support::Run {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_archctl"))
+        .args(args)
+        .current_dir(p.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`archctl {}` hung", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap().into()
+}
+
+/// The names in a folder that start with `.out.archctl-` (staging and
+/// previous copies of `out`), the lock file aside.
+fn leftovers(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".out.archctl-") && n != ".out.archctl-lock")
+        .collect();
+    names.sort();
+    names
+}
+
+/// Runs into one folder at once take turns: every one succeeds and no
+/// staging or previous copy is left behind.
+#[test]
+fn concurrent_out_renders_into_one_folder_all_succeed() {
+    use std::process::{Command, Stdio};
+    let p = Project::archivist();
+    // the race is narrow (a few runs in a hundred lost it): many rounds
+    for round in 0..40 {
+        let children: Vec<_> = (0..8)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_archctl"))
+                    .args(["render", "--out", "out"])
+                    .current_dir(p.path())
+                    .env("NO_COLOR", "1")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "round {round}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        assert_eq!(leftovers(p.path()), Vec::<String>::new(), "round {round}");
+        assert!(p.path().join("out/.archctl-output").is_file());
+    }
+}
+
+/// A staging folder or previous copy left by a killed run is reclaimed by
+/// the next run.
+#[test]
+fn leftovers_of_a_killed_out_render_are_reclaimed() {
+    let p = Project::archivist();
+    p.run(&["render", "--out", "out"]).success();
+    for name in [".out.archctl-new-999999", ".out.archctl-old-999998"] {
+        std::fs::create_dir_all(p.path().join(name).join("sub")).unwrap();
+        std::fs::write(p.path().join(name).join("sub/01-namespace.archivist.yaml"), "x").unwrap();
+    }
+    // names that only look alike are not archctl's
+    std::fs::create_dir(p.path().join(".out.archctl-new-mine")).unwrap();
+    std::fs::create_dir(p.path().join(".other.archctl-new-1")).unwrap();
+    p.run(&["render", "--out", "out"]).success();
+    assert_eq!(leftovers(p.path()), [".out.archctl-new-mine"]);
+    assert!(p.path().join(".other.archctl-new-1").is_dir());
+    assert!(p.path().join("out/01-namespace.archivist.yaml").is_file());
+}
+
+/// `--out` names a folder plainly: no `..`, no trailing `.`.
+#[test]
+fn out_paths_with_dot_components_are_refused() {
+    let p = Project::archivist();
+    for bad in ["newdir/..", "newdir/../out", "out/.", "out/./x", ".."] {
+        let run = p.run(&["render", "--out", bad, "--force"]).user_error();
+        assert!(run.stderr.contains(&format!("refusing to write into `{bad}`")), "{bad}: {}", run.stderr);
+        assert!(run.stderr.contains("`..`"), "{bad}: {}", run.stderr);
+    }
+    assert!(!p.path().join("newdir").exists());
+    assert!(!p.path().join("out").exists());
+    assert!(p.path().join("archctl.toml").exists());
+    // a leading `./` is plain enough
+    p.run(&["render", "--out", "./out"]).success();
+    assert!(p.path().join("out/01-namespace.archivist.yaml").is_file());
+}
+
+/// A relative `--out` that a symlink leads out of the working folder is
+/// refused, and nothing is written where it points.
+#[test]
+fn a_relative_out_through_a_symlink_out_of_the_folder_is_refused() {
+    let p = Project::archivist();
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), p.path().join("build")).unwrap();
+    let run = p.run(&["render", "--out", "build/manifests"]).user_error().stderr_has("symlink");
+    assert!(run.stderr.contains("outside"), "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0, "nothing is written outside");
+    // an absolute path is the caller's own choice
+    let abs = outside.path().join("manifests");
+    p.run(&["render", "--out", abs.to_str().unwrap()]).success();
+    assert!(abs.join("01-namespace.archivist.yaml").is_file());
+}
+
+/// The marker must be a regular file of bounded size: a FIFO (which would
+/// block the read), a device or a symlink is refused, even with --force.
+#[test]
+fn an_out_marker_that_is_not_a_regular_file_is_refused() {
+    let p = Project::archivist();
+    p.run(&["render", "--out", "out"]).success();
+    let marker = p.path().join("out/.archctl-output");
+    let listed = std::fs::read_to_string(&marker).unwrap();
+
+    std::fs::remove_file(&marker).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(&marker).status().unwrap().success());
+    for args in [&["render", "--out", "out"][..], &["render", "--out", "out", "--force"]] {
+        let run = run_within(&p, args).user_error().stderr_has("out/.archctl-output");
+        assert!(run.stderr.contains("FIFO"), "{}", run.stderr);
+    }
+
+    std::fs::remove_file(&marker).unwrap();
+    std::os::unix::fs::symlink("/dev/null", &marker).unwrap();
+    let run = run_within(&p, &["render", "--out", "out"]).user_error();
+    assert!(run.stderr.contains("symlink"), "{}", run.stderr);
+
+    // a symlink to a list that names every file is still not archctl's marker
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("list"), &listed).unwrap();
+    std::fs::remove_file(&marker).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("list"), &marker).unwrap();
+    let run = run_within(&p, &["render", "--out", "out"]).user_error();
+    assert!(run.stderr.contains("symlink"), "{}", run.stderr);
+    assert!(p.path().join("out/01-namespace.archivist.yaml").exists(), "a refusal changes nothing");
+
+    // read bounded
+    std::fs::remove_file(&marker).unwrap();
+    std::fs::write(&marker, listed.repeat((8 << 20) / listed.len() + 1)).unwrap();
+    let run = run_within(&p, &["render", "--out", "out"]).user_error();
+    assert!(run.stderr.contains("larger than"), "{}", run.stderr);
+}

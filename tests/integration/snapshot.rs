@@ -44,6 +44,17 @@ fn example_snapshots_are_up_to_date() {
     }
 }
 
+/// The repository's snapshot folders carry the marker that lists their
+/// snapshots (and nothing else), so `--update` owns exactly those.
+#[test]
+fn repository_snapshot_folders_list_their_snapshots() {
+    for dir in ["snapshots", "examples/percolate-reading/snapshots", "examples/semantic-explorer/snapshots"] {
+        let marker = std::fs::read_to_string(repo().join(dir).join(SNAPSHOT_MARKER))
+            .unwrap_or_else(|e| panic!("{dir}/{SNAPSHOT_MARKER}: {e} (run `archctl snapshot --update`)"));
+        assert_eq!(marker, "dev.yaml\nproduction.yaml\nstaging.yaml\n", "{dir}/{SNAPSHOT_MARKER}");
+    }
+}
+
 #[test]
 fn check_update_cycle() {
     let p = Project::archivist();
@@ -90,4 +101,192 @@ fn broken_topology_makes_snapshot_exit_2() {
     std::fs::write(p.path().join("archctl.toml"), "[project\n").unwrap();
     let run = p.run(&["snapshot", "--check"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+/// The file in a snapshot folder that lists the snapshots archctl wrote.
+const SNAPSHOT_MARKER: &str = ".archctl-snapshots";
+
+/// `snapshot` in a project, with a deadline: a run that hangs fails the
+/// test instead of stalling the suite.
+fn snapshot_within(p: &Project, args: &[&str]) -> crate::support::Run {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_archctl"))
+        .args(args)
+        .current_dir(p.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`archctl {}` hung", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap().into()
+}
+
+/// A `*.yaml` in the snapshot folder that archctl did not write survives
+/// `--update`, which refuses (exit 2) naming it and changes nothing.
+#[test]
+fn update_never_removes_a_file_it_did_not_write() {
+    let p = Project::archivist();
+    p.run(&["snapshot", "--update"]).success();
+    let marker = p.read(&format!("snapshots/{SNAPSHOT_MARKER}"));
+    assert_eq!(marker, "dev.yaml\nproduction.yaml\nstaging.yaml\n");
+    std::fs::write(p.path().join("snapshots/notes.yaml"), "mine\n").unwrap();
+    let before = p.read("snapshots/dev.yaml");
+    std::fs::write(p.path().join("snapshots/dev.yaml"), "outdated\n").unwrap();
+
+    let run = p.run(&["snapshot", "--update"]).user_error().stderr_has("notes.yaml");
+    assert!(run.stderr.contains("did not write"), "{}", run.stderr);
+    assert_eq!(p.read("snapshots/notes.yaml"), "mine\n");
+    assert_eq!(p.read("snapshots/dev.yaml"), "outdated\n", "a refused update writes nothing");
+
+    // --check names it too, as a file archctl leaves alone
+    let run = p.run(&["snapshot", "--check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("notes.yaml belongs to no profile"), "{}", run.stderr);
+
+    std::fs::rename(p.path().join("snapshots/notes.yaml"), p.path().join("notes.yaml")).unwrap();
+    p.run(&["snapshot", "--update"]).success();
+    assert_eq!(p.read("snapshots/dev.yaml"), before);
+    assert_eq!(p.read("notes.yaml"), "mine\n");
+}
+
+/// A snapshot folder without a marker (snapshots committed before there
+/// was one) is adopted when its files are exactly snapshot names; a file
+/// that is no snapshot name is never removed.
+#[test]
+fn a_snapshot_folder_without_a_marker_is_adopted_only_when_it_holds_only_snapshots() {
+    let p = Project::archivist();
+    p.run(&["snapshot", "--update"]).success();
+    let marker = p.path().join("snapshots").join(SNAPSHOT_MARKER);
+    std::fs::remove_file(&marker).unwrap();
+    // the other golden files of a project (folders, other extensions) do not matter
+    std::fs::create_dir_all(p.path().join("snapshots/chart")).unwrap();
+    std::fs::write(p.path().join("snapshots/chart/Chart.yaml"), "name: x\n").unwrap();
+    std::fs::write(p.path().join("snapshots/graph.dot"), "digraph {}\n").unwrap();
+    p.run(&["snapshot", "--check"]).success();
+    assert!(!marker.exists(), "--check writes nothing");
+    let run = p.run(&["snapshot", "--update"]).success();
+    assert!(run.stderr.contains("unchanged snapshots/dev.yaml"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "dev.yaml\nproduction.yaml\nstaging.yaml\n");
+    assert!(p.path().join("snapshots/chart/Chart.yaml").exists());
+    assert!(p.path().join("snapshots/graph.dot").exists());
+
+    // no marker and a file of no current profile: refused, nothing removed
+    std::fs::remove_file(&marker).unwrap();
+    std::fs::remove_file(p.path().join("profiles/staging.toml")).unwrap();
+    let run = p.run(&["snapshot", "--update"]).user_error().stderr_has("staging.yaml");
+    assert!(run.stderr.contains(SNAPSHOT_MARKER), "{}", run.stderr);
+    assert!(p.path().join("snapshots/staging.yaml").exists());
+    assert!(!marker.exists());
+
+    // listed by the marker, a snapshot of a removed profile is removed
+    std::fs::write(&marker, "dev.yaml\nproduction.yaml\nstaging.yaml\n").unwrap();
+    let run = p.run(&["snapshot", "--update"]).success();
+    assert!(run.stderr.contains("removed stale snapshots/staging.yaml"), "{}", run.stderr);
+    assert!(!p.path().join("snapshots/staging.yaml").exists());
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "dev.yaml\nproduction.yaml\n");
+}
+
+/// A snapshot folder that is a symlink out of the project is refused:
+/// nothing there is read, written or removed.
+#[test]
+fn a_symlinked_snapshot_folder_outside_the_project_is_refused() {
+    let p = Project::archivist();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("keep.yaml"), "precious\n").unwrap();
+    std::fs::write(outside.path().join(SNAPSHOT_MARKER), "keep.yaml\n").unwrap();
+    std::os::unix::fs::symlink(outside.path(), p.path().join("snapshots")).unwrap();
+    for mode in ["--update", "--check"] {
+        let run = p.run(&["snapshot", mode]).user_error().stderr_has("outside the project");
+        assert!(run.stderr.contains("symlink"), "{}", run.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(outside.path().join("keep.yaml")).unwrap(), "precious\n");
+    let names: Vec<_> = std::fs::read_dir(outside.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+
+    // a folder inside the project reached through a symlink is fine
+    std::fs::remove_file(p.path().join("snapshots")).unwrap();
+    std::fs::create_dir(p.path().join("golden")).unwrap();
+    std::os::unix::fs::symlink("golden", p.path().join("snapshots")).unwrap();
+    p.run(&["snapshot", "--update"]).success();
+    assert!(p.path().join("golden/dev.yaml").exists());
+}
+
+/// A snapshot file that is a symlink is never read: `--check` would print
+/// what it points at.
+#[test]
+fn a_symlinked_snapshot_file_is_refused() {
+    let p = Project::archivist();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "token: s3cr3t\n").unwrap();
+    std::fs::create_dir(p.path().join("snapshots")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), p.path().join("snapshots/dev.yaml")).unwrap();
+    let run = p.run(&["snapshot", "--check"]).user_error().stderr_has("snapshots/dev.yaml");
+    assert!(run.stderr.contains("symlink"), "{}", run.stderr);
+    assert!(!run.stderr.contains("s3cr3t"), "{}", run.stderr);
+    p.run(&["snapshot", "--update"]).user_error().stderr_has("symlink");
+    assert_eq!(std::fs::read_to_string(outside.path().join("secret")).unwrap(), "token: s3cr3t\n");
+}
+
+/// `--dir` may not be the project folder, nor hold the topology.
+#[test]
+fn a_snapshot_folder_that_holds_the_project_is_refused() {
+    let p = Project::archivist().file("docker-compose.yaml", "services: {}\n");
+    let project = p.path().to_str().unwrap().to_string();
+    let parent = p.path().parent().unwrap().to_str().unwrap().to_string();
+    for dir in [".", project.as_str(), parent.as_str(), "profiles", "snapshots/.."] {
+        let run = p.run(&["snapshot", "--update", "--dir", dir]).user_error();
+        assert!(run.stderr.contains("refusing"), "--dir {dir}: {}", run.stderr);
+    }
+    assert_eq!(p.read("docker-compose.yaml"), "services: {}\n");
+    assert!(!p.path().join("dev.yaml").exists());
+    assert!(!p.path().join("profiles/dev.yaml").exists());
+}
+
+/// A `--dir` outside the project follows the same rule: only what archctl
+/// wrote there is ever removed.
+#[test]
+fn a_snapshot_folder_outside_the_project_keeps_what_archctl_did_not_write() {
+    let p = Project::archivist();
+    let outside = tempfile::tempdir().unwrap();
+    let dir = outside.path().join("golden");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("other.yaml"), "theirs\n").unwrap();
+    let d = dir.to_str().unwrap();
+    p.run(&["snapshot", "--update", "--dir", d]).user_error().stderr_has("other.yaml");
+    assert_eq!(std::fs::read_to_string(dir.join("other.yaml")).unwrap(), "theirs\n");
+    assert!(!dir.join("dev.yaml").exists());
+
+    std::fs::remove_file(dir.join("other.yaml")).unwrap();
+    p.run(&["snapshot", "--update", "--dir", d]).success();
+    std::fs::remove_file(p.path().join("profiles/dev.toml")).unwrap();
+    p.run(&["snapshot", "--update", "--dir", d]).success();
+    assert!(!dir.join("dev.yaml").exists(), "its own stale snapshot is removed");
+    assert!(dir.join("staging.yaml").exists());
+    p.run(&["snapshot", "--check", "--dir", d]).success();
+}
+
+/// The marker is a regular file of bounded size, or the folder is refused.
+#[test]
+fn a_snapshot_marker_that_is_not_a_regular_file_is_refused() {
+    let p = Project::archivist();
+    p.run(&["snapshot", "--update"]).success();
+    let marker = p.path().join("snapshots").join(SNAPSHOT_MARKER);
+    std::fs::remove_file(&marker).unwrap();
+    let status = std::process::Command::new("mkfifo").arg(&marker).status().unwrap();
+    assert!(status.success());
+    let run = snapshot_within(&p, &["snapshot", "--update"]).user_error();
+    assert!(run.stderr.contains("FIFO"), "{}", run.stderr);
+    std::fs::remove_file(&marker).unwrap();
+    std::fs::write(&marker, "x.yaml\n".repeat(1 << 20)).unwrap();
+    let run = snapshot_within(&p, &["snapshot", "--update"]).user_error();
+    assert!(run.stderr.contains("larger than"), "{}", run.stderr);
 }
