@@ -393,7 +393,7 @@ start_apiserver() {
             --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
             --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
             --tls-cert-file="$DIR/pki/serving.crt" --tls-private-key-file="$DIR/pki/serving.key" \
-            --service-cluster-ip-range=10.0.0.0/24 \
+            --service-cluster-ip-range=10.0.0.0/16 \
             --service-account-issuer=https://kubernetes.default.svc \
             --service-account-key-file="$DIR/pki/sa.pub" \
             --service-account-signing-key-file="$DIR/pki/sa.key" \

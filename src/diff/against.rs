@@ -52,9 +52,16 @@ impl Manifests {
             // the parser's message may quote the file, and the file may
             // hold Secrets: only the place is shown
             let docs = crate::emit::yaml::parse_stream(&text).map_err(|e| {
-                let place = crate::emit::yaml::error_location(&e)
+                let mut place = crate::emit::yaml::error_location(&e)
                     .map(|(l, c)| format!(" at line {l}, column {c}"))
                     .unwrap_or_default();
+                // the reader's bounds, which quote nothing
+                let text = e.to_string();
+                if text.contains("recursion limit exceeded") {
+                    place.push_str(": nested more than 128 levels deep");
+                } else if text.contains("repetition limit exceeded") {
+                    place.push_str(": its aliases expand too far (an alias bomb)");
+                }
                 anyhow::anyhow!("`{}` is not YAML{place}", f.display())
             })?;
             for d in docs {

@@ -529,17 +529,50 @@ fn schema_error(message: &str, path: &TomlPath) -> Diagnostic {
         };
         return Diagnostic::error("E006", msg).at_key(path).with_help(format!("add `{field} = …` to this table"));
     }
-    Diagnostic::error("E005", format!("wrong value for `{path}`: {message}")).at(path).with_help(type_help(message))
+    let help = type_help(message, path);
+    Diagnostic::error("E005", format!("wrong value for `{path}`: {}", plain_types(message))).at(path).with_help(help)
 }
 
-fn type_help(message: &str) -> String {
-    if message.contains("expected i32") || message.contains("expected i64") || message.contains("expected u32") {
+/// serde's message with Rust's type names in a user's words:
+/// `invalid type: string "x", expected i32` reads `… expected a whole number`.
+fn plain_types(message: &str) -> String {
+    let mut out = message.to_string();
+    for (rust, words) in [
+        ("expected i8", "expected a whole number"),
+        ("expected i16", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected u8", "expected a whole number of 0 or more"),
+        ("expected u16", "expected a whole number of 0 or more"),
+        ("expected u32", "expected a whole number of 0 or more"),
+        ("expected u64", "expected a whole number of 0 or more"),
+        ("expected usize", "expected a whole number of 0 or more"),
+        ("expected f32", "expected a number"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected a list"),
+        ("invalid type: sequence", "invalid type: a list"),
+        ("expected a map", "expected a table"),
+        ("invalid type: map", "invalid type: a table"),
+    ] {
+        out = out.replace(rust, words);
+    }
+    out
+}
+
+fn type_help(message: &str, path: &TomlPath) -> String {
+    let whole = ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize"];
+    if whole.iter().any(|t| message.contains(&format!("expected {t}"))) {
         "write a whole number without quotes, e.g. `3`".to_string()
     } else if message.contains("expected a string") {
         "write the value in double quotes".to_string()
     } else if message.contains("expected a boolean") {
         "write `true` or `false`".to_string()
-    } else if message.contains("sequence") {
+    } else if message.contains("invalid type: sequence") && message.contains("expected a map") {
+        // `[[services]]` is an array of tables; the topology keys by name
+        let key = path.to_string();
+        let key = if key.is_empty() { "NAME".to_string() } else { key };
+        format!("write one table per entry, keyed by its name: `[{key}.NAME]` rather than `[[{key}]]`")
+    } else if message.contains("expected a sequence") {
         "write a list in brackets, e.g. `[\"a\", \"b\"]`".to_string()
     } else {
         "see the topology reference in the README".to_string()

@@ -39,7 +39,16 @@ pub fn dns1123_subdomain(name: &str) -> Result<(), String> {
         return Err(format!("must be at most 253 characters (it has {})", name.len()));
     }
     for part in name.split('.') {
-        dns1123_label(part).map_err(|e| if name.contains('.') { format!("each dot-separated part {e}") } else { e })?;
+        // the part's own message reads "must …" or "may …": say which part
+        dns1123_label(part).map_err(|e| {
+            if !name.contains('.') {
+                e
+            } else if part.is_empty() {
+                "must not have an empty part between dots".to_string()
+            } else {
+                format!("its part `{part}` {}", e.trim_start_matches("it ").trim_start_matches("its "))
+            }
+        })?;
     }
     Ok(())
 }

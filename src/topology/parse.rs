@@ -35,8 +35,12 @@ pub fn parse(text: &str, file: usize) -> Result<toml::Table, Diagnostic> {
 /// and value into `index`.
 pub fn parse_with_spans(text: &str, file: usize, index: &mut SpanIndex) -> Result<toml::Table, Diagnostic> {
     let root = DeTable::parse(text).map_err(|e| syntax_error(&e, file, text))?;
-    let mut ctx = Walker { file, index };
-    Ok(ctx.table(root.get_ref(), &TomlPath::root()))
+    let mut ctx = Walker { file, index, problem: None };
+    let table = ctx.table(root.get_ref(), &TomlPath::root());
+    match ctx.problem {
+        Some(d) => Err(d),
+        None => Ok(table),
+    }
 }
 
 /// The fast path's tree, converted to the reference's value types. Anything
@@ -112,6 +116,12 @@ fn syntax_error(e: &toml::de::Error, file: usize, text: &str) -> Diagnostic {
         "each key may appear once per table: merge the two definitions or rename one"
     } else if message.contains("string") || message.contains("unterminated") {
         "strings are written in double quotes, e.g. `image = \"nginx:1.27\"`"
+    } else if message.contains("comment character")
+        || text
+            .get(span.clone())
+            .is_some_and(|s| s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r'))
+    {
+        "remove the control character (a NUL or other non-printable byte) here: TOML comments and strings may hold only printable characters and tabs"
     } else if text.get(span.clone()).is_some_and(|s| s.trim().is_empty()) {
         "a value is missing here: write `key = value`"
     } else {
@@ -124,6 +134,8 @@ fn syntax_error(e: &toml::de::Error, file: usize, text: &str) -> Diagnostic {
 struct Walker<'a> {
     file: usize,
     index: &'a mut SpanIndex,
+    /// The first value TOML cannot hold (an integer beyond 64 bits).
+    problem: Option<Diagnostic>,
 }
 
 impl Walker<'_> {
@@ -150,9 +162,23 @@ impl Walker<'_> {
                 let digits = digits.trim_start_matches("0x").trim_start_matches("0o").trim_start_matches("0b");
                 match i64::from_str_radix(digits, i.radix()) {
                     Ok(n) => Value::Integer(n),
-                    // out of i64 range: keep it visible as text so the typed
-                    // deserializer reports a type error at this position
-                    Err(_) => Value::String(i.as_str().to_string()),
+                    // TOML integers are 64-bit: beyond that is an error here,
+                    // wherever it stands (`[vars]` would take it as text)
+                    Err(_) => {
+                        if self.problem.is_none() {
+                            self.problem = Some(
+                                Diagnostic::error(
+                                    "E001",
+                                    format!("invalid TOML: `{}` is beyond the 64-bit integers TOML allows", i.as_str()),
+                                )
+                                .at_span(self.file, value.span())
+                                .with_help(
+                                    "write it as a string in double quotes if it is text, or use a smaller number",
+                                ),
+                            );
+                        }
+                        Value::String(i.as_str().to_string())
+                    }
                 }
             }
             DeValue::Float(f) => {
@@ -276,8 +302,10 @@ first = 1
 "#;
 
     #[test]
-    fn integers_beyond_i64_are_read_by_the_reference() {
-        let t = parse("n = 99999999999999999999\n", 0).unwrap();
-        assert_eq!(t["n"].as_str(), Some("99999999999999999999"));
+    fn integers_beyond_i64_are_located_errors() {
+        let e = parse("n = 99999999999999999999\n", 0).unwrap_err();
+        assert_eq!(e.code, "E001");
+        assert!(e.message.contains("beyond the 64-bit integers"), "{}", e.message);
+        assert_eq!(e.anchor, crate::diagnostic::Anchor::Span { file: 0, span: 4..24 });
     }
 }

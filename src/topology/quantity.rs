@@ -200,11 +200,17 @@ fn suggest(input: &str) -> Option<String> {
         return None;
     }
     let fixed = match suffix.to_ascii_lowercase().as_str() {
-        "kb" | "kib" | "ki" | "kbyte" | "kbytes" => "Ki",
-        "mb" | "mib" | "mbyte" | "mbytes" => "Mi",
-        "gb" | "gib" | "gi" | "g" | "gbyte" | "gbytes" => "Gi",
-        "tb" | "tib" | "ti" | "t" => "Ti",
-        "pb" | "pib" | "pi" => "Pi",
+        // decimal units stay decimal: 500GB is exactly 500G, not 500Gi
+        "kb" | "kbyte" | "kbytes" => "k",
+        "mb" | "mbyte" | "mbytes" => "M",
+        "gb" | "g" | "gbyte" | "gbytes" => "G",
+        "tb" | "t" => "T",
+        "pb" => "P",
+        "kib" | "ki" => "Ki",
+        "mib" => "Mi",
+        "gib" | "gi" => "Gi",
+        "tib" | "ti" => "Ti",
+        "pib" | "pi" => "Pi",
         "mi" => "Mi",
         "millicores" | "millicore" | "millis" | "milli" => "m",
         "cores" | "core" | "cpu" | "cpus" => "",
@@ -253,9 +259,12 @@ mod tests {
     #[test]
     fn rejects_what_kubernetes_rejects_and_suggests_a_fix() {
         let e = Quantity::parse("512MB").unwrap_err();
-        assert_eq!(e.suggestion.as_deref(), Some("512Mi"));
+        assert_eq!(e.suggestion.as_deref(), Some("512M"));
         assert_eq!(Quantity::parse("2 Gi").unwrap_err().suggestion.as_deref(), Some("2Gi"));
         assert_eq!(Quantity::parse("500mi").unwrap_err().suggestion.as_deref(), Some("500Mi"));
+        // decimal stays decimal, exactly
+        assert_eq!(Quantity::parse("500GB").unwrap_err().suggestion.as_deref(), Some("500G"));
+        assert_eq!(Quantity::parse("2 GiB").unwrap_err().suggestion.as_deref(), Some("2Gi"));
         for bad in ["", "Gi", "1..2", "1.2.3", "abc", "1Gb", "--1", "1e", "0x10"] {
             assert!(Quantity::parse(bad).is_err(), "{bad} should be rejected");
         }

@@ -542,7 +542,7 @@ impl Resolver<'_> {
             Err(e) => {
                 let help = match &e.suggestion {
                     Some(s) => format!(
-                        "did you mean `{s}`? Kubernetes writes binary sizes as Ki, Mi, Gi, Ti and CPU as cores (`2`, `0.5`) or millicores (`500m`)"
+                        "did you mean `{s}`? Kubernetes writes decimal sizes as k, M, G, T (`500GB` is `500G`), binary ones as Ki, Mi, Gi, Ti, and CPU as cores (`2`, `0.5`) or millicores (`500m`)"
                     ),
                     None => {
                         "write memory and storage as `512Mi`, `2Gi`, `100G`; CPU as `2`, `0.5` or `500m`".to_string()

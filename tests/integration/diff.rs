@@ -210,3 +210,37 @@ fn against_standard_input() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).ends_with("24 unchanged, 0 errors\n"));
 }
+
+/// `--against` input is read within bounds: nesting past 128 levels and an
+/// alias bomb are errors that say so, quickly, without quoting the file.
+#[test]
+fn against_input_that_nests_or_expands_without_bound_is_refused() {
+    let p = Project::archivist();
+    let deep = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    std::fs::write(p.path().join("deep.yaml"), deep).unwrap();
+    let mut bomb = String::from("a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+    for i in 1..10u8 {
+        let (name, prev) = ((b'a' + i) as char, (b'a' + i - 1) as char);
+        bomb.push_str(&format!("{name}: &{name} [{}]\n", vec![format!("*{prev}"); 10].join(",")));
+    }
+    std::fs::write(p.path().join("bomb.yaml"), bomb).unwrap();
+    for (file, why) in [("deep.yaml", "nested more than 128 levels deep"), ("bomb.yaml", "aliases expand too far")] {
+        let started = std::time::Instant::now();
+        let run = p.run(&["diff", "--profile", "dev", "--against", file]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains(why), "{}", run.stderr);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+}
+
+/// `--against` walks folders without following a symbolic link to a
+/// folder, so a link loop cannot trap it.
+#[test]
+fn against_folders_do_not_follow_symbolic_links() {
+    let p = Project::archivist();
+    p.run(&["render", "--profile", "production", "--out", "live"]).success();
+    std::os::unix::fs::symlink(p.path().join("live"), p.path().join("live/loop")).unwrap();
+    let run = p.run(&["diff", "--profile", "production", "--against", "live", "--summary"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.ends_with("24 unchanged, 0 errors\n"), "{}", run.stdout);
+}

@@ -128,7 +128,7 @@ fn bad_quantity_suggests_the_kubernetes_spelling() {
         .user_error()
         .stderr_has("error[E008]: `512MB` is not a Kubernetes quantity")
         .stderr_has("--> archctl.toml:9:37")
-        .stderr_has("did you mean `512Mi`?");
+        .stderr_has("did you mean `512M`?");
 }
 
 #[test]
