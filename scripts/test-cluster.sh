@@ -38,7 +38,11 @@
 #                            default/kubernetes exists, without endpoints);
 #                            ServiceAccount admission off (pods need no token)
 #   kube-controller-manager  all default controllers (CronJob, Job, ReplicaSet, GC,
-#                            namespace, serviceaccount …), no serving port
+#                            namespace, serviceaccount …), no serving port;
+#                            ARCHCTL_TEST_CLUSTER_CONTROLLERS sets --controllers
+#                            instead (the diff benchmark runs only
+#                            `serviceaccount,namespace,clusterrole-aggregation`, so that a fleet's
+#                            ReplicaSets and pending pods do not share its 2 cores)
 # Ports are random free loopback ports (20000–32000, outside the ephemeral range),
 # re-picked and the process restarted when a bind fails (parallel clusters).
 # `up` waits for /readyz, creates the ClusterRoleBinding viewer -> view, waits
@@ -509,7 +513,7 @@ EOF
     write_kubeconfig "$DIR/kcm.kubeconfig" kcm "$kcm_token"
     start_proc kube-controller-manager "$BIN/kube-controller-manager" \
         --kubeconfig="$DIR/kcm.kubeconfig" \
-        --leader-elect=false --controllers='*' \
+        --leader-elect=false --controllers="${ARCHCTL_TEST_CLUSTER_CONTROLLERS:-*}" \
         --service-account-private-key-file="$DIR/pki/sa.key" \
         --use-service-account-credentials=false \
         --root-ca-file="$DIR/pki/ca.crt" \

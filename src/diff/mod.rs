@@ -367,12 +367,29 @@ async fn one<C: Cluster>(
         return Err(e.clone());
     }
     // controllers write to live objects all the time (the deployment
-    // controller's revision annotation): when the dry run saw a newer
-    // version than the LIST, compare with that version
+    // controller's revision annotation, status): when the dry run saw
+    // another version than the LIST, read the object again, and dry-run
+    // again if it moved once more, until both sides are one version (a few
+    // tries: a controller busy with the object gives it up after that)
     let mut current = current;
-    if let (Ok(Some(after)), Some(before)) = (&dry, &current)
-        && after["metadata"]["resourceVersion"] != before["metadata"]["resourceVersion"]
-    {
+    let force = release.is_some() || !conflicts.is_empty();
+    for attempt in 0..3 {
+        let (Ok(Some(after)), Some(before)) = (&dry, &current) else { break };
+        if after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"] {
+            break;
+        }
+        if attempt > 0 {
+            dry = cluster.dry_run_apply(&kind, &want, force).await;
+            if let Err(e) = &dry
+                && e.is_fatal()
+            {
+                return Err(e.clone());
+            }
+            let (Ok(Some(after)), Some(before)) = (&dry, &current) else { break };
+            if after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"] {
+                break;
+            }
+        }
         match cluster.get(&kind, o.namespace(), o.name()).await {
             Ok(fresh) => current = fresh,
             Err(e) if e.is_fatal() => return Err(e),

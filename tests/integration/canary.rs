@@ -86,3 +86,18 @@ fn a_proxy_password_from_the_environment_is_masked() {
     clean(&run, "diff through a proxy");
     assert!(!run.stderr.contains("TOKEN-CANARY-77"), "{}", run.stderr);
 }
+
+/// A kubeconfig that does not parse is named by path, line and column:
+/// its lines (tokens, client keys) never reach the output.
+#[test]
+fn a_broken_kubeconfig_is_located_never_quoted() {
+    let p = Project::archivist().file(
+        "kubeconfig",
+        "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: TOKEN-CANARY-5512\n    client-key-data: KEY-CANARY-8841\n  bad: [unclosed\ncontexts: {\n",
+    );
+    let run = p.run(&["diff", "--kubeconfig", "kubeconfig", "--profile", "production"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("kubeconfig `kubeconfig` is not valid YAML at line"), "{}", run.stderr);
+    assert!(run.stderr.contains("its contents are not shown"), "{}", run.stderr);
+    assert!(!run.stderr.contains("CANARY") && !run.stdout.contains("CANARY"), "{}", run.stderr);
+}
