@@ -60,18 +60,17 @@ pub fn size(limit: u64) -> String {
     }
 }
 
-/// What a file that is not regular is, for messages; None for a regular
-/// file. `allow_stream` admits FIFOs and character devices (`-f
-/// /dev/stdin`, a pipe), which are still read with the same bound.
-fn irregular(meta: &std::fs::Metadata, allow_stream: bool) -> Option<&'static str> {
+/// What a file type is, for messages; None for a regular file. From
+/// `symlink_metadata` or a directory entry a symbolic link is one; from
+/// `metadata` it was followed.
+pub fn irregular(t: &std::fs::FileType) -> Option<&'static str> {
     use std::os::unix::fs::FileTypeExt as _;
-    let t = meta.file_type();
     if t.is_file() {
         None
+    } else if t.is_symlink() {
+        Some("a symbolic link")
     } else if t.is_dir() {
         Some("a directory")
-    } else if (t.is_fifo() || t.is_char_device()) && allow_stream {
-        None
     } else if t.is_fifo() {
         Some("a FIFO")
     } else if t.is_char_device() || t.is_block_device() {
@@ -83,6 +82,15 @@ fn irregular(meta: &std::fs::Metadata, allow_stream: bool) -> Option<&'static st
     }
 }
 
+/// [`irregular`], except that `allow_stream` admits FIFOs and character
+/// devices (`-f /dev/stdin`, a pipe), which are still read with the same
+/// bound.
+fn refused(meta: &std::fs::Metadata, allow_stream: bool) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt as _;
+    let t = meta.file_type();
+    if allow_stream && (t.is_fifo() || t.is_char_device()) { None } else { irregular(&t) }
+}
+
 /// The bytes of a regular file, at most `limit` of them: reading stops at
 /// `limit + 1` bytes, whatever the file's metadata says.
 pub fn read_bytes(path: &Path, limit: u64, allow_stream: bool) -> Result<Vec<u8>, ReadError> {
@@ -90,14 +98,14 @@ pub fn read_bytes(path: &Path, limit: u64, allow_stream: bool) -> Result<Vec<u8>
         // opening a FIFO blocks until something writes to it: its type is
         // checked (through links) before it is opened
         let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
-        if let Some(what) = irregular(&meta, false) {
+        if let Some(what) = refused(&meta, false) {
             return Err(ReadError::NotAFile(what));
         }
     }
     let file = std::fs::File::open(path).map_err(ReadError::Io)?;
     // and again once open, in case the path was replaced in between
     let meta = file.metadata().map_err(ReadError::Io)?;
-    if let Some(what) = irregular(&meta, allow_stream) {
+    if let Some(what) = refused(&meta, allow_stream) {
         return Err(ReadError::NotAFile(what));
     }
     let mut bytes = Vec::new();

@@ -188,26 +188,7 @@ fn reclaim(parent: &Path, base: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What a file type is, for messages; None for a regular file. Types come
-/// from `symlink_metadata` or a directory entry, so a symlink is one.
-pub fn irregular(t: &fs::FileType) -> Option<&'static str> {
-    use std::os::unix::fs::FileTypeExt as _;
-    if t.is_file() {
-        None
-    } else if t.is_symlink() {
-        Some("a symlink")
-    } else if t.is_dir() {
-        Some("a folder")
-    } else if t.is_fifo() {
-        Some("a FIFO")
-    } else if t.is_char_device() || t.is_block_device() {
-        Some("a device")
-    } else if t.is_socket() {
-        Some("a socket")
-    } else {
-        Some("not a regular file")
-    }
-}
+pub use crate::input::irregular;
 
 /// The text of a file archctl writes (a marker, a snapshot), at most
 /// `limit` bytes, or None when there is none. Anything but a regular file
@@ -411,7 +392,7 @@ mod tests {
         fs::remove_file(dir.join(MARKER)).unwrap();
         std::os::unix::fs::symlink("/dev/zero", dir.join(MARKER)).unwrap();
         let e = read_marker(dir, MARKER).unwrap_err().to_string();
-        assert!(e.contains("a symlink"), "{e}");
+        assert!(e.contains("a symbolic link"), "{e}");
         fs::remove_file(dir.join(MARKER)).unwrap();
         fs::write(dir.join(MARKER), vec![b'a'; MARKER_LIMIT as usize + 1]).unwrap();
         let e = read_marker(dir, MARKER).unwrap_err().to_string();

@@ -608,7 +608,7 @@ fn an_out_marker_that_is_not_a_regular_file_is_refused() {
     std::fs::remove_file(&marker).unwrap();
     std::os::unix::fs::symlink("/dev/null", &marker).unwrap();
     let run = run_within(&p, &["render", "--out", "out"]).user_error();
-    assert!(run.stderr.contains("symlink"), "{}", run.stderr);
+    assert!(run.stderr.contains("a symbolic link"), "{}", run.stderr);
 
     // a symlink to a list that names every file is still not archctl's marker
     let outside = tempfile::tempdir().unwrap();
@@ -616,7 +616,7 @@ fn an_out_marker_that_is_not_a_regular_file_is_refused() {
     std::fs::remove_file(&marker).unwrap();
     std::os::unix::fs::symlink(outside.path().join("list"), &marker).unwrap();
     let run = run_within(&p, &["render", "--out", "out"]).user_error();
-    assert!(run.stderr.contains("symlink"), "{}", run.stderr);
+    assert!(run.stderr.contains("a symbolic link"), "{}", run.stderr);
     assert!(p.path().join("out/01-namespace.archivist.yaml").exists(), "a refusal changes nothing");
 
     // read bounded
