@@ -270,6 +270,25 @@ fn a_project_templates_folder_overrides_the_skeleton() {
     assert!(run.stderr.contains("templates/Chart.yaml"), "{}", run.stderr);
 }
 
+/// A skeleton file that links out of the project is not read: a pull
+/// request cannot copy a file of the CI machine into a chart.
+#[test]
+fn a_skeleton_override_that_links_out_of_the_project_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "CANARY-SKELETON [[ project ]]\n").unwrap();
+    let p = Project::archivist();
+    std::fs::create_dir_all(p.path().join("templates")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), p.path().join("templates/NOTES.txt")).unwrap();
+    let run = p.run(&["render", "--format", "helm", "--out", "chart"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("templates/NOTES.txt") && run.stderr.contains("outside the topology's folder"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("CANARY") && !p.path().join("chart").exists(), "{}", run.stderr);
+}
+
 #[test]
 fn a_topology_without_profiles_or_common_labels_round_trips() {
     let p = Project::with(

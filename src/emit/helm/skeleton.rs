@@ -12,6 +12,9 @@ use serde::Serialize;
 
 use crate::topology::model::Topology;
 
+/// The most one of a project's own skeleton files may hold.
+const SKELETON_LIMIT: u64 = 1 << 20;
+
 /// Skeleton files: (name in `templates/`, built-in text, path in the chart).
 const FILES: &[(&str, &str, &str)] = &[
     ("Chart.yaml", include_str!("../../../templates/Chart.yaml"), "Chart.yaml"),
@@ -102,8 +105,16 @@ impl Skeleton {
         for (name, builtin, target) in FILES {
             let own = self.overrides.as_ref().map(|d| d.join(name)).filter(|p| p.is_file());
             let text = match &own {
+                // a project's own skeleton file: inside the project (links
+                // followed, `--allow-read` folders admitted), regular,
+                // bounded, like every file a project names
                 Some(path) => {
-                    std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?
+                    let project = path.parent().and_then(Path::parent).unwrap_or(Path::new("."));
+                    let scope = crate::input::Scope::project(project);
+                    scope
+                        .confine(path)
+                        .and_then(|real| crate::input::read_text(&real, SKELETON_LIMIT))
+                        .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))?
                 }
                 None => builtin.to_string(),
             };
