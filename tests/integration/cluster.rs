@@ -99,17 +99,30 @@ pub fn assert_read_only(k: &TestCluster) {
 fn no_differences_after_kubectl_applied_the_render() {
     let c = Live::archivist();
     c.apply(&["--profile", "production"]);
-    let run = c.diff(&["--profile", "production"]);
-    assert_eq!(run.code, 0, "defaults and server fields must cause no noise:\n{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.is_empty(), "{}", run.stdout);
-    assert!(run.stderr.contains("24 unchanged, 0 errors"), "{}", run.stderr);
+    // the controllers write to what was just applied for a moment (the
+    // deployment revision annotation, status), and a dry run that sees
+    // another version than the LIST reads the object again: the request
+    // pattern is counted on a quiet cluster, the diff must be clean always
+    let single_gets =
+        |events: &[Value]| events.iter().filter(|e| e["verb"] == "get" && e["objectRef"]["name"].is_string()).count();
+    let started = Instant::now();
+    let requests = loop {
+        let before = archctl_requests(&c.k).len();
+        let run = c.diff(&["--profile", "production"]);
+        assert_eq!(run.code, 0, "defaults and server fields must cause no noise:\n{}\n{}", run.stdout, run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        assert!(run.stderr.contains("24 unchanged, 0 errors"), "{}", run.stderr);
+        let requests: Vec<Value> = archctl_requests(&c.k).split_off(before);
+        if single_gets(&requests) == 0 || started.elapsed() > Duration::from_secs(60) {
+            break requests;
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    };
     // discovery, one LIST per kind across namespaces, one dry run per
     // object, and no GET of an object the lists returned
-    let requests = archctl_requests(&c.k);
     let dry_runs = requests.iter().filter(|e| e["verb"] == "patch").count();
     assert_eq!(dry_runs, 24, "one plain dry run per object, no forced one without a conflict");
-    let gets = requests.iter().filter(|e| e["verb"] == "get" && e["objectRef"]["name"].is_string()).count();
-    assert_eq!(gets, 0, "labelled objects come from the lists");
+    assert_eq!(single_gets(&requests), 0, "labelled objects come from the lists");
     // (a LIST right after a CRD is created may be answered 429, "storage
     // is (re)initializing", and retried: count the answered ones)
     let lists: Vec<&str> = requests
