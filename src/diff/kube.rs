@@ -92,6 +92,27 @@ fn read_kubeconfig(path: &std::path::Path) -> anyhow::Result<Kubeconfig> {
     })
 }
 
+/// The kubeconfig kubectl would use without `--kubeconfig`: every file of
+/// `KUBECONFIG` that exists, merged in order, else `~/.kube/config`; each
+/// read bounded and never quoted. None when there is none (in-cluster).
+fn read_default_kubeconfig() -> anyhow::Result<Option<Kubeconfig>> {
+    let paths: Vec<PathBuf> = match std::env::var_os("KUBECONFIG") {
+        Some(v) if !v.is_empty() => std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect(),
+        _ => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube/config")).into_iter().collect(),
+    };
+    let mut merged: Option<Kubeconfig> = None;
+    for path in paths.iter().filter(|p| p.exists()) {
+        let next = read_kubeconfig(path)?;
+        merged = Some(match merged {
+            None => next,
+            Some(m) => {
+                m.merge(next).map_err(|e| anyhow::anyhow!("cannot merge kubeconfig `{}`: {e}", path.display()))?
+            }
+        });
+    }
+    Ok(merged)
+}
+
 /// `line N column M` out of a parser's message.
 fn located(message: &str) -> Option<(u64, u64)> {
     let number_after = |word: &str| {
@@ -167,7 +188,7 @@ impl KubeCluster {
         let kopts = KubeConfigOptions { context: opts.context.clone(), ..Default::default() };
         let loaded = match &opts.kubeconfig {
             Some(path) => Some(read_kubeconfig(path)?),
-            None => Kubeconfig::read().ok(),
+            None => read_default_kubeconfig()?,
         };
         let (mut config, proxy_url) = match loaded {
             Some(kc) => {

@@ -100,4 +100,15 @@ fn a_broken_kubeconfig_is_located_never_quoted() {
     assert!(run.stderr.contains("kubeconfig `kubeconfig` is not valid YAML at line"), "{}", run.stderr);
     assert!(run.stderr.contains("its contents are not shown"), "{}", run.stderr);
     assert!(!run.stderr.contains("CANARY") && !run.stdout.contains("CANARY"), "{}", run.stderr);
+    // the same through KUBECONFIG, as a second file of a list
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_archctl"))
+        .args(["diff", "--profile", "production"])
+        .current_dir(p.path())
+        .env("KUBECONFIG", format!("{}:{}", p.path().join("missing").display(), p.path().join("kubeconfig").display()))
+        .output()
+        .unwrap();
+    let run = Run::from(out);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("is not valid YAML at line"), "{}", run.stderr);
+    assert!(!run.stderr.contains("CANARY"), "{}", run.stderr);
 }
