@@ -472,30 +472,6 @@ fn a_closed_stdout_is_not_an_error() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-/// Runs archctl in `p` with a deadline: a run that hangs (reading a FIFO)
-/// fails the test instead of stalling the suite.
-fn run_within(p: &Project, args: &[&str]) -> crate::support::Run {
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_archctl"))
-        .args(args)
-        .current_dir(p.path())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > std::time::Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("`archctl {}` hung", args.join(" "));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap().into()
-}
-
 /// The names in a folder that start with `.out.archctl-` (staging and
 /// previous copies of `out`), the lock file aside.
 fn leftovers(dir: &std::path::Path) -> Vec<String> {
@@ -601,13 +577,13 @@ fn an_out_marker_that_is_not_a_regular_file_is_refused() {
     std::fs::remove_file(&marker).unwrap();
     assert!(std::process::Command::new("mkfifo").arg(&marker).status().unwrap().success());
     for args in [&["render", "--out", "out"][..], &["render", "--out", "out", "--force"]] {
-        let run = run_within(&p, args).user_error().stderr_has("out/.archctl-output");
+        let run = p.run_within(args).user_error().stderr_has("out/.archctl-output");
         assert!(run.stderr.contains("FIFO"), "{}", run.stderr);
     }
 
     std::fs::remove_file(&marker).unwrap();
     std::os::unix::fs::symlink("/dev/null", &marker).unwrap();
-    let run = run_within(&p, &["render", "--out", "out"]).user_error();
+    let run = p.run_within(&["render", "--out", "out"]).user_error();
     assert!(run.stderr.contains("a symbolic link"), "{}", run.stderr);
 
     // a symlink to a list that names every file is still not archctl's marker
@@ -615,13 +591,13 @@ fn an_out_marker_that_is_not_a_regular_file_is_refused() {
     std::fs::write(outside.path().join("list"), &listed).unwrap();
     std::fs::remove_file(&marker).unwrap();
     std::os::unix::fs::symlink(outside.path().join("list"), &marker).unwrap();
-    let run = run_within(&p, &["render", "--out", "out"]).user_error();
+    let run = p.run_within(&["render", "--out", "out"]).user_error();
     assert!(run.stderr.contains("a symbolic link"), "{}", run.stderr);
     assert!(p.path().join("out/01-namespace.archivist.yaml").exists(), "a refusal changes nothing");
 
     // read bounded
     std::fs::remove_file(&marker).unwrap();
     std::fs::write(&marker, listed.repeat((8 << 20) / listed.len() + 1)).unwrap();
-    let run = run_within(&p, &["render", "--out", "out"]).user_error();
+    let run = p.run_within(&["render", "--out", "out"]).user_error();
     assert!(run.stderr.contains("larger than"), "{}", run.stderr);
 }

@@ -106,30 +106,6 @@ fn broken_topology_makes_snapshot_exit_2() {
 /// The file in a snapshot folder that lists the snapshots archctl wrote.
 const SNAPSHOT_MARKER: &str = ".archctl-snapshots";
 
-/// `snapshot` in a project, with a deadline: a run that hangs fails the
-/// test instead of stalling the suite.
-fn snapshot_within(p: &Project, args: &[&str]) -> crate::support::Run {
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_archctl"))
-        .args(args)
-        .current_dir(p.path())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > std::time::Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("`archctl {}` hung", args.join(" "));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap().into()
-}
-
 /// A `*.yaml` in the snapshot folder that archctl did not write survives
 /// `--update`, which refuses (exit 2) naming it and changes nothing.
 #[test]
@@ -283,10 +259,10 @@ fn a_snapshot_marker_that_is_not_a_regular_file_is_refused() {
     std::fs::remove_file(&marker).unwrap();
     let status = std::process::Command::new("mkfifo").arg(&marker).status().unwrap();
     assert!(status.success());
-    let run = snapshot_within(&p, &["snapshot", "--update"]).user_error();
+    let run = p.run_within(&["snapshot", "--update"]).user_error();
     assert!(run.stderr.contains("FIFO"), "{}", run.stderr);
     std::fs::remove_file(&marker).unwrap();
     std::fs::write(&marker, "x.yaml\n".repeat(1 << 20)).unwrap();
-    let run = snapshot_within(&p, &["snapshot", "--update"]).user_error();
+    let run = p.run_within(&["snapshot", "--update"]).user_error();
     assert!(run.stderr.contains("larger than"), "{}", run.stderr);
 }

@@ -76,6 +76,31 @@ impl Project {
         std::fs::read_to_string(self.path().join(name)).unwrap()
     }
 
+    /// Runs archctl in the project folder with a deadline of 60 s: a run
+    /// that hangs (reading a FIFO) fails the test instead of stalling the
+    /// suite.
+    pub fn run_within(&self, args: &[&str]) -> Run {
+        use std::process::Stdio;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_archctl"))
+            .args(args)
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run archctl");
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > std::time::Duration::from_secs(60) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("`archctl {}` hung", args.join(" "));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        child.wait_with_output().unwrap().into()
+    }
+
     /// Runs archctl in the project folder.
     pub fn run(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_archctl"))
