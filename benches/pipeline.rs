@@ -17,11 +17,11 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-use archctl::build::{self, Object};
 use archctl::emit;
+use archctl::load::{self, LoadOptions, Loaded};
+use archctl::objects::{self, Object};
 use archctl::pipeline;
-use archctl::topology::load::{self, LoadOptions, Loaded};
-use archctl::topology::resolve::{self, Resolved};
+use archctl::resolve::{self, Resolved};
 use archctl::validate;
 use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, Throughput, measurement::WallTime};
 
@@ -65,7 +65,7 @@ fn fleet(c: &mut Criterion, n: usize) {
     let production = options(dir.path(), Some("production"));
     let loaded_production = loaded(&production);
     let resolved_production = resolved(&production);
-    let objects: Vec<Object> = build::build(&resolved_production);
+    let objects: Vec<Object> = objects::build(&resolved_production);
     let count = objects.len();
     let id = BenchmarkId::from_parameter(n);
 
@@ -77,7 +77,7 @@ fn fleet(c: &mut Criterion, n: usize) {
     g.bench_function(id.clone(), |b| {
         b.iter(|| {
             let mut found = validate::validate(black_box(&loaded_production.topology));
-            found.extend(validate::lints(black_box(&resolved_production)));
+            found.extend(archctl::lint::lints(black_box(&resolved_production)));
             found
         })
     });
@@ -90,7 +90,7 @@ fn fleet(c: &mut Criterion, n: usize) {
     g.finish();
 
     let mut g = group(c, "build", n, count);
-    g.bench_function(id.clone(), |b| b.iter(|| build::build(black_box(&resolved_production))));
+    g.bench_function(id.clone(), |b| b.iter(|| objects::build(black_box(&resolved_production))));
     g.finish();
 
     let mut g = group(c, "emit_yaml", n, count);
@@ -103,7 +103,7 @@ fn fleet(c: &mut Criterion, n: usize) {
         .iter()
         .map(|p| {
             let r = resolved(&options(dir.path(), *p));
-            let objects = build::build(&r);
+            let objects = objects::build(&r);
             (*p, r, objects)
         })
         .collect();

@@ -20,7 +20,7 @@ pub struct Cli {
     /// Also read files the topology names under DIR (repeatable). By
     /// default every file must be inside the topology's folder, symbolic
     /// links followed.
-    #[arg(long = "allow-read", global = true, value_name = "DIR", value_parser = crate::input::allowed_dir)]
+    #[arg(long = "allow-read", global = true, value_name = "DIR", value_parser = crate::load::input::allowed_dir)]
     pub allow_read: Vec<PathBuf>,
 
     #[command(subcommand)]

@@ -199,8 +199,8 @@ fn profile(n: usize, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::LoadOptions;
     use crate::pipeline;
-    use crate::topology::load::LoadOptions;
 
     #[test]
     fn every_profile_of_a_generated_fleet_renders_without_findings() {

@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::topology::model::{EnvValue, Kind};
-use crate::topology::resolve::Resolved;
+use crate::resolve::Resolved;
+use crate::topology::{EnvValue, Kind};
 
 /// A node of the picture.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,9 +8,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::topology::model::Kind;
-use crate::topology::quantity::Quantity;
-use crate::topology::resolve::{GPU_RESOURCE, Resolved};
+use crate::k8s::quantity::Quantity;
+use crate::resolve::{GPU_RESOURCE, Resolved};
+use crate::topology::Kind;
 
 /// Milli-CPU, bytes and GPUs of one pod.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

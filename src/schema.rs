@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::topology::model::Topology;
+use crate::topology::Topology;
 
 /// The schema of a topology file.
 pub fn topology() -> Value {

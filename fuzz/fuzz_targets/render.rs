@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use archctl::emit;
 use archctl::pipeline;
-use archctl::topology::load::LoadOptions;
+use archctl::load::LoadOptions;
 use libfuzzer_sys::fuzz_target;
 
 fn workdir() -> &'static PathBuf {

@@ -44,7 +44,7 @@ impl Manifests {
         }
         let mut objects = Vec::new();
         for f in files {
-            let bytes = crate::input::read_bytes(&f, MAX_FILE, true)
+            let bytes = crate::load::input::read_bytes(&f, MAX_FILE, true)
                 .with_context(|| format!("cannot read `{}`", f.display()))?;
             let text = String::from_utf8(bytes).map_err(|e| {
                 anyhow::anyhow!("`{}` is not UTF-8 text (at byte {})", f.display(), e.utf8_error().valid_up_to())

@@ -83,7 +83,7 @@ struct Response {
 /// Reads a kubeconfig, at most [`MAX_KUBECONFIG`] bytes; a parse error
 /// names the file and where, never a line of it (it holds credentials).
 fn read_kubeconfig(path: &std::path::Path) -> anyhow::Result<Kubeconfig> {
-    let text = crate::input::read_text(path, MAX_KUBECONFIG)
+    let text = crate::load::input::read_text(path, MAX_KUBECONFIG)
         .map_err(|e| anyhow::anyhow!("cannot read kubeconfig `{}`: {e}", path.display()))?;
     Kubeconfig::from_yaml(&text).map_err(|e| {
         let e = e.to_string();

@@ -30,9 +30,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
-use crate::build::Object;
-use crate::build::labels::{MANAGED_BY, MANAGER, PART_OF};
-use crate::build::object::{KINDS, is_namespaced};
+use crate::objects::Object;
+use crate::objects::labels::{MANAGED_BY, MANAGER, PART_OF};
+use crate::objects::object::{KINDS, is_namespaced};
 use cluster::{Cluster, ClusterError, Kind, Served};
 use compare::{Action, ObjectDiff};
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::topology::quantity::Quantity;
+use crate::k8s::quantity::Quantity;
 
 /// The annotation client-side `kubectl apply` keeps.
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use crate::build::Object;
+use crate::objects::Object;
 
 /// Lists the files archctl wrote into an output folder.
 pub const MARKER: &str = ".archctl-output";
@@ -188,7 +188,7 @@ fn reclaim(parent: &Path, base: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub use crate::input::irregular;
+pub use crate::load::input::irregular;
 
 /// The text of a file archctl writes (a marker, a snapshot), at most
 /// `limit` bytes, or None when there is none. Anything but a regular file
@@ -206,7 +206,7 @@ pub fn read_regular(path: &Path, limit: u64) -> anyhow::Result<Option<String>> {
             path.display()
         );
     }
-    crate::input::read_text(path, limit)
+    crate::load::input::read_text(path, limit)
         .map(Some)
         .map_err(|e| anyhow::anyhow!("refusing to use `{}`: {e}", path.display()))
 }

@@ -4,7 +4,7 @@ pub mod files;
 pub mod helm;
 pub mod yaml;
 
-use crate::build::Object;
+use crate::objects::Object;
 
 /// Output formats of `render`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

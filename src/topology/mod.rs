@@ -1,12 +1,762 @@
-//! The topology: its file format, loading with profiles, and resolution of
-//! phases, resource profiles and storage classes into concrete values.
+//! The topology file format, as serde types.
+//!
+//! Every struct rejects unknown keys, and every map keeps the order it was
+//! written in (IndexMap), so output follows the author's order where order is
+//! not fixed by Kubernetes. A profile file has the same shape: it is merged
+//! onto the topology before these types are deserialized.
 
-pub mod load;
-pub mod model;
-pub mod names;
-pub mod parse;
-pub mod path;
-pub mod quantity;
-pub mod resolve;
-pub mod spans;
-pub mod template;
+mod network;
+mod scaling;
+mod schema;
+mod security;
+
+pub use network::*;
+pub use scaling::*;
+pub use security::*;
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+/// A whole topology (`archctl.toml`), after its profile has been merged in.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Topology {
+    pub project: Project,
+    /// Growth phases, in order (`["pilot", "phase1", …]`).
+    #[serde(default)]
+    pub phases: Vec<String>,
+    /// The phase to render; profiles set it, `--phase` overrides it.
+    pub phase: Option<String>,
+    /// Variables for minijinja expressions in string values.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, serde_json::Value>")]
+    pub vars: IndexMap<String, toml::Value>,
+    #[serde(default)]
+    pub namespaces: IndexMap<String, Namespace>,
+    /// Size classes; `small`, `large` and `gpu` are built in.
+    #[serde(default)]
+    pub resource_profiles: IndexMap<String, Resources>,
+    /// The topology's storage class names, mapped to a cluster's classes.
+    #[serde(default)]
+    pub storage_classes: IndexMap<String, StorageClass>,
+    #[serde(default)]
+    pub services: IndexMap<String, Service>,
+    #[serde(default)]
+    pub config_maps: IndexMap<String, ConfigMap>,
+    #[serde(default)]
+    pub secrets: IndexMap<String, Secret>,
+    /// Persistent volume claims shared by services.
+    #[serde(default)]
+    pub claims: IndexMap<String, Claim>,
+    /// Ingresses by name.
+    #[serde(default)]
+    pub ingresses: IndexMap<String, Ingress>,
+    /// Network policies by name.
+    #[serde(default)]
+    pub network_policies: IndexMap<String, NetworkPolicy>,
+    /// External secret stores (external-secrets.io) that secrets may name.
+    #[serde(default)]
+    pub secret_stores: IndexMap<String, SecretStoreRef>,
+    /// What a profile may switch off.
+    #[serde(default)]
+    pub features: Features,
+    /// How GPU services are scheduled.
+    #[serde(default)]
+    pub gpu: GpuScheduling,
+    /// Settings of `archctl check`.
+    #[serde(default)]
+    pub checks: Checks,
+}
+
+/// Settings of `archctl check`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Checks {
+    /// Warning codes that do not apply to this system (`["W007"]`).
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    pub name: String,
+    /// Namespace of objects that do not name one; defaults to the project name.
+    pub namespace: Option<String>,
+    /// Version of the system, used for `app.kubernetes.io/version` where an
+    /// image tag does not give one.
+    pub version: Option<String>,
+    /// Labels added to every object.
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+    /// Annotations added to every object.
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Namespace {
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
+    /// Render a NetworkPolicy that denies all traffic not allowed by another
+    /// policy (ingress and egress).
+    #[serde(default)]
+    pub default_deny: bool,
+    /// ResourceQuota `hard` limits (`"requests.cpu" = "20"`, `pods = 100`).
+    #[serde(default)]
+    pub quota: IndexMap<String, Quantity>,
+    /// LimitRange defaults for containers.
+    pub limits: Option<LimitRangeSpec>,
+}
+
+/// Container defaults and bounds of a namespace.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitRangeSpec {
+    /// Limits of containers that give none.
+    pub default: Option<Amounts>,
+    /// Requests of containers that give none.
+    pub default_request: Option<Amounts>,
+    pub max: Option<Amounts>,
+    pub min: Option<Amounts>,
+}
+
+/// Requests and limits of a container.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// Start from this resource profile and change what is given here.
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub requests: Amounts,
+    #[serde(default)]
+    pub limits: Amounts,
+}
+
+/// CPU, memory, GPUs and ephemeral storage.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Amounts {
+    pub cpu: Option<Quantity>,
+    pub memory: Option<Quantity>,
+    /// `nvidia.com/gpu` count.
+    pub gpu: Option<u32>,
+    pub ephemeral_storage: Option<Quantity>,
+}
+
+/// A quantity as written (`"250m"`, `2`, `0.5`, `"8Gi"`); checked and
+/// canonicalised when the topology is resolved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Quantity(pub String);
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a quantity such as \"500m\", \"2Gi\" or 2")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Quantity, E> {
+                Ok(Quantity(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Quantity, E> {
+                Ok(Quantity(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Quantity, E> {
+                Ok(Quantity(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Quantity, E> {
+                Ok(Quantity(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A resource profile name, or resources written out.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ResourcesRef {
+    Profile(String),
+    Inline(Resources),
+}
+
+impl<'de> Deserialize<'de> for ResourcesRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        string_or_struct(d, ResourcesRef::Profile, ResourcesRef::Inline)
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StorageClass {
+    /// The cluster's class name (`gp3`, `premium-lrs`); defaults to the
+    /// topology's own name; `""` leaves `storageClassName` out, so that the
+    /// cluster's default class is used.
+    pub class: Option<String>,
+    /// Give a provisioner to render the `StorageClass` object itself.
+    pub provisioner: Option<String>,
+    #[serde(default)]
+    pub parameters: IndexMap<String, String>,
+    /// `Delete` (default) or `Retain`.
+    pub reclaim_policy: Option<String>,
+    /// `Immediate` or `WaitForFirstConsumer`.
+    pub volume_binding_mode: Option<String>,
+    pub allow_volume_expansion: Option<bool>,
+    /// Mark it the cluster's default class.
+    pub default: Option<bool>,
+}
+
+/// A value that is either the same in every growth phase or given per phase.
+/// A value given for a phase holds in later phases until one changes it.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PerPhase<T> {
+    Fixed(T),
+    Phased(IndexMap<String, T>),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for PerPhase<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = PerPhase<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a value, or a table of values per growth phase")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                IndexMap::deserialize(de::value::MapAccessDeserializer::new(map)).map(PerPhase::Phased)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                T::deserialize(de::value::StrDeserializer::new(v)).map(PerPhase::Fixed)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                T::deserialize(de::value::I64Deserializer::new(v)).map(PerPhase::Fixed)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                T::deserialize(de::value::U64Deserializer::new(v)).map(PerPhase::Fixed)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                T::deserialize(de::value::F64Deserializer::new(v)).map(PerPhase::Fixed)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                T::deserialize(de::value::BoolDeserializer::new(v)).map(PerPhase::Fixed)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// What a service runs as.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Deployment,
+    StatefulSet,
+    Job,
+    CronJob,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Deployment => "deployment",
+            Kind::StatefulSet => "statefulset",
+            Kind::Job => "job",
+            Kind::CronJob => "cronjob",
+        }
+    }
+
+    /// Jobs and cron jobs run to completion; they have no replicas or Service.
+    pub fn is_batch(self) -> bool {
+        matches!(self, Kind::Job | Kind::CronJob)
+    }
+}
+
+/// A workload: its controller, pod, main container and what it exposes.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub kind: Kind,
+    pub namespace: Option<String>,
+    /// `app.kubernetes.io/component`; defaults to the service name.
+    pub component: Option<String>,
+    /// Extra labels on the service's objects and pods.
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
+    /// Annotations on the pod template only.
+    #[serde(default)]
+    pub pod_annotations: IndexMap<String, String>,
+    /// Replicas (deployments and statefulsets), per phase if given so.
+    pub replicas: Option<PerPhase<i32>>,
+    /// Resources of the main container: a profile name or a table.
+    pub resources: Option<ResourcesRef>,
+    /// The main container.
+    pub container: Container,
+    /// Further containers in the pod.
+    #[serde(default)]
+    pub sidecars: Vec<Container>,
+    #[serde(default)]
+    pub init_containers: Vec<Container>,
+    /// Pod volumes by name, mounted into the main container.
+    #[serde(default)]
+    pub volumes: IndexMap<String, Volume>,
+    /// The Kubernetes Service in front of the pods.
+    pub service: Option<ServiceSpec>,
+    /// Rolling update (deployments).
+    pub strategy: Option<Strategy>,
+    pub termination_grace_period: Option<i64>,
+    #[serde(default)]
+    pub node_selector: IndexMap<String, String>,
+    // -- statefulset
+    /// `OrderedReady` (default) or `Parallel`.
+    pub pod_management_policy: Option<String>,
+    // -- job and cronjob
+    pub parallelism: Option<i32>,
+    pub completions: Option<i32>,
+    pub backoff_limit: Option<i32>,
+    pub active_deadline_seconds: Option<i64>,
+    pub ttl_seconds_after_finished: Option<i32>,
+    /// `OnFailure` (default for jobs) or `Never`.
+    pub restart_policy: Option<String>,
+    // -- cronjob
+    pub schedule: Option<String>,
+    pub time_zone: Option<String>,
+    /// `Allow`, `Forbid` or `Replace`.
+    pub concurrency_policy: Option<String>,
+    pub suspend: Option<bool>,
+    pub starting_deadline_seconds: Option<i64>,
+    pub successful_jobs_history_limit: Option<i32>,
+    pub failed_jobs_history_limit: Option<i32>,
+    // -- scaling, availability, placement, security, observability
+    /// HorizontalPodAutoscaler (autoscaling/v2).
+    pub autoscaling: Option<Autoscaling>,
+    /// KEDA ScaledObject (scale to zero on queue depth and more).
+    pub keda: Option<Keda>,
+    /// VerticalPodAutoscaler.
+    pub vpa: Option<Vpa>,
+    /// PodDisruptionBudget.
+    pub disruption: Option<Disruption>,
+    /// Anti-affinity, topology spread, tolerations.
+    #[serde(default)]
+    pub placement: Placement,
+    /// Pod and container security context; hardened unless changed here.
+    #[serde(default)]
+    pub security: Security,
+    /// The pod's service account.
+    pub service_account: Option<ServiceAccount>,
+    /// Prometheus ServiceMonitor for a metrics endpoint.
+    pub metrics: Option<Metrics>,
+    /// Worker pools: each table is merged onto this service to make a
+    /// service `<name>-<pool>`; expanded when the topology is loaded, so
+    /// always empty here.
+    #[serde(default, skip_serializing)]
+    #[schemars(with = "IndexMap<String, serde_json::Map<String, serde_json::Value>>")]
+    pub pools: IndexMap<String, toml::Table>,
+}
+
+/// A container of a pod.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Container {
+    /// Defaults to the service name for the main container.
+    pub name: Option<String>,
+    pub image: String,
+    /// `Always`, `IfNotPresent` or `Never`.
+    pub image_pull_policy: Option<String>,
+    #[serde(default)]
+    pub command: Vec<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    pub working_dir: Option<String>,
+    /// Named ports: `{ http = 8000 }` or `{ http = { port = 8000, protocol = "UDP" } }`.
+    #[serde(default)]
+    pub ports: IndexMap<String, Port>,
+    /// Environment, in order: plain values or references.
+    #[serde(default)]
+    pub env: IndexMap<String, EnvValue>,
+    #[serde(default)]
+    pub env_from: Vec<EnvFrom>,
+    #[serde(default)]
+    pub probes: Probes,
+    /// Only for sidecars and init containers: the main container's resources
+    /// are the service's `resources`.
+    pub resources: Option<ResourcesRef>,
+    /// Only for sidecars and init containers: volume name to mount path.
+    #[serde(default)]
+    pub volume_mounts: IndexMap<String, String>,
+    /// `preStop` hook: a command, or seconds to sleep.
+    pub pre_stop: Option<PreStop>,
+}
+
+/// A `preStop` hook: `["cmd", "arg"]` runs a command, a number sleeps.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PreStop {
+    Sleep(i64),
+    Exec(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for PreStop {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PreStop;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("seconds to sleep, or a command as a list of strings")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<PreStop, E> {
+                Ok(PreStop::Sleep(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<PreStop, E> {
+                Ok(PreStop::Sleep(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<PreStop, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(PreStop::Exec)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A named container port.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Port {
+    pub port: i32,
+    pub protocol: Option<String>,
+    /// The Service's port, when it differs from the container's.
+    pub service_port: Option<i32>,
+    /// Set false to keep the port out of the Service.
+    pub expose: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PortTable {
+    port: i32,
+    protocol: Option<String>,
+    service_port: Option<i32>,
+    #[serde(default = "yes")]
+    expose: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl<'de> Deserialize<'de> for Port {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Port;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a port number, or a table with `port`")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Port, E> {
+                let port = i32::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))?;
+                Ok(Port { port, protocol: None, service_port: None, expose: true })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Port, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Port, A::Error> {
+                let t = PortTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Port { port: t.port, protocol: t.protocol, service_port: t.service_port, expose: t.expose })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A port by number or by container port name.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PortRef {
+    Number(i32),
+    Name(String),
+}
+
+/// An environment variable's value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EnvValue {
+    /// A plain value; numbers and booleans are written as strings.
+    Plain(String),
+    Ref(EnvRef),
+}
+
+/// A value taken from a Secret, a ConfigMap or the pod itself.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvRef {
+    pub secret: Option<String>,
+    pub config_map: Option<String>,
+    pub key: Option<String>,
+    /// A pod field such as `metadata.name` or `status.podIP`.
+    pub field: Option<String>,
+    /// A container resource such as `limits.memory`.
+    pub resource: Option<String>,
+    pub optional: Option<bool>,
+}
+
+impl<'de> Deserialize<'de> for EnvValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = EnvValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, number or boolean, or a table with `secret` and `key`, `config_map` and `key`, or `field`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EnvValue, E> {
+                Ok(EnvValue::Plain(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<EnvValue, E> {
+                Ok(EnvValue::Plain(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<EnvValue, E> {
+                Ok(EnvValue::Plain(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<EnvValue, E> {
+                Ok(EnvValue::Plain(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<EnvValue, E> {
+                Ok(EnvValue::Plain(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<EnvValue, A::Error> {
+                EnvRef::deserialize(de::value::MapAccessDeserializer::new(map)).map(EnvValue::Ref)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// All keys of a Secret or ConfigMap as environment variables.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvFrom {
+    pub secret: Option<String>,
+    pub config_map: Option<String>,
+    pub prefix: Option<String>,
+    pub optional: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Probes {
+    pub liveness: Option<Probe>,
+    pub readiness: Option<Probe>,
+    pub startup: Option<Probe>,
+}
+
+/// A probe: exactly one of `http`, `exec`, `tcp`, `grpc`, plus timing.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Probe {
+    /// HTTP GET of this path.
+    pub http: Option<String>,
+    /// `HTTP` (default) or `HTTPS`.
+    pub scheme: Option<String>,
+    /// Run this command.
+    pub exec: Option<Vec<String>>,
+    /// Open a TCP connection.
+    pub tcp: Option<bool>,
+    /// gRPC health check; `grpc_service` names the service.
+    pub grpc: Option<bool>,
+    pub grpc_service: Option<String>,
+    /// Port number or name; defaults to the container's first port.
+    pub port: Option<PortRef>,
+    pub initial_delay: Option<i32>,
+    pub period: Option<i32>,
+    pub timeout: Option<i32>,
+    pub failure_threshold: Option<i32>,
+    pub success_threshold: Option<i32>,
+}
+
+/// `ReadWriteOnce`, `ReadWriteMany`, `ReadOnlyMany` or `ReadWriteOncePod`.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default, JsonSchema)]
+pub enum AccessMode {
+    #[default]
+    ReadWriteOnce,
+    ReadWriteMany,
+    ReadOnlyMany,
+    ReadWriteOncePod,
+}
+
+impl AccessMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessMode::ReadWriteOnce => "ReadWriteOnce",
+            AccessMode::ReadWriteMany => "ReadWriteMany",
+            AccessMode::ReadOnlyMany => "ReadOnlyMany",
+            AccessMode::ReadWriteOncePod => "ReadWriteOncePod",
+        }
+    }
+}
+
+/// A pod volume and where the main container mounts it. Its source is
+/// exactly one of: `size` (a statefulset's per-pod claim), `claim` (a shared
+/// claim from `[claims]`), `config_map`, `secret`, `empty_dir`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Volume {
+    /// Mount path in the main container; omit to mount it only in sidecars.
+    pub mount: Option<String>,
+    pub sub_path: Option<String>,
+    pub read_only: Option<bool>,
+    pub size: Option<PerPhase<Quantity>>,
+    pub storage_class: Option<String>,
+    pub access: Option<AccessMode>,
+    pub claim: Option<String>,
+    pub config_map: Option<String>,
+    pub secret: Option<String>,
+    pub empty_dir: Option<bool>,
+    /// `Memory` for a tmpfs empty dir.
+    pub medium: Option<String>,
+    pub size_limit: Option<Quantity>,
+}
+
+/// How the pods are exposed.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
+pub enum ServiceType {
+    ClusterIP,
+    LoadBalancer,
+    NodePort,
+    /// `clusterIP: None`; the default for statefulsets.
+    Headless,
+    /// No Service object.
+    None,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    #[serde(rename = "type")]
+    pub kind: Option<ServiceType>,
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
+    /// Publish addresses of pods that are not ready (statefulset peers).
+    pub publish_not_ready: Option<bool>,
+}
+
+/// Rolling update settings; numbers or percentages.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Strategy {
+    /// `RollingUpdate` (default) or `Recreate`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub max_surge: Option<IntOrPercent>,
+    pub max_unavailable: Option<IntOrPercent>,
+    pub min_ready_seconds: Option<i32>,
+    pub revision_history_limit: Option<i32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum IntOrPercent {
+    Int(i32),
+    Percent(String),
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigMap {
+    pub namespace: Option<String>,
+    /// Plain key/value entries.
+    #[serde(default)]
+    pub data: IndexMap<String, String>,
+    /// Whole files: inline text, or `{ path = "…" }` relative to the topology.
+    #[serde(default)]
+    pub files: IndexMap<String, FileSource>,
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FileSource {
+    Inline(String),
+    Path(FilePath),
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilePath {
+    pub path: String,
+}
+
+impl<'de> Deserialize<'de> for FileSource {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        string_or_struct(d, FileSource::Inline, FileSource::Path)
+    }
+}
+
+/// A Secret that exists in the cluster (created by an operator or a secret
+/// manager); the topology only names its keys, never its values.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Secret {
+    pub namespace: Option<String>,
+    /// The keys workloads may reference.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// Secret type; `Opaque` by default.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Render the Secret with placeholder values (for throwaway dev
+    /// clusters); by default no Secret object is rendered.
+    #[serde(default)]
+    pub placeholder: bool,
+    /// Fetch the values from this store (`[secret_stores.<name>]`) with an
+    /// ExternalSecret.
+    pub store: Option<String>,
+    /// Where the values live in the store: one remote key holding every
+    /// key as a property, or a table from key to remote key.
+    pub remote: Option<RemoteRef>,
+    /// How often the operator refreshes the values (`1h`).
+    pub refresh: Option<String>,
+}
+
+/// A PersistentVolumeClaim, typically shared by several pods.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    pub namespace: Option<String>,
+    pub size: PerPhase<Quantity>,
+    pub storage_class: Option<String>,
+    pub access: Option<AccessMode>,
+}
+
+/// Deserializes a value that is either a string or a table.
+fn string_or_struct<'de, D, T, S>(d: D, from_str: fn(String) -> T, from_table: fn(S) -> T) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    S: Deserialize<'de>,
+{
+    struct V<T, S>(fn(String) -> T, fn(S) -> T);
+    impl<'de, T, S: Deserialize<'de>> Visitor<'de> for V<T, S> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string or a table")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Ok((self.0)(v.to_string()))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            S::deserialize(de::value::MapAccessDeserializer::new(map)).map(self.1)
+        }
+    }
+    d.deserialize_any(V(from_str, from_table))
+}

@@ -4,9 +4,9 @@
 //! server and the CronJob controller can load.
 
 use crate::diagnostic::Diagnostic;
-use crate::suggest;
-use crate::topology::model::{Kind, Topology};
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::diagnostic::suggest;
+use crate::topology::{Kind, Topology};
 
 use super::zones::ZONES;
 

@@ -3,9 +3,9 @@
 //! path, clean `Prefix` and `Exact` paths, class and TLS secret names.
 
 use crate::diagnostic::Diagnostic;
-use crate::topology::model::Topology;
-use crate::topology::names;
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::k8s::names;
+use crate::topology::Topology;
 
 /// The annotation older controllers read the class from.
 const CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";

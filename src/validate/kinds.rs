@@ -2,8 +2,8 @@
 //! value, and each probe, volume and env reference has exactly one source.
 
 use crate::diagnostic::Diagnostic;
-use crate::topology::model::{Container, Kind, PerPhase, Probe, Service, ServiceType, Topology};
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::topology::{Container, Kind, PerPhase, Probe, Service, ServiceType, Topology};
 
 pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     for (name, svc) in &topo.services {
@@ -145,7 +145,7 @@ fn one_of(value: &Option<String>, allowed: &[&str], path: TomlPath, out: &mut Ve
         out.push(
             Diagnostic::error("E005", format!("`{v}` is not allowed for `{path}`"))
                 .at(&path)
-                .with_help(crate::suggest::help(v, "values", allowed.iter().copied())),
+                .with_help(crate::diagnostic::suggest::help(v, "values", allowed.iter().copied())),
         );
     }
 }
@@ -212,7 +212,7 @@ fn container(c: &Container, path: &TomlPath, out: &mut Vec<Diagnostic>) {
     }
     for (name, v) in &c.env {
         let epath = path.key("env").key(name.clone());
-        if let crate::topology::model::EnvValue::Ref(r) = v {
+        if let crate::topology::EnvValue::Ref(r) = v {
             let sources = [r.secret.is_some(), r.config_map.is_some(), r.field.is_some(), r.resource.is_some()];
             let n = sources.iter().filter(|b| **b).count();
             if n != 1 {
@@ -287,10 +287,10 @@ fn probe(p: &Probe, c: &Container, path: &TomlPath, out: &mut Vec<Diagnostic>) {
                     .at_key(path)
                     .with_help("add `port = <number>` to the probe, or declare the container's ports"),
             ),
-            Some(crate::topology::model::PortRef::Name(n)) if !c.ports.contains_key(n) => out.push(
+            Some(crate::topology::PortRef::Name(n)) if !c.ports.contains_key(n) => out.push(
                 Diagnostic::error("E035", format!("the probe uses port `{n}`, which the container does not declare"))
                     .at(&path.key("port"))
-                    .with_help(crate::suggest::help(n, "ports", c.ports.keys().map(String::as_str))),
+                    .with_help(crate::diagnostic::suggest::help(n, "ports", c.ports.keys().map(String::as_str))),
             ),
             _ => {}
         }

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::topology::model::Topology;
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::topology::Topology;
 
 /// The most data a ConfigMap or a Secret holds: the values of `data` and
 /// `binaryData` together (the API server's `MaxSecretSize`).
@@ -46,7 +46,7 @@ pub fn config_map_sizes(topo: &Topology, data: &IndexMap<String, IndexMap<String
 pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     for (name, s) in &topo.secrets {
         // only a placeholder Secret is rendered: one value per key
-        let size = s.keys.len() * crate::build::PLACEHOLDER.len();
+        let size = s.keys.len() * crate::objects::PLACEHOLDER.len();
         if s.placeholder && size > MAX_DATA_BYTES {
             out.push(
                 Diagnostic::error("E023", format!("the data of secret `{name}` is more than 1 MiB ({size} bytes)"))

@@ -9,12 +9,11 @@ mod cron;
 mod ingress;
 mod kinds;
 mod limits;
-mod lints;
 mod names;
 mod network;
 mod objects;
 mod pods;
-mod ports;
+pub(crate) mod ports;
 mod references;
 mod secrets;
 mod values;
@@ -22,10 +21,9 @@ mod workloads;
 mod zones;
 
 pub use limits::{MAX_DATA_BYTES, config_map_sizes, data_size};
-pub use lints::lints;
 
 use crate::diagnostic::Diagnostic;
-use crate::topology::model::Topology;
+use crate::topology::Topology;
 
 /// Runs every rule and returns all findings, in rule order.
 pub fn validate(topo: &Topology) -> Vec<Diagnostic> {

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::topology::model::{Container, Kind, Topology};
-use crate::topology::names;
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::k8s::names;
+use crate::topology::{Container, Kind, Topology};
 
 /// The longest name a CronJob may have: the controller appends an
 /// 11-character suffix to job names, which must stay within 63.

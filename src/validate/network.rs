@@ -2,9 +2,9 @@
 //! stores point at services, ports and stores that exist.
 
 use crate::diagnostic::Diagnostic;
-use crate::suggest;
-use crate::topology::model::{Kind, PortRef, Service, ServiceType, Topology};
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::diagnostic::suggest;
+use crate::topology::{Kind, PortRef, Service, ServiceType, Topology};
 
 /// The ports a service's Service exposes: (name, port number).
 fn service_ports(svc: &Service) -> Vec<(String, i32)> {

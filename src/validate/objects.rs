@@ -9,9 +9,9 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::topology::model::{Kind, ServiceType, Topology};
-use crate::topology::names::{self, LABEL_MAX};
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::k8s::names::{self, LABEL_MAX};
+use crate::topology::{Kind, ServiceType, Topology};
 
 /// The longest StatefulSet name: the controller labels each pod with
 /// `controller-revision-hash: <name>-<hash>` (a hash of up to 10
@@ -419,11 +419,7 @@ service = "web"
 ingress = [{ from = [{ service = "worker" }] }]
 "#;
         std::fs::write(dir.path().join("archctl.toml"), topology).unwrap();
-        let opts = crate::topology::load::LoadOptions {
-            topology: dir.path().join("archctl.toml"),
-            profile: None,
-            phase: None,
-        };
+        let opts = crate::load::LoadOptions { topology: dir.path().join("archctl.toml"), profile: None, phase: None };
         let rendered = crate::pipeline::render(&opts).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
         let mut built: Vec<(String, Option<String>, String)> = rendered
             .objects

@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::topology::model::{Container, Toleration, Topology};
-use crate::topology::names;
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::k8s::names;
+use crate::topology::{Container, Toleration, Topology};
 
 /// The largest user or group id Kubernetes accepts.
 const MAX_ID: i64 = i32::MAX as i64;

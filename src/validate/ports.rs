@@ -5,15 +5,15 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::topology::model::{Kind, PortRef, ServiceType, Topology};
-use crate::topology::names;
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::k8s::names;
+use crate::topology::{Kind, PortRef, ServiceType, Topology};
 
 const PROTOCOLS: [&str; 3] = ["TCP", "UDP", "SCTP"];
 
 /// A network policy port as the builder renders it.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum PolicyPort {
+pub(crate) enum PolicyPort {
     Number(i32, Option<String>),
     Name(String, Option<String>),
 }
@@ -24,7 +24,7 @@ type Refusal = (&'static str, String, String);
 /// Reads `8000`, `"8000"`, `"http"`, `"53/UDP"` or `"dns/udp"` the way
 /// `build::network::policy_port` does, refusing what it would mis-split
 /// or the API server would refuse.
-pub(super) fn policy_port(p: &PortRef) -> Result<PolicyPort, Refusal> {
+pub(crate) fn policy_port(p: &PortRef) -> Result<PolicyPort, Refusal> {
     let range = |n: i32, shown: &str| {
         if (1..=65535).contains(&n) {
             Ok(())

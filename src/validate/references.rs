@@ -3,9 +3,9 @@
 //! in the namespace the reference is made from.
 
 use crate::diagnostic::Diagnostic;
-use crate::suggest;
-use crate::topology::model::{Container, EnvValue, Topology};
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::diagnostic::suggest;
+use crate::topology::{Container, EnvValue, Topology};
 
 pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     let default_ns = topo.project.namespace.clone().unwrap_or_else(|| topo.project.name.clone());

@@ -3,8 +3,8 @@
 //! placeholder.
 
 use crate::diagnostic::Diagnostic;
-use crate::topology::model::Topology;
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::topology::Topology;
 
 /// Secret types and the keys the API server requires of them: all of
 /// them, or (basic-auth) at least one.

@@ -2,10 +2,10 @@
 //! and hooks sit where Kubernetes allows them.
 
 use crate::diagnostic::Diagnostic;
-use crate::suggest;
-use crate::topology::model::{PreStop, Topology};
-use crate::topology::names;
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::diagnostic::suggest;
+use crate::k8s::names;
+use crate::topology::{PreStop, Topology};
 
 fn one_of(value: Option<&str>, allowed: &[&str], path: TomlPath, out: &mut Vec<Diagnostic>) {
     if let Some(v) = value

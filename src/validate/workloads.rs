@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::topology::model::{IntOrPercent, PerPhase, Strategy, Topology};
-use crate::topology::names;
-use crate::topology::path::TomlPath;
+use crate::diagnostic::path::TomlPath;
+use crate::k8s::names;
+use crate::topology::{IntOrPercent, PerPhase, Strategy, Topology};
 
 /// The longest HPA stabilization window and policy period, seconds.
 const MAX_STABILIZATION: i32 = 3600;

@@ -131,7 +131,7 @@ fn no_differences_after_kubectl_applied_the_render() {
         .filter_map(|e| e["requestURI"].as_str())
         .collect();
     assert!(lists.iter().all(|u| !u.contains("/namespaces/")), "lists span namespaces: {lists:#?}");
-    assert!(lists.len() <= archctl::build::object::KINDS.len(), "{lists:#?}");
+    assert!(lists.len() <= archctl::objects::object::KINDS.len(), "{lists:#?}");
 }
 
 #[test]

@@ -258,7 +258,7 @@ fn at_fleet_scale_reads_are_batched_and_dry_runs_concurrent() {
         requests.iter().filter(|r| r.method == "PATCH" && r.param("dryRun").as_deref() == Some("All")).count();
     assert_eq!(dry_runs, objects.len());
     let lists = requests.iter().filter(|r| r.method == "GET" && r.param("labelSelector").is_some()).count();
-    assert!(lists <= archctl::build::object::KINDS.len(), "{lists} lists");
+    assert!(lists <= archctl::objects::object::KINDS.len(), "{lists} lists");
     let gets = single_gets(&proxy);
     assert!(gets.is_empty(), "no object is read on its own: {gets:#?}");
     let at_once = proxy.max_in_flight();

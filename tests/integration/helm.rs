@@ -93,7 +93,7 @@ fn helm_template_gives_exactly_the_render_of_every_profile() {
         // values.yaml alone: the topology without a profile
         let plain = by_key(p.run(&["-f", topo, "render"]).success().docs());
         assert_same(&plain, &template(&dir, &[]), &format!("{topo} (values.yaml)"));
-        let profiles = archctl::topology::load::profile_names(&topology);
+        let profiles = archctl::load::profile_names(&topology);
         assert_eq!(profiles.len(), 3, "{topo}");
         for profile in profiles {
             let values = dir.join(format!("values-{profile}.yaml"));

@@ -58,7 +58,7 @@ fn every_example_renders_valid_objects_for_every_profile() {
     for dir in examples {
         let topo = dir.join("archctl.toml");
         let topo = topo.to_str().unwrap();
-        for profile in archctl::topology::load::profile_names(std::path::Path::new(topo)) {
+        for profile in archctl::load::profile_names(std::path::Path::new(topo)) {
             let run = p.run(&["-f", topo, "render", "--profile", &profile]).success();
             validate(&run.stdout, &format!("{topo} --profile {profile}"));
         }

@@ -16,9 +16,9 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde_json::{Value, json};
 
-use crate::build::Object;
 use crate::emit::yaml;
-use crate::topology::resolve::Resolved;
+use crate::objects::Object;
+use crate::resolve::Resolved;
 use template::{Cond, Named, PathSeg, T, Values, object_key};
 
 pub use skeleton::Skeleton;
@@ -267,7 +267,7 @@ fn insert_entry(t: &mut T, key: &str, entry: (String, T, Option<Cond>)) {
 
 /// The file a template goes to: `templates/<service>/<kind>.yaml` for the
 /// objects of a service, `templates/<kinds>.yaml` for shared ones.
-fn file_for(kind: &str, doc: &Value, topo: &crate::topology::model::Topology) -> String {
+fn file_for(kind: &str, doc: &Value, topo: &crate::topology::Topology) -> String {
     let owner = doc["metadata"]["labels"]["app.kubernetes.io/name"].as_str().unwrap_or("");
     let lower = kind.to_ascii_lowercase();
     let shared = matches!(kind, "Namespace" | "ResourceQuota" | "LimitRange" | "StorageClass");

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::topology::model::Topology;
+use crate::topology::Topology;
 
 /// The most one of a project's own skeleton files may hold.
 const SKELETON_LIMIT: u64 = 1 << 20;
@@ -110,10 +110,10 @@ impl Skeleton {
                 // bounded, like every file a project names
                 Some(path) => {
                     let project = path.parent().and_then(Path::parent).unwrap_or(Path::new("."));
-                    let scope = crate::input::Scope::project(project);
+                    let scope = crate::load::input::Scope::project(project);
                     scope
                         .confine(path)
-                        .and_then(|real| crate::input::read_text(&real, SKELETON_LIMIT))
+                        .and_then(|real| crate::load::input::read_text(&real, SKELETON_LIMIT))
                         .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))?
                 }
                 None => builtin.to_string(),

@@ -7,9 +7,9 @@
 
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 
-use super::path::TomlPath;
 use crate::diagnostic::Diagnostic;
-use crate::suggest;
+use crate::diagnostic::path::TomlPath;
+use crate::diagnostic::suggest;
 
 /// Instructions a single string may spend; plenty for expressions, too few
 /// for a runaway loop.

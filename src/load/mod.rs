@@ -5,18 +5,21 @@
 //! Kustomize's strategic merge treats maps: tables merge key by key, anything
 //! else (strings, numbers, arrays) is replaced whole.
 
+pub mod input;
+pub mod parse;
+pub mod template;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::model::Topology;
-use super::path::{Segment, TomlPath};
-use super::spans::{SourceFile, SourceMap, SpanIndex};
-use super::{parse, template};
+use self::input::{ReadError, Scope};
 use crate::diagnostic::Diagnostic;
-use crate::input::{self, ReadError, Scope};
-use crate::suggest;
+use crate::diagnostic::path::{Segment, TomlPath};
+use crate::diagnostic::spans::{SourceFile, SourceMap, SpanIndex};
+use crate::diagnostic::suggest;
+use crate::topology::Topology;
 
 /// What to load.
 #[derive(Clone, Debug)]

@@ -5,10 +5,10 @@
 //! [`check`] stops before building (`archctl check` and `plan` need no
 //! objects), and [`Prepared`] lets `plan` resolve one load at several phases.
 
-use crate::build::{self, Object};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::topology::load::{self, Context, LoadOptions, Loaded};
-use crate::topology::resolve::{self, Resolved};
+use crate::load::{self, Context, LoadOptions, Loaded};
+use crate::objects::{self, Object};
+use crate::resolve::{self, Resolved};
 use crate::validate;
 
 /// A successful render.
@@ -57,7 +57,7 @@ pub fn prepare(opts: &LoadOptions) -> Result<Prepared, Failed> {
 
 impl Prepared {
     /// The loaded topology.
-    pub fn topology(&self) -> &crate::topology::model::Topology {
+    pub fn topology(&self) -> &crate::topology::Topology {
         &self.loaded.topology
     }
 
@@ -67,7 +67,7 @@ impl Prepared {
         let Prepared { loaded, context, mut diagnostics } = self;
         let resolved = match resolve::resolve(loaded, phase_from_cli) {
             Ok(r) => {
-                diagnostics.extend(validate::lints(&r));
+                diagnostics.extend(crate::lint::lints(&r));
                 Some(r)
             }
             Err(mut problems) => {
@@ -104,5 +104,5 @@ pub fn check(opts: &LoadOptions) -> Result<Checked, Failed> {
 /// Runs the whole pipeline for one profile and phase.
 pub fn render(opts: &LoadOptions) -> Result<Rendered, Failed> {
     let Checked { resolved, warnings, context } = check(opts)?;
-    Ok(Rendered { objects: build::build(&resolved), resolved, warnings, context })
+    Ok(Rendered { objects: objects::build(&resolved), resolved, warnings, context })
 }

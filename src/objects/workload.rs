@@ -15,8 +15,8 @@ use super::Object;
 use super::crd::{Endpoint, ServiceMonitor, ServiceMonitorSpec};
 use super::labels::{self, LabelSet};
 use super::storage::claim_spec;
-use crate::topology::model::{self, IntOrPercent, Kind, ServiceType};
-use crate::topology::resolve::{Resolved, ResolvedService};
+use crate::resolve::{Resolved, ResolvedService};
+use crate::topology::{self, IntOrPercent, Kind, ServiceType};
 
 /// The objects of the service `name`.
 pub(super) fn service(r: &Resolved, name: &str, out: &mut Vec<Object>) {
@@ -193,7 +193,7 @@ fn monitor(r: &Resolved, s: &ResolvedService<'_>, meta: &ObjectMeta, set: &Label
     );
 }
 
-fn job_spec(svc: &model::Service, mut template: PodTemplateSpec) -> JobSpec {
+fn job_spec(svc: &topology::Service, mut template: PodTemplateSpec) -> JobSpec {
     if let Some(spec) = template.spec.as_mut() {
         spec.restart_policy = Some(svc.restart_policy.clone().unwrap_or_else(|| "OnFailure".into()));
     }
@@ -215,7 +215,7 @@ fn int_or_percent(v: &IntOrPercent) -> IntOrString {
     }
 }
 
-fn deployment_strategy(st: &model::Strategy) -> Option<DeploymentStrategy> {
+fn deployment_strategy(st: &topology::Strategy) -> Option<DeploymentStrategy> {
     let kind = st.kind.clone();
     let rolling = (st.max_surge.is_some() || st.max_unavailable.is_some()).then(|| RollingUpdateDeployment {
         max_surge: st.max_surge.as_ref().map(int_or_percent),

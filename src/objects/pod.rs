@@ -17,8 +17,8 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::topology::model::{self, EnvValue, PortRef, PreStop};
-use crate::topology::resolve::{Resolved, ResolvedService, ResourceValues};
+use crate::resolve::{Resolved, ResolvedService, ResourceValues};
+use crate::topology::{self, EnvValue, PortRef, PreStop};
 
 /// The volume archctl adds for `/tmp` when the root filesystem is read-only.
 const TMP_VOLUME: &str = "tmp";
@@ -134,7 +134,7 @@ pub(super) fn pod_template(
 }
 
 /// Pod-level hardening: non-root, seccomp `RuntimeDefault`.
-fn pod_security(sec: &model::Security) -> PodSecurityContext {
+fn pod_security(sec: &topology::Security) -> PodSecurityContext {
     PodSecurityContext {
         run_as_non_root: Some(sec.non_root.unwrap_or(true)),
         run_as_user: sec.run_as_user,
@@ -150,7 +150,7 @@ fn pod_security(sec: &model::Security) -> PodSecurityContext {
 
 /// Container-level hardening: no privilege escalation, no capabilities,
 /// read-only root unless the service opts out.
-fn container_security(sec: &model::Security, read_only_root: bool) -> SecurityContext {
+fn container_security(sec: &topology::Security, read_only_root: bool) -> SecurityContext {
     SecurityContext {
         allow_privilege_escalation: Some(sec.allow_privilege_escalation.unwrap_or(false)),
         capabilities: Some(Capabilities {
@@ -162,7 +162,7 @@ fn container_security(sec: &model::Security, read_only_root: bool) -> SecurityCo
     }
 }
 
-fn toleration(t: &model::Toleration) -> Toleration {
+fn toleration(t: &topology::Toleration) -> Toleration {
     Toleration {
         key: t.key.clone(),
         operator: t.operator.clone(),
@@ -172,7 +172,7 @@ fn toleration(t: &model::Toleration) -> Toleration {
     }
 }
 
-fn affinity(p: &model::Placement, selector: &BTreeMap<String, String>) -> Option<Affinity> {
+fn affinity(p: &topology::Placement, selector: &BTreeMap<String, String>) -> Option<Affinity> {
     let mode = p.anti_affinity.as_deref()?;
     let term = PodAffinityTerm {
         label_selector: Some(LabelSelector { match_labels: Some(selector.clone()), ..Default::default() }),
@@ -193,7 +193,7 @@ fn affinity(p: &model::Placement, selector: &BTreeMap<String, String>) -> Option
     Some(Affinity { pod_anti_affinity: Some(anti), ..Default::default() })
 }
 
-fn spread(p: &model::Placement, selector: &BTreeMap<String, String>) -> Option<Vec<TopologySpreadConstraint>> {
+fn spread(p: &topology::Placement, selector: &BTreeMap<String, String>) -> Option<Vec<TopologySpreadConstraint>> {
     (!p.spread.is_empty()).then(|| {
         p.spread
             .iter()
@@ -208,14 +208,14 @@ fn spread(p: &model::Placement, selector: &BTreeMap<String, String>) -> Option<V
     })
 }
 
-fn mounts(c: &model::Container) -> Vec<VolumeMount> {
+fn mounts(c: &topology::Container) -> Vec<VolumeMount> {
     c.volume_mounts
         .iter()
         .map(|(name, path)| VolumeMount { name: name.clone(), mount_path: path.clone(), ..Default::default() })
         .collect()
 }
 
-fn pod_volume(name: &str, v: &model::Volume) -> Volume {
+fn pod_volume(name: &str, v: &topology::Volume) -> Volume {
     let mut vol = Volume { name: name.to_string(), ..Default::default() };
     if let Some(c) = &v.claim {
         vol.persistent_volume_claim =
@@ -230,14 +230,14 @@ fn pod_volume(name: &str, v: &model::Volume) -> Volume {
             size_limit: v
                 .size_limit
                 .as_ref()
-                .and_then(|q| crate::topology::quantity::Quantity::parse(&q.0).ok())
+                .and_then(|q| crate::k8s::quantity::Quantity::parse(&q.0).ok())
                 .map(|q| Quantity(q.canonical())),
         });
     }
     vol
 }
 
-fn container(c: &model::Container, name: String, res: &ResourceValues, mounts: Vec<VolumeMount>) -> Container {
+fn container(c: &topology::Container, name: String, res: &ResourceValues, mounts: Vec<VolumeMount>) -> Container {
     let ports: Vec<ContainerPort> = c
         .ports
         .iter()
@@ -329,7 +329,7 @@ fn env_var(name: &str, v: &EnvValue) -> EnvVar {
 }
 
 /// The port a probe checks: as given, or the container's first port.
-fn probe_port(p: &model::Probe, c: &model::Container) -> IntOrString {
+fn probe_port(p: &topology::Probe, c: &topology::Container) -> IntOrString {
     match &p.port {
         Some(PortRef::Number(n)) => IntOrString::Int(*n),
         Some(PortRef::Name(n)) => IntOrString::String(n.clone()),
@@ -337,7 +337,7 @@ fn probe_port(p: &model::Probe, c: &model::Container) -> IntOrString {
     }
 }
 
-fn probe(p: &model::Probe, c: &model::Container) -> Probe {
+fn probe(p: &topology::Probe, c: &topology::Container) -> Probe {
     let mut out = Probe {
         initial_delay_seconds: p.initial_delay,
         period_seconds: p.period,

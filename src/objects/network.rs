@@ -12,8 +12,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::labels::LabelSet;
 use super::{Object, annotations};
-use crate::topology::model::{self, PortRef};
-use crate::topology::resolve::Resolved;
+use crate::resolve::Resolved;
+use crate::topology::{self, PortRef};
 
 /// The label every namespace carries with its own name (Kubernetes ≥ 1.21).
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -187,7 +187,7 @@ pub(super) fn network_policies(r: &Resolved, out: &mut Vec<Object>) {
 type RuleParts = (Option<Vec<NetworkPolicyPeer>>, Option<Vec<NetworkPolicyPort>>);
 
 /// Peers and ports of one rule; `dns = true` is kube-dns on port 53.
-fn rule_parts(r: &Resolved, ns: &str, rule: &model::PolicyRule, peers: &[model::Peer]) -> RuleParts {
+fn rule_parts(r: &Resolved, ns: &str, rule: &topology::PolicyRule, peers: &[topology::Peer]) -> RuleParts {
     if rule.dns {
         let peer = NetworkPolicyPeer {
             namespace_selector: Some(selector(BTreeMap::from([(NAMESPACE_NAME_LABEL.into(), "kube-system".into())]))),
@@ -209,7 +209,7 @@ fn rule_parts(r: &Resolved, ns: &str, rule: &model::PolicyRule, peers: &[model::
     ((!peers.is_empty()).then_some(peers), (!ports.is_empty()).then_some(ports))
 }
 
-fn peer(r: &Resolved, ns: &str, p: &model::Peer) -> NetworkPolicyPeer {
+fn peer(r: &Resolved, ns: &str, p: &topology::Peer) -> NetworkPolicyPeer {
     if let Some(cidr) = &p.cidr {
         return NetworkPolicyPeer {
             ip_block: Some(IPBlock { cidr: cidr.clone(), except: (!p.except.is_empty()).then(|| p.except.clone()) }),

@@ -8,8 +8,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::Object;
 use super::labels::LabelSet;
-use crate::topology::model::AccessMode;
-use crate::topology::resolve::Resolved;
+use crate::resolve::Resolved;
+use crate::topology::AccessMode;
 
 pub(super) fn claims(r: &Resolved, out: &mut Vec<Object>) {
     let topo = &r.topology;

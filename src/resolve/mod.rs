@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::load::Loaded;
-use super::model::{self, Amounts, PerPhase, ResourcesRef, Topology};
-use super::path::TomlPath;
-use super::quantity::Quantity;
 use crate::diagnostic::Diagnostic;
-use crate::input::{self, ReadError, Scope};
-use crate::suggest;
+use crate::diagnostic::path::TomlPath;
+use crate::diagnostic::suggest;
+use crate::k8s::quantity::Quantity;
+use crate::load::Loaded;
+use crate::load::input::{self, ReadError, Scope};
+use crate::topology::{self, Amounts, PerPhase, ResourcesRef, Topology};
 
 /// The Kubernetes name of the GPU resource the `gpu` key stands for.
 pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
@@ -95,7 +95,7 @@ pub struct LimitValues {
 /// A service with its resolved values, as `build` sees it.
 pub struct ResolvedService<'a> {
     pub name: &'a str,
-    pub svc: &'a model::Service,
+    pub svc: &'a topology::Service,
     pub values: &'a ServiceValues,
 }
 
@@ -123,11 +123,11 @@ pub struct Resolved {
 }
 
 /// Built-in resource profiles, as PRODUCT.md defines them.
-pub fn builtin_profiles() -> IndexMap<String, model::Resources> {
+pub fn builtin_profiles() -> IndexMap<String, topology::Resources> {
     fn amounts(cpu: &str, mem: &str, gpu: Option<u32>) -> Amounts {
         Amounts {
-            cpu: Some(model::Quantity(cpu.into())),
-            memory: Some(model::Quantity(mem.into())),
+            cpu: Some(topology::Quantity(cpu.into())),
+            memory: Some(topology::Quantity(mem.into())),
             gpu,
             ephemeral_storage: None,
         }
@@ -135,15 +135,15 @@ pub fn builtin_profiles() -> IndexMap<String, model::Resources> {
     let mut m = IndexMap::new();
     m.insert(
         "small".into(),
-        model::Resources { profile: None, requests: amounts("1", "2Gi", None), limits: amounts("2", "4Gi", None) },
+        topology::Resources { profile: None, requests: amounts("1", "2Gi", None), limits: amounts("2", "4Gi", None) },
     );
     m.insert(
         "large".into(),
-        model::Resources { profile: None, requests: amounts("2", "8Gi", None), limits: amounts("4", "16Gi", None) },
+        topology::Resources { profile: None, requests: amounts("2", "8Gi", None), limits: amounts("4", "16Gi", None) },
     );
     m.insert(
         "gpu".into(),
-        model::Resources {
+        topology::Resources {
             profile: None,
             requests: amounts("4", "16Gi", Some(1)),
             limits: amounts("8", "32Gi", Some(1)),
@@ -277,13 +277,15 @@ pub fn resolve(loaded: Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Dia
         let mut data = cm.data.clone();
         for (key, src) in &cm.files {
             let text = match src {
-                model::FileSource::Inline(s) => Some(s.clone()),
+                topology::FileSource::Inline(s) => Some(s.clone()),
                 // once over the API server's limit the config map is refused
                 // (by validate::config_map_sizes): no need to read on
-                model::FileSource::Path(_) if crate::validate::data_size(&data) > crate::validate::MAX_DATA_BYTES => {
+                topology::FileSource::Path(_)
+                    if crate::validate::data_size(&data) > crate::validate::MAX_DATA_BYTES =>
+                {
                     None
                 }
-                model::FileSource::Path(p) => {
+                topology::FileSource::Path(p) => {
                     r.read_file(&loaded.scope, &p.path, &path.key("files").key(key.clone()).key("path"))
                 }
             };
@@ -360,7 +362,7 @@ struct Resolver<'a> {
     selected_phase: Option<&'a str>,
     problems: Vec<Diagnostic>,
     phase_index: Option<usize>,
-    profiles: IndexMap<String, model::Resources>,
+    profiles: IndexMap<String, topology::Resources>,
 }
 
 impl Resolver<'_> {
@@ -467,8 +469,8 @@ impl Resolver<'_> {
     }
 
     /// A budget that no eviction can satisfy blocks node drains forever.
-    fn check_disruption(&mut self, service: &str, d: &model::Disruption, v: &ServiceValues, path: &TomlPath) {
-        use model::IntOrPercent;
+    fn check_disruption(&mut self, service: &str, d: &topology::Disruption, v: &ServiceValues, path: &TomlPath) {
+        use topology::IntOrPercent;
         if d.min_available.is_some() == d.max_unavailable.is_some() {
             self.problems.push(
                 Diagnostic::error(
@@ -731,7 +733,7 @@ fn file_error(rel: &str, e: ReadError) -> Diagnostic {
 #[cfg(test)]
 mod tests_support {
     use super::*;
-    use crate::topology::load::{LoadOptions, load};
+    use crate::load::{LoadOptions, load};
 
     /// Loads `topology` (and profiles) from a temp dir and resolves it.
     pub fn resolve_str(
@@ -889,7 +891,7 @@ container = { image = "a:1" }
     #[test]
     fn builtin_profiles_match_the_product_brief() {
         let b = builtin_profiles();
-        let q = |a: &Option<model::Quantity>| a.as_ref().unwrap().0.clone();
+        let q = |a: &Option<topology::Quantity>| a.as_ref().unwrap().0.clone();
         assert_eq!((q(&b["small"].requests.cpu), q(&b["small"].requests.memory)), ("1".into(), "2Gi".into()));
         assert_eq!((q(&b["small"].limits.cpu), q(&b["small"].limits.memory)), ("2".into(), "4Gi".into()));
         assert_eq!((q(&b["large"].requests.cpu), q(&b["large"].limits.memory)), ("2".into(), "16Gi".into()));

@@ -3,8 +3,12 @@
 //! Every problem a user can cause is a [`Diagnostic`] rather than an `Err` that
 //! stops the pipeline, so that one run reports all of them together (the habit
 //! Helm's linter and rustc share). A diagnostic names a TOML path; the loader's
-//! [`SpanIndex`](crate::topology::spans::SpanIndex) turns that path into a file,
+//! [`SpanIndex`](crate::diagnostic::spans::SpanIndex) turns that path into a file,
 //! line and column when the diagnostic is printed.
+
+pub mod path;
+pub mod spans;
+pub mod suggest;
 
 use std::fmt;
 use std::ops::Range;
@@ -12,8 +16,8 @@ use std::ops::Range;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::address::mask_credentials;
-use crate::topology::path::TomlPath;
-use crate::topology::spans::{SourceMap, SpanIndex};
+use crate::diagnostic::path::TomlPath;
+use crate::diagnostic::spans::{SourceMap, SpanIndex};
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

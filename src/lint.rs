@@ -2,10 +2,10 @@
 //! accept but a reviewer would question. Each has a stable code; a
 //! topology may allow codes under `[checks] allow`.
 
+use crate::diagnostic::path::TomlPath;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::topology::model::{Kind, ServiceType};
-use crate::topology::path::TomlPath;
-use crate::topology::resolve::Resolved;
+use crate::resolve::Resolved;
+use crate::topology::{Kind, ServiceType};
 
 fn warning(code: &'static str, message: String) -> Diagnostic {
     let mut d = Diagnostic::error(code, message);
@@ -112,7 +112,7 @@ pub fn lints(r: &Resolved) -> Vec<Diagnostic> {
             .chain(svc.sidecars.iter().enumerate().map(|(i, s)| (path.key("sidecars").index(i), s)))
             .flat_map(|(cpath, c)| c.env.iter().map(move |(k, v)| (cpath.clone(), k, v)));
         for (cpath, var, value) in all_env {
-            let crate::topology::model::EnvValue::Plain(text) = value else { continue };
+            let crate::topology::EnvValue::Plain(text) = value else { continue };
             for (svc_name, ns, port) in cluster_addresses(text) {
                 let target = topo.services.get(&svc_name);
                 let target_ns = target.map(|t| t.namespace.clone().unwrap_or_else(|| default_ns.clone()));
@@ -172,8 +172,8 @@ pub fn lints(r: &Resolved) -> Vec<Diagnostic> {
 /// nothing. For ingress rules those are the pods the policy selects; for
 /// egress rules the peers' pods, known when every peer is a `service`.
 fn policy_ports(r: &Resolved, out: &mut Vec<Diagnostic>) {
-    use super::ports::{PolicyPort, policy_port};
-    use crate::topology::model::Service;
+    use crate::topology::Service;
+    use crate::validate::ports::{PolicyPort, policy_port};
     let topo = &r.topology;
     if !topo.features.network_policies {
         return;
@@ -275,11 +275,7 @@ mod tests {
     fn policy_port_warnings(topology: &str) -> Vec<(String, String)> {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("archctl.toml"), topology).unwrap();
-        let opts = crate::topology::load::LoadOptions {
-            topology: dir.path().join("archctl.toml"),
-            profile: None,
-            phase: None,
-        };
+        let opts = crate::load::LoadOptions { topology: dir.path().join("archctl.toml"), profile: None, phase: None };
         let checked = crate::pipeline::check(&opts).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
         checked
             .warnings

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use serde::ser::{self, Serialize};
 use serde_json::Value;
 
-use crate::build::{self, Object};
-use crate::topology::resolve::Resolved;
+use crate::objects::{self, Object};
+use crate::resolve::Resolved;
 
 /// One object as a YAML document (without the `---` separator).
 pub fn document<T: Serialize>(value: &T) -> anyhow::Result<String> {
@@ -49,16 +49,16 @@ pub fn write_stream<W: Write>(objects: &[Object], mut out: W) -> anyhow::Result<
 }
 
 /// Builds and writes the render of `r`: what [`write_stream`] writes of
-/// [`build::build`], without holding every object at once. The parts of
+/// [`objects::build`], without holding every object at once. The parts of
 /// the build are built and serialized on every core and only their text
 /// is kept until it is sorted into apply order: a fleet of 10,000 services
 /// makes 30,000 objects, about 150 MB as typed structs, 42 MB as text.
 pub fn write_built<W: Write>(r: &Resolved, mut out: W) -> anyhow::Result<()> {
     type Key = (usize, &'static str, String, String);
-    let parts = build::parts(r);
+    let parts = objects::parts(r);
     let texts = crate::parallel::map(&parts, |part| -> anyhow::Result<Vec<(Key, String)>> {
         let mut objects = Vec::new();
-        build::build_part(r, *part, &mut objects);
+        objects::build_part(r, *part, &mut objects);
         objects
             .iter()
             .map(|o| {
@@ -76,7 +76,7 @@ pub fn write_built<W: Write>(r: &Resolved, mut out: W) -> anyhow::Result<()> {
         documents.extend(part?);
     }
     // a stable sort of the parts in build order: equal keys keep the order
-    // `build::build` gives them
+    // `objects::build` gives them
     documents.sort_by(|a, b| a.0.cmp(&b.0));
     for (_, text) in &documents {
         out.write_all(text.as_bytes())?;

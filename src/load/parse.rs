@@ -16,9 +16,9 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Value};
 
-use super::path::TomlPath;
-use super::spans::{Entry, SpanIndex};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::path::TomlPath;
+use crate::diagnostic::spans::{Entry, SpanIndex};
 
 /// Parses `text` (file number `file` of the source map) into a table.
 pub fn parse(text: &str, file: usize) -> Result<toml::Table, Diagnostic> {

@@ -16,8 +16,8 @@ use super::crd::{
     TargetRef, UpdatePolicy, VerticalPodAutoscaler, VpaSpec,
 };
 use super::{Object, labels::LabelSet};
-use crate::topology::model::{self, IntOrPercent, Kind};
-use crate::topology::resolve::ResolvedService;
+use crate::resolve::ResolvedService;
+use crate::topology::{self, IntOrPercent, Kind};
 
 /// The workload a scaler targets.
 fn target(s: &ResolvedService<'_>) -> TargetRef {
@@ -40,7 +40,7 @@ pub(super) fn scalers(
     s: &ResolvedService<'_>,
     base: &ObjectMeta,
     set: &LabelSet<'_>,
-    features: &model::Features,
+    features: &topology::Features,
     out: &mut Vec<Object>,
 ) {
     if let (Some(a), Some((min, max))) = (&s.svc.autoscaling, s.values.hpa) {
@@ -79,7 +79,7 @@ pub(super) fn scalers(
 
 fn hpa(
     s: &ResolvedService<'_>,
-    a: &model::Autoscaling,
+    a: &topology::Autoscaling,
     min: i32,
     max: i32,
     base: &ObjectMeta,
@@ -100,7 +100,7 @@ fn hpa(
     if let Some(m) = a.memory {
         metrics.push(resource("memory", m));
     }
-    let rules = |r: &model::ScalingRules| HPAScalingRules {
+    let rules = |r: &topology::ScalingRules| HPAScalingRules {
         stabilization_window_seconds: r.stabilization,
         select_policy: r.select.clone(),
         policies: (!r.policies.is_empty()).then(|| {
@@ -132,7 +132,7 @@ fn hpa(
     }
 }
 
-fn keda(s: &ResolvedService<'_>, k: &model::Keda, min: i32, max: i32, base: &ObjectMeta) -> ScaledObject {
+fn keda(s: &ResolvedService<'_>, k: &topology::Keda, min: i32, max: i32, base: &ObjectMeta) -> ScaledObject {
     ScaledObject {
         metadata: meta(k.name.as_deref().unwrap_or(s.name), base),
         spec: ScaledObjectSpec {
@@ -157,7 +157,7 @@ fn keda(s: &ResolvedService<'_>, k: &model::Keda, min: i32, max: i32, base: &Obj
     }
 }
 
-fn vpa(s: &ResolvedService<'_>, v: &model::Vpa, base: &ObjectMeta) -> VerticalPodAutoscaler {
+fn vpa(s: &ResolvedService<'_>, v: &topology::Vpa, base: &ObjectMeta) -> VerticalPodAutoscaler {
     let q = |m: &BTreeMap<String, String>| -> Option<BTreeMap<String, Quantity>> {
         (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), Quantity(v.clone()))).collect())
     };

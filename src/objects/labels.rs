@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::topology::model::Project;
-use crate::topology::names;
+use crate::k8s::names;
+use crate::topology::Project;
 
 pub const NAME: &str = "app.kubernetes.io/name";
 pub const INSTANCE: &str = "app.kubernetes.io/instance";

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::topology::resolve::Resolved;
+use crate::resolve::Resolved;
 pub use object::Object;
 
 use labels::LabelSet;

@@ -13,16 +13,16 @@ use crate::cli::{
 };
 use crate::diagnostic;
 use crate::emit::{self, Format};
+use crate::load::{self, LoadOptions};
 use crate::pipeline::{self, Failed};
 use crate::snapshot::{self, Outcome};
 use crate::term;
-use crate::topology::load::{self, LoadOptions};
 
 /// Runs one command.
 pub fn run(cli: Cli) -> ExitStatus {
     let color = term::stderr_color(cli.color);
     // every load of this run reads files only where `--allow-read` says
-    crate::input::allow_read(cli.allow_read.clone());
+    crate::load::input::allow_read(cli.allow_read.clone());
     let result = match &cli.command {
         Command::Render(args) => render(&cli.topology, args, color),
         Command::Snapshot(args) => snapshot(&cli.topology, args, cli.color, color),
@@ -128,11 +128,11 @@ fn render(topology: &Path, args: &RenderArgs, color: bool) -> anyhow::Result<Exi
             emit::yaml::write_built(&checked.resolved, stdout()).context("cannot write to stdout")?;
         }
         None => {
-            let objects = crate::build::build(&checked.resolved);
+            let objects = crate::objects::build(&checked.resolved);
             emit::write(&objects, format, stdout()).context("cannot write to stdout")?;
         }
         Some(dir) => {
-            let objects = crate::build::build(&checked.resolved);
+            let objects = crate::objects::build(&checked.resolved);
             let ext = match format {
                 Format::Yaml => "yaml",
                 Format::Json => "json",

@@ -15,8 +15,8 @@ use super::crd::{
 };
 use super::labels::LabelSet;
 use super::{Object, annotations};
-use crate::topology::model;
-use crate::topology::resolve::Resolved;
+use crate::resolve::Resolved;
+use crate::topology;
 
 fn quantities(m: &BTreeMap<String, String>) -> Option<BTreeMap<String, Quantity>> {
     (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), Quantity(v.clone()))).collect())
@@ -117,7 +117,7 @@ pub(super) fn external_secrets(r: &Resolved, out: &mut Vec<Object>) {
         let store = topo.secret_stores.get(store_key);
         let set = LabelSet { project: &topo.project, name, component: "secret", version: None };
         let (data, data_from) = match &s.remote {
-            Some(model::RemoteRef::Key(key)) if !s.keys.is_empty() => (
+            Some(topology::RemoteRef::Key(key)) if !s.keys.is_empty() => (
                 s.keys
                     .iter()
                     .map(|k| SecretData {
@@ -127,10 +127,10 @@ pub(super) fn external_secrets(r: &Resolved, out: &mut Vec<Object>) {
                     .collect(),
                 Vec::new(),
             ),
-            Some(model::RemoteRef::Key(key)) => {
+            Some(topology::RemoteRef::Key(key)) => {
                 (Vec::new(), vec![DataFrom { extract: RemoteRef { key: key.clone(), property: None } }])
             }
-            Some(model::RemoteRef::Keys(map)) => (
+            Some(topology::RemoteRef::Keys(map)) => (
                 map.iter()
                     .map(|(k, remote)| {
                         let (key, property) = match remote.split_once('#') {
