@@ -45,7 +45,7 @@ fn loaded(opts: &LoadOptions) -> Loaded {
 }
 
 fn resolved(opts: &LoadOptions) -> Resolved {
-    resolve::resolve(loaded(opts), false).expect("the generated fleet resolves")
+    resolve::resolve(loaded(opts)).expect("the generated fleet resolves")
 }
 
 fn group<'a>(c: &'a mut Criterion, stage: &str, n: usize, objects: usize) -> BenchmarkGroup<'a, WallTime> {
@@ -85,7 +85,7 @@ fn fleet(c: &mut Criterion, n: usize) {
 
     let mut g = group(c, "resolve", n, count);
     g.bench_function(id.clone(), |b| {
-        b.iter_batched(|| loaded_production.clone(), |l| resolve::resolve(l, false), BatchSize::LargeInput)
+        b.iter_batched(|| loaded_production.clone(), resolve::resolve, BatchSize::LargeInput)
     });
     g.finish();
 
@@ -120,9 +120,10 @@ fn fleet(c: &mut Criterion, n: usize) {
 
     // what `archctl render --profile production` does
     let mut g = group(c, "render", n, count);
+    let target = pipeline::Target::new(Some("production".into()), None);
     g.bench_function(id, |b| {
         b.iter(|| {
-            let r = pipeline::check(black_box(&production)).expect("the fleet renders");
+            let r = pipeline::check(black_box(&production.topology), &target).expect("the fleet renders");
             emit::yaml::write_built(&r.resolved, std::io::sink()).expect("YAML is written")
         })
     });

@@ -199,7 +199,6 @@ fn profile(n: usize, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::LoadOptions;
     use crate::pipeline;
 
     #[test]
@@ -207,12 +206,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), 12).unwrap();
         for profile in [None, Some("dev"), Some("staging"), Some("production")] {
-            let opts = LoadOptions {
-                topology: dir.path().join("archctl.toml"),
-                profile: profile.map(str::to_string),
-                phase: None,
-            };
-            let r = pipeline::render(&opts).unwrap_or_else(|f| panic!("{profile:?}: {:?}", f.diagnostics));
+            let target = pipeline::Target::new(profile.map(str::to_string), None);
+            let r = pipeline::render(&dir.path().join("archctl.toml"), &target)
+                .unwrap_or_else(|f| panic!("{profile:?}: {:?}", f.diagnostics));
             assert!(r.warnings.is_empty(), "{profile:?}: {:?}", r.warnings);
             let kinds = |k: &str| r.objects.iter().filter(|o| o.kind() == k).count();
             assert_eq!(kinds("Deployment"), 12);

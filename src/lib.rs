@@ -26,6 +26,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod resolve;
 pub mod schema;
+pub mod settings;
 pub mod snapshot;
 pub mod term;
 pub mod topology;

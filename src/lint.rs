@@ -275,8 +275,9 @@ mod tests {
     fn policy_port_warnings(topology: &str) -> Vec<(String, String)> {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("archctl.toml"), topology).unwrap();
-        let opts = crate::load::LoadOptions { topology: dir.path().join("archctl.toml"), profile: None, phase: None };
-        let checked = crate::pipeline::check(&opts).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+        let target = crate::pipeline::Target::default();
+        let checked = crate::pipeline::check(&dir.path().join("archctl.toml"), &target)
+            .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
         checked
             .warnings
             .into_iter()

@@ -11,7 +11,6 @@ use std::sync::OnceLock;
 
 use archctl::emit;
 use archctl::pipeline;
-use archctl::load::LoadOptions;
 use libfuzzer_sys::fuzz_target;
 
 fn workdir() -> &'static PathBuf {
@@ -38,8 +37,8 @@ fuzz_target!(|data: &[u8]| {
     if profile.is_none() {
         let _ = std::fs::remove_file(dir.join("profiles/p.toml"));
     }
-    let opts = LoadOptions { topology: dir.join("archctl.toml"), profile: profile_name.clone(), phase: None };
-    let Ok(rendered) = pipeline::render(&opts) else { return };
+    let target = pipeline::Target::new(profile_name.clone(), None);
+    let Ok(rendered) = pipeline::render(&dir.join("archctl.toml"), &target) else { return };
     let yaml = emit::yaml::stream(&rendered.objects).expect("objects serialize");
     // what we write must read back as the same objects
     let docs = emit::yaml::parse_stream(&yaml).expect("our YAML parses");

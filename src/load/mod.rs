@@ -39,8 +39,8 @@ pub struct Loaded {
     /// Shared, so that `plan` resolves one load at every phase without
     /// copying it.
     pub topology: Arc<Topology>,
-    /// The phase to resolve at instead of the topology's own `phase`
-    /// (`plan` at each phase, when no template reads the phase).
+    /// The phase chosen outside the files (`--phase`, or `plan` at each
+    /// phase), resolved at instead of the topology's own `phase`.
     pub phase: Option<String>,
     pub profile: Option<String>,
     /// The folder of the topology file; relative file paths start here.
@@ -256,7 +256,7 @@ fn load_tracking(opts: &LoadOptions, track: bool) -> Result<Loaded, Option<Rejec
     match deserialize(root, track) {
         Ok(topology) => Ok(Loaded {
             topology: Arc::new(topology),
-            phase: None,
+            phase: opts.phase.clone(),
             profile: opts.profile.clone(),
             base_dir: base_dir(&opts.topology),
             scope,

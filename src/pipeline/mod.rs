@@ -1,12 +1,19 @@
-//! The render pipeline as one call: load → validate → resolve → build.
+//! The render pipeline as one call: load → validate → resolve → lint →
+//! objects, for one [`Target`].
 //!
 //! Each stage is a pure function of the previous stage's output; this module
 //! only chains them and collects the diagnostics of every stage that ran.
-//! [`check`] stops before building (`archctl check` and `plan` need no
-//! objects), and [`Prepared`] lets `plan` resolve one load at several phases.
+//! [`check`] stops before the objects (`archctl check` and `plan` need
+//! none), and [`Prepared`] lets `plan` resolve one load at several phases.
+
+mod target;
+
+pub use target::{TOPOLOGY_ALONE, Target, each_profile, topology_and_profiles};
+
+use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::load::{self, Context, LoadOptions, Loaded};
+use crate::load::{self, Context, Loaded};
 use crate::objects::{self, Object};
 use crate::resolve::{self, Resolved};
 use crate::validate;
@@ -47,9 +54,10 @@ pub struct Prepared {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// Loads and validates one profile; fails only when loading does.
-pub fn prepare(opts: &LoadOptions) -> Result<Prepared, Failed> {
-    let mut loaded = load::load(opts).map_err(|r| Failed { diagnostics: r.diagnostics, context: r.context })?;
+/// Loads and validates one target; fails only when loading does.
+pub fn prepare(topology: &Path, target: &Target) -> Result<Prepared, Failed> {
+    let mut loaded = load::load(&target.load_options(topology))
+        .map_err(|r| Failed { diagnostics: r.diagnostics, context: r.context })?;
     let context = std::mem::take(&mut loaded.context);
     let diagnostics = validate::validate(&loaded.topology);
     Ok(Prepared { loaded, context, diagnostics })
@@ -61,11 +69,10 @@ impl Prepared {
         &self.loaded.topology
     }
 
-    /// Resolves and lints; `phase_from_cli` says the phase came from
-    /// `--phase`, for the error message.
-    pub fn resolve(self, phase_from_cli: bool) -> Result<Checked, Failed> {
+    /// Resolves and lints.
+    pub fn resolve(self) -> Result<Checked, Failed> {
         let Prepared { loaded, context, mut diagnostics } = self;
-        let resolved = match resolve::resolve(loaded, phase_from_cli) {
+        let resolved = match resolve::resolve(loaded) {
             Ok(r) => {
                 diagnostics.extend(crate::lint::lints(&r));
                 Some(r)
@@ -96,13 +103,13 @@ impl Prepared {
     }
 }
 
-/// Loads, validates and resolves one profile and phase, without building.
-pub fn check(opts: &LoadOptions) -> Result<Checked, Failed> {
-    prepare(opts)?.resolve(opts.phase.is_some())
+/// Loads, validates, resolves and lints one target, without objects.
+pub fn check(topology: &Path, target: &Target) -> Result<Checked, Failed> {
+    prepare(topology, target)?.resolve()
 }
 
-/// Runs the whole pipeline for one profile and phase.
-pub fn render(opts: &LoadOptions) -> Result<Rendered, Failed> {
-    let Checked { resolved, warnings, context } = check(opts)?;
+/// Runs the whole pipeline for one target.
+pub fn render(topology: &Path, target: &Target) -> Result<Rendered, Failed> {
+    let Checked { resolved, warnings, context } = check(topology, target)?;
     Ok(Rendered { objects: objects::build(&resolved), resolved, warnings, context })
 }

@@ -152,10 +152,9 @@ pub fn builtin_profiles() -> IndexMap<String, topology::Resources> {
     m
 }
 
-/// Resolves a loaded topology; `phase_from_cli` says the phase came from
-/// `--phase`, for the error message. The topology is shared with the
+/// Resolves a loaded topology. The topology is shared with the
 /// result, never copied: `plan` resolves one load at every phase.
-pub fn resolve(loaded: Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Diagnostic>> {
+pub fn resolve(loaded: Loaded) -> Result<Resolved, Vec<Diagnostic>> {
     let topo = &*loaded.topology;
     let mut r = Resolver {
         topo,
@@ -167,7 +166,8 @@ pub fn resolve(loaded: Loaded, phase_from_cli: bool) -> Result<Resolved, Vec<Dia
     for (name, p) in &topo.resource_profiles {
         r.profiles.insert(name.clone(), p.clone());
     }
-    let phase = r.phase(phase_from_cli);
+    // a phase chosen outside the files has no place in them to point at
+    let phase = r.phase(loaded.phase.is_none());
     let default_namespace = topo.project.namespace.clone().unwrap_or_else(|| topo.project.name.clone());
 
     // resource profiles are checked once, even when unused
@@ -366,7 +366,7 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn phase(&mut self, from_cli: bool) -> Option<String> {
+    fn phase(&mut self, in_files: bool) -> Option<String> {
         let phases = &self.topo.phases;
         let path = TomlPath::root().key("phase");
         let name = self.selected_phase.map(str::to_string).or_else(|| phases.first().cloned())?;
@@ -390,7 +390,7 @@ impl Resolver<'_> {
                     suggest::help(&name, "phases", phases.iter().map(String::as_str))
                         + &format!(" (known phases, in order: {})", suggest::list(phases.iter().map(String::as_str)))
                 });
-                if !from_cli {
+                if in_files {
                     d = d.at(&path);
                 }
                 self.problems.push(d);
@@ -754,7 +754,7 @@ mod tests_support {
             phase: phase.map(str::to_string),
         };
         let loaded = load(&opts).map_err(|r| r.diagnostics)?;
-        resolve(loaded, phase.is_some())
+        resolve(loaded)
     }
 }
 

@@ -419,8 +419,9 @@ service = "web"
 ingress = [{ from = [{ service = "worker" }] }]
 "#;
         std::fs::write(dir.path().join("archctl.toml"), topology).unwrap();
-        let opts = crate::load::LoadOptions { topology: dir.path().join("archctl.toml"), profile: None, phase: None };
-        let rendered = crate::pipeline::render(&opts).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+        let target = crate::pipeline::Target::default();
+        let rendered = crate::pipeline::render(&dir.path().join("archctl.toml"), &target)
+            .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
         let mut built: Vec<(String, Option<String>, String)> = rendered
             .objects
             .iter()

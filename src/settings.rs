@@ -1,0 +1,96 @@
+//! The command line and the environment, turned once into what the commands
+//! use: the topology file, the colours of each stream, and the renders each
+//! command runs.
+//!
+//! Which profiles and phases a command runs is decided here and nowhere
+//! else, as [`Target`]s; a command never builds load options by hand.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Cli, ColorChoice};
+use crate::pipeline::{self, Target};
+use crate::term;
+
+/// Settings shared by every command.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The topology file (`-f`).
+    pub topology: PathBuf,
+    pub colors: Colors,
+}
+
+/// Whether to colour each stream, decided once (`--color`, `NO_COLOR`,
+/// whether the stream is a terminal).
+#[derive(Clone, Copy, Debug)]
+pub struct Colors {
+    pub stderr: bool,
+    pub stdout: bool,
+}
+
+impl Colors {
+    pub fn new(choice: ColorChoice) -> Colors {
+        Colors { stderr: term::stderr_color(choice), stdout: term::stdout_color(choice) }
+    }
+}
+
+impl Settings {
+    pub fn new(cli: &Cli) -> Settings {
+        Settings { topology: cli.topology.clone(), colors: Colors::new(cli.color) }
+    }
+
+    /// The project folder: the topology file's.
+    pub fn base_dir(&self) -> PathBuf {
+        crate::load::base_dir(&self.topology)
+    }
+
+    /// One render (`render`, `graph`, `diff`).
+    pub fn one(&self, profile: &Option<String>, phase: &Option<String>) -> Target {
+        Target::new(profile.clone(), phase.clone())
+    }
+
+    /// `check`: the profile asked for, else the topology alone and then
+    /// every profile.
+    pub fn to_check(&self, profile: &Option<String>) -> Vec<Target> {
+        match profile {
+            Some(p) => vec![Target::new(Some(p.clone()), None)],
+            None => pipeline::topology_and_profiles(&self.topology),
+        }
+    }
+
+    /// `snapshot`: every profile, or the topology alone when there is none.
+    pub fn to_snapshot(&self) -> Vec<Target> {
+        let profiles = pipeline::each_profile(&self.topology);
+        if profiles.is_empty() { vec![Target::default()] } else { profiles }
+    }
+
+    /// The chart (`render --format helm`): every profile at `phase`, and
+    /// the index of the primary one, whose values become the chart's
+    /// `values.yaml`: the profile asked for (added first when it is not in
+    /// `profiles/`), else the topology alone, added first.
+    pub fn to_chart(&self, profile: &Option<String>, phase: &Option<String>) -> (Vec<Target>, usize) {
+        let mut targets: Vec<Target> =
+            pipeline::each_profile(&self.topology).into_iter().map(|t| Target::new(t.profile, phase.clone())).collect();
+        match targets.iter().position(|t| profile.is_some() && t.profile == *profile) {
+            Some(i) => (targets, i),
+            None => {
+                targets.insert(0, Target::new(profile.clone(), phase.clone()));
+                (targets, 0)
+            }
+        }
+    }
+
+    /// What an output folder must never contain: the project's own files.
+    pub fn protected(&self) -> Vec<PathBuf> {
+        let base = self.base_dir();
+        vec![
+            self.topology.clone(),
+            crate::load::profiles_dir(&self.topology),
+            base.join("snapshots"),
+            base.join("templates"),
+        ]
+    }
+
+    pub fn topology(&self) -> &Path {
+        &self.topology
+    }
+}
