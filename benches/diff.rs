@@ -35,26 +35,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-/// What the fault proxy's file needs of the integration tests' support.
-#[allow(dead_code)]
-mod support {
-    pub fn repo() -> std::path::PathBuf {
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-    }
-    pub fn tool(name: &str) -> std::path::PathBuf {
-        repo().join(".tools/bin").join(name)
-    }
-    pub struct Run;
-    impl From<std::process::Output> for Run {
-        fn from(_: std::process::Output) -> Self {
-            Run
-        }
-    }
+use archctl_testkit as fault_proxy;
+
+/// The repository.
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-#[allow(dead_code, unused_imports)]
-#[path = "../tests/integration/support/fault_proxy.rs"]
-mod fault_proxy;
+/// A tool of `.tools/bin` (scripts/test.sh installs them).
+fn tool(name: &str) -> PathBuf {
+    repo().join(".tools/bin").join(name)
+}
 
 fn setting(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
@@ -69,7 +60,7 @@ struct ControlPlane {
 impl ControlPlane {
     fn up() -> ControlPlane {
         let dir = std::env::temp_dir().join(format!("archctl-bench-{}", std::process::id()));
-        let script = support::repo().join("scripts/test-cluster.sh");
+        let script = repo().join("scripts/test-cluster.sh");
         // the controllers that would turn 1,000 Deployments into ReplicaSets
         // and pending pods stay off: on 2 cores they would share the CPU
         // with the diff being measured (on a real cluster they run elsewhere)
@@ -97,7 +88,7 @@ impl ControlPlane {
 
 impl Drop for ControlPlane {
     fn drop(&mut self) {
-        let script = support::repo().join("scripts/test-cluster.sh");
+        let script = repo().join("scripts/test-cluster.sh");
         let _ = Command::new("bash").arg(script).arg("down").arg(&self.dir).output();
     }
 }
@@ -149,7 +140,7 @@ fn main() {
     let archctl = env!("CARGO_BIN_EXE_archctl");
 
     let dir = tempfile::tempdir().expect("a temporary folder");
-    archctl::dev::write(dir.path(), services).expect("the fleet is written");
+    xtask::fleet::write(dir.path(), services).expect("the fleet is written");
     let render = Command::new(archctl)
         .args(["render", "--profile", "production"])
         .current_dir(dir.path())
@@ -160,7 +151,7 @@ fn main() {
         + usize::from(render.stdout.starts_with(b"kind: "));
 
     let cp = ControlPlane::up();
-    let mut apply = Command::new(support::tool("kubectl"))
+    let mut apply = Command::new(tool("kubectl"))
         .arg("--kubeconfig")
         .arg(&cp.kubeconfig)
         .args(["apply", "--server-side", "--field-manager=archctl", "-f", "-"])

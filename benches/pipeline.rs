@@ -1,5 +1,5 @@
 //! Criterion benchmarks of every pipeline stage on generated fleets of N
-//! services (`archctl dev generate`): load, validate (rules and lints),
+//! services (`cargo xtask fleet`): load, validate (rules and lints),
 //! resolve, build, emit YAML and emit a Helm chart, plus the whole render.
 //!
 //! ```text
@@ -61,7 +61,7 @@ fn group<'a>(c: &'a mut Criterion, stage: &str, n: usize, objects: usize) -> Ben
 
 fn fleet(c: &mut Criterion, n: usize) {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    archctl::dev::write(dir.path(), n).expect("the fleet is written");
+    xtask::fleet::write(dir.path(), n).expect("the fleet is written");
     let production = options(dir.path(), Some("production"));
     let loaded_production = loaded(&production);
     let resolved_production = resolved(&production);

@@ -4,7 +4,7 @@
 #
 # Usage:  scripts/bench.sh [--sizes 100,1000,10000] [--runs 5] [--kustomize-max 1000] [--work DIR] [--no-diff]
 #
-# For each N it generates a topology (`archctl dev generate`), then times,
+# For each N it generates a topology (`cargo xtask fleet`), then times,
 # one after another (the machine has 2 cores: nothing runs in parallel):
 #
 #   archctl render   archctl render --profile production                (YAML on stdout)
@@ -61,8 +61,9 @@ done
 step() { printf '\n==> %s\n' "$*" >&2; }
 
 step "building archctl (release)"
-cargo build --release --quiet --manifest-path "$REPO/Cargo.toml"
+cargo build --release --quiet --manifest-path "$REPO/Cargo.toml" --package archctl --package xtask
 ARCHCTL="$REPO/target/release/archctl"
+XTASK="$REPO/target/release/xtask"
 
 if [[ ! -x "$REPO/.tools/bin/helm" || ! -x "$REPO/.tools/bin/kubectl" ]]; then
     step "installing helm and kubectl into .tools/"
@@ -92,7 +93,7 @@ for n in "${sizes[@]}"; do
     step "N=$n: generating the fleet, the chart and the kustomization"
     rm -rf "$dir"
     mkdir -p "$dir"
-    "$ARCHCTL" dev generate --services "$n" --out "$dir/fleet" 2>/dev/null
+    "$XTASK" fleet --services "$n" --out "$dir/fleet" 2>/dev/null
     topo="$dir/fleet/archctl.toml"
     "$ARCHCTL" -f "$topo" render --format helm --out "$dir/chart" 2>/dev/null
     "$ARCHCTL" -f "$topo" render --profile production --out "$dir/kustomize/base" 2>/dev/null

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/test.sh — install the external tools the test suite needs, then run
-# the checks: rustfmt, clippy and the full cargo test suite.
+# the checks: rustfmt, clippy and the full cargo test suite (the whole workspace:
+# archctl, xtask, testkit).
 #
 # Usage:  scripts/test.sh [EXTRA CARGO TEST ARGS...]
 #   e.g.  scripts/test.sh render -- --nocapture
@@ -259,8 +260,8 @@ fi
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 
-step "cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets -- -D warnings
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
 
-step "cargo test --all-targets $*"
-cargo test --all-targets "$@"
+step "cargo test --workspace --all-targets $*"
+cargo test --workspace --all-targets "$@"

@@ -47,28 +47,6 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff).
     Man,
-    /// Tools for archctl's own development (hidden from --help).
-    #[command(hide = true, subcommand)]
-    Dev(DevCommand),
-}
-
-/// `archctl dev …`: development tools, not part of the user interface.
-#[derive(Debug, Subcommand)]
-pub enum DevCommand {
-    /// Write a synthetic topology of N services (with profiles) for benchmarks.
-    Generate(GenerateArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct GenerateArgs {
-    /// How many services.
-    #[arg(long, value_name = "N")]
-    pub services: usize,
-
-    /// Write `archctl.toml` and `profiles/` into this folder instead of
-    /// printing the topology.
-    #[arg(short, long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

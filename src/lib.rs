@@ -11,7 +11,6 @@
 pub mod address;
 pub mod cli;
 pub mod command;
-pub mod dev;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;

@@ -17,7 +17,7 @@ use std::io::Write;
 use anyhow::Context as _;
 
 use crate::ExitStatus;
-use crate::cli::{Cli, Command, DevCommand};
+use crate::cli::{Cli, Command};
 use crate::diagnostic;
 use crate::load::Context;
 use crate::pipeline::Failed;
@@ -46,13 +46,6 @@ pub fn run(cli: Cli) -> ExitStatus {
             clap_complete::generate(args.shell, &mut cmd, "archctl", &mut buf);
             print(&String::from_utf8_lossy(&buf))
         }
-        Command::Dev(DevCommand::Generate(args)) => match &args.out {
-            Some(dir) => crate::dev::write(dir, args.services).map(|()| {
-                term::message(&format!("wrote a topology of {} services to {}", args.services, dir.display()));
-                ExitStatus::Success
-            }),
-            None => print(&crate::dev::generate(args.services).swap_remove(0).1),
-        },
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();

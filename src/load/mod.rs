@@ -591,7 +591,7 @@ mod tests {
     #[test]
     fn a_schema_error_deep_in_a_large_topology_is_located() {
         let dir = tempfile::tempdir().unwrap();
-        crate::dev::write(dir.path(), 300).unwrap();
+        xtask::fleet::write(dir.path(), 300).unwrap();
         let path = dir.path().join("archctl.toml");
         let text = std::fs::read_to_string(&path).unwrap();
         let at = text.rfind("termination_grace_period = 30").unwrap();

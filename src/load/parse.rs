@@ -256,7 +256,7 @@ mod tests {
             }
         }
         // more services than `fast::root` converts on one thread
-        let generated = crate::dev::generate(300);
+        let generated = xtask::fleet::generate(300);
         let mut texts: Vec<(String, String)> =
             files.iter().map(|f| (f.display().to_string(), std::fs::read_to_string(f).unwrap())).collect();
         texts.extend(generated);

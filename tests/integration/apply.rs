@@ -107,8 +107,7 @@ fn every_render_of_semantic_explorer_applies_and_diffs_clean() {
 
 #[test]
 fn the_generated_fleet_applies_and_diffs_clean() {
-    let p = Project::new();
-    p.run(&["dev", "generate", "--services", "100", "--out", "."]).success();
+    let p = Project::fleet(100);
     let c = Live::new(p, CRDS);
     c.apply(&["--profile", "production"]);
     let run = c.diff(&["--profile", "production", "--summary"]);

@@ -1,4 +1,4 @@
-//! The fault-injecting proxies of support/fault_proxy.rs, against a tiny
+//! The fault-injecting proxies of the testkit crate (testkit/), against a tiny
 //! HTTPS upstream started in-process (hyper over tokio-rustls, certificates
 //! made with the `openssl` CLI): forwarding, latency, injected 429/503, hung
 //! and trickled answers, upstream TLS options, CONNECT tunnels, and kube-rs
@@ -26,7 +26,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::fault_proxy::{ConnectProxy, Fault, FaultProxy};
+use archctl_testkit::{ConnectProxy, Fault, FaultProxy};
 
 // ---------------------------------------------------------------------------
 // Certificates

@@ -1,13 +1,13 @@
 //! What a real server cannot do on demand — latency, 429 with
 //! `Retry-After`, a request that never ends, a body that trickles, an HTTP
 //! proxy in between — through the fault-injecting proxy of
-//! support/fault_proxy.rs placed in front of the real API server.
+//! the testkit crate (testkit/) placed in front of the real API server.
 
 use std::time::{Duration, Instant};
 
 use crate::cluster::{CRDS, Live, assert_read_only};
-use crate::support::fault_proxy::{ConnectProxy, FaultProxy};
 use crate::support::{Project, Run};
+use archctl_testkit::{ConnectProxy, FaultProxy};
 
 /// The Archivist production render applied, and a fault proxy in front.
 fn behind_a_proxy() -> (Live, FaultProxy, String) {
@@ -221,8 +221,7 @@ fn proxies_from_the_kubeconfig_and_the_environment() {
 /// namespaces, one dry run per object, no per-object GET.
 #[test]
 fn at_fleet_scale_reads_are_batched_and_dry_runs_concurrent() {
-    let p = Project::new();
-    p.run(&["dev", "generate", "--services", "100", "--out", "."]).success();
+    let p = Project::fleet(100);
     let c = Live::new(p, CRDS);
     c.apply(&["--profile", "production"]);
     let objects = archctl::emit::yaml::parse_stream(&c.p.run(&["render", "--profile", "production"]).stdout).unwrap();

@@ -178,8 +178,7 @@ fn the_values_schema_rejects_a_wrong_type() {
 /// checks each service against it, and the chart still renders exactly.
 #[test]
 fn services_of_one_shape_share_a_schema_definition() {
-    let p = Project::new();
-    p.run(&["dev", "generate", "--services", "60", "--out", "."]).success();
+    let p = Project::fleet(60);
     let dir = chart(&p, &p.path().join("archctl.toml"), &[]);
     let schema: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("values.schema.json")).unwrap()).unwrap();

@@ -13,6 +13,7 @@ mod errors;
 mod fault_proxy_selftest;
 mod faults;
 mod features;
+mod fleet;
 mod helm;
 mod pipes;
 mod planning;

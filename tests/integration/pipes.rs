@@ -8,9 +8,8 @@ use crate::support::Project;
 
 #[test]
 fn a_closed_pipe_ends_quietly_in_every_format() {
-    let p = Project::new();
     // big enough to fill the pipe (~1.5 MB of YAML)
-    p.run(&["dev", "generate", "--services", "300", "--out", "."]).success();
+    let p = Project::fleet(300);
     for format in ["yaml", "json"] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_archctl"))
             .args(["render", "--profile", "production", "--format", format])

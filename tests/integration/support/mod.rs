@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 pub mod cluster;
-pub mod fault_proxy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -30,6 +29,14 @@ impl Project {
     /// A project with `archctl.toml` holding `topology`.
     pub fn with(topology: &str) -> Self {
         Project::new().file("archctl.toml", topology)
+    }
+
+    /// A synthetic fleet of `services` services (`xtask::fleet`): the
+    /// topology and its dev, staging and production profiles.
+    pub fn fleet(services: usize) -> Self {
+        let p = Project::new();
+        xtask::fleet::write(p.path(), services).expect("the fleet is written");
+        p
     }
 
     /// A copy of the repository's own project (topology and profiles).
