@@ -32,8 +32,3 @@ pub mod topology;
 pub mod validate;
 
 pub use exit::ExitStatus;
-
-/// Runs a parsed command line.
-pub fn run(cli: cli::Cli) -> ExitStatus {
-    command::run(cli)
-}

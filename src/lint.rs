@@ -4,6 +4,7 @@
 
 use crate::diagnostic::path::TomlPath;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::k8s::image::ImageRef;
 use crate::resolve::Resolved;
 use crate::topology::{Kind, ServiceType};
 
@@ -11,13 +12,6 @@ fn warning(code: &'static str, message: String) -> Diagnostic {
     let mut d = Diagnostic::error(code, message);
     d.severity = Severity::Warning;
     d
-}
-
-/// The image's tag, or None when it has none.
-fn tag(image: &str) -> Option<&str> {
-    let without_digest = image.split('@').next().unwrap_or(image);
-    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
-    last.split_once(':').map(|(_, t)| t)
 }
 
 /// All practice warnings of one resolved render.
@@ -40,22 +34,15 @@ pub fn lints(r: &Resolved) -> Vec<Diagnostic> {
         let Some(v) = r.services.get(name) else { continue };
         let long_running = !svc.kind.is_batch();
         let c = &svc.container;
-        if production {
-            let t = tag(&c.image);
-            if t.is_none() || t == Some("latest") {
-                out.push(
-                    warning(
-                        "W001",
-                        format!(
-                            "`{}` runs an unpinned image in profile `{}`",
-                            name,
-                            r.profile.as_deref().unwrap_or("")
-                        ),
-                    )
-                    .at(&path.key("container").key("image"))
-                    .with_help("pin a version (`:1.4.2`) or a digest, so that a rollout is repeatable"),
-                );
-            }
+        if production && !ImageRef::parse(&c.image).is_pinned() {
+            out.push(
+                warning(
+                    "W001",
+                    format!("`{}` runs an unpinned image in profile `{}`", name, r.profile.as_deref().unwrap_or("")),
+                )
+                .at(&path.key("container").key("image"))
+                .with_help("pin a version (`:1.4.2`) or a digest, so that a rollout is repeatable"),
+            );
         }
         if long_running && !c.ports.is_empty() && c.probes.liveness.is_none() && c.probes.readiness.is_none() {
             out.push(

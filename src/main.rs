@@ -11,5 +11,5 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = archctl::cli::Cli::parse();
-    archctl::run(cli).into()
+    archctl::command::run(cli).into()
 }

@@ -55,23 +55,3 @@ impl LabelSet<'_> {
         m
     }
 }
-
-/// The tag of an image reference, if it has one: `repo/app:1.2` → `1.2`.
-pub fn image_tag(image: &str) -> Option<&str> {
-    let without_digest = image.split('@').next().unwrap_or(image);
-    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
-    last.split_once(':').map(|(_, t)| t).filter(|t| !t.is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tags() {
-        assert_eq!(image_tag("archivist/rag-api:1.4.2"), Some("1.4.2"));
-        assert_eq!(image_tag("localhost:5000/app"), None);
-        assert_eq!(image_tag("localhost:5000/app:v2@sha256:abc"), Some("v2"));
-        assert_eq!(image_tag("redis"), None);
-    }
-}

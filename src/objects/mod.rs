@@ -97,7 +97,7 @@ fn shared(r: &Resolved, out: &mut Vec<Object>) {
             continue;
         }
         let set = LabelSet { project: &topo.project, name, component: "secret", version: None };
-        let data = s.keys.iter().map(|k| (k.clone(), PLACEHOLDER.to_string())).collect();
+        let data = s.keys.iter().map(|k| (k.clone(), crate::topology::SECRET_PLACEHOLDER.to_string())).collect();
         out.push(
             Secret {
                 metadata: ObjectMeta {
@@ -118,9 +118,6 @@ fn shared(r: &Resolved, out: &mut Vec<Object>) {
     cluster::external_secrets(r, out);
     storage::claims(r, out);
 }
-
-/// The value of every key of a placeholder Secret.
-pub const PLACEHOLDER: &str = "REPLACE_ME";
 
 /// Project annotations merged with an object's own, or `None` when empty.
 fn annotations(

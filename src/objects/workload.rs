@@ -13,8 +13,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::Object;
 use super::crd::{Endpoint, ServiceMonitor, ServiceMonitorSpec};
-use super::labels::{self, LabelSet};
+use super::labels::LabelSet;
 use super::storage::claim_spec;
+use crate::k8s::image::ImageRef;
 use crate::resolve::{Resolved, ResolvedService};
 use crate::topology::{self, IntOrPercent, Kind, ServiceType};
 
@@ -30,7 +31,7 @@ pub(super) fn service(r: &Resolved, name: &str, out: &mut Vec<Object>) {
 fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
     let topo = &r.topology;
     let svc = s.svc;
-    let version = labels::image_tag(&svc.container.image);
+    let version = ImageRef::parse(&svc.container.image).tag;
     let set = LabelSet {
         project: &topo.project,
         name: s.name,

@@ -226,13 +226,6 @@ pub fn resolve(loaded: Loaded) -> Result<Resolved, Vec<Diagnostic>> {
                 v.keda = r.bounds(&k.min, &k.max, &path.key("keda"));
             }
         }
-        if svc.autoscaling.is_some() && svc.keda.is_some() {
-            r.problems.push(
-                Diagnostic::error("E051", format!("service `{name}` has both an HPA (`autoscaling`) and a KEDA `keda` scaler"))
-                    .at_key(&path.key("keda"))
-                    .with_help("KEDA creates its own HPA for the workload: keep one of the two (KEDA's `cpu` and `memory` triggers cover an HPA's targets)"),
-            );
-        }
         if let Some(d) = &svc.disruption
             && topo.features.disruption_budgets
         {

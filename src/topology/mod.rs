@@ -760,3 +760,6 @@ where
     }
     d.deserialize_any(V(from_str, from_table))
 }
+
+/// The value of every key of a placeholder Secret (`placeholder = true`).
+pub const SECRET_PLACEHOLDER: &str = "REPLACE_ME";

@@ -1,6 +1,7 @@
 //! Rule: each key fits the kind of service it is set on, holds an allowed
 //! value, and each probe, volume and env reference has exactly one source.
 
+use super::one_of;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::path::TomlPath;
 use crate::topology::{Container, Kind, PerPhase, Probe, Service, ServiceType, Topology};
@@ -138,24 +139,12 @@ fn kind_fields(svc: &Service, path: &TomlPath, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn one_of(value: &Option<String>, allowed: &[&str], path: TomlPath, out: &mut Vec<Diagnostic>) {
-    if let Some(v) = value
-        && !allowed.contains(&v.as_str())
-    {
-        out.push(
-            Diagnostic::error("E005", format!("`{v}` is not allowed for `{path}`"))
-                .at(&path)
-                .with_help(crate::diagnostic::suggest::help(v, "values", allowed.iter().copied())),
-        );
-    }
-}
-
 fn enums(svc: &Service, path: &TomlPath, out: &mut Vec<Diagnostic>) {
-    one_of(&svc.restart_policy, &["OnFailure", "Never"], path.key("restart_policy"), out);
-    one_of(&svc.concurrency_policy, &["Allow", "Forbid", "Replace"], path.key("concurrency_policy"), out);
-    one_of(&svc.pod_management_policy, &["OrderedReady", "Parallel"], path.key("pod_management_policy"), out);
+    one_of(svc.restart_policy.as_deref(), &["OnFailure", "Never"], path.key("restart_policy"), out);
+    one_of(svc.concurrency_policy.as_deref(), &["Allow", "Forbid", "Replace"], path.key("concurrency_policy"), out);
+    one_of(svc.pod_management_policy.as_deref(), &["OrderedReady", "Parallel"], path.key("pod_management_policy"), out);
     if let Some(s) = &svc.strategy {
-        one_of(&s.kind, &["RollingUpdate", "Recreate"], path.key("strategy").key("type"), out);
+        one_of(s.kind.as_deref(), &["RollingUpdate", "Recreate"], path.key("strategy").key("type"), out);
     }
 }
 
@@ -206,9 +195,9 @@ fn container(c: &Container, path: &TomlPath, out: &mut Vec<Diagnostic>) {
                 .with_help("an image reference is `[registry/]repository[:tag][@digest]` without spaces"),
         );
     }
-    one_of(&c.image_pull_policy, &["Always", "IfNotPresent", "Never"], path.key("image_pull_policy"), out);
+    one_of(c.image_pull_policy.as_deref(), &["Always", "IfNotPresent", "Never"], path.key("image_pull_policy"), out);
     for (pname, p) in &c.ports {
-        one_of(&p.protocol, &["TCP", "UDP", "SCTP"], path.key("ports").key(pname.clone()), out);
+        one_of(p.protocol.as_deref(), &["TCP", "UDP", "SCTP"], path.key("ports").key(pname.clone()), out);
     }
     for (name, v) in &c.env {
         let epath = path.key("env").key(name.clone());
@@ -279,7 +268,7 @@ fn probe(p: &Probe, c: &Container, path: &TomlPath, out: &mut Vec<Diagnostic>) {
                 .with_help(format!("write `/{h}`")),
         );
     }
-    one_of(&p.scheme, &["HTTP", "HTTPS"], path.key("scheme"), out);
+    one_of(p.scheme.as_deref(), &["HTTP", "HTTPS"], path.key("scheme"), out);
     if p.exec.is_none() {
         match &p.port {
             None if c.ports.is_empty() => out.push(

@@ -46,7 +46,7 @@ pub fn config_map_sizes(topo: &Topology, data: &IndexMap<String, IndexMap<String
 pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     for (name, s) in &topo.secrets {
         // only a placeholder Secret is rendered: one value per key
-        let size = s.keys.len() * crate::objects::PLACEHOLDER.len();
+        let size = s.keys.len() * crate::topology::SECRET_PLACEHOLDER.len();
         if s.placeholder && size > MAX_DATA_BYTES {
             out.push(
                 Diagnostic::error("E023", format!("the data of secret `{name}` is more than 1 MiB ({size} bytes)"))

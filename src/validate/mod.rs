@@ -23,6 +23,8 @@ mod zones;
 pub use limits::{MAX_DATA_BYTES, config_map_sizes, data_size};
 
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::path::TomlPath;
+use crate::diagnostic::suggest;
 use crate::topology::Topology;
 
 /// Runs every rule and returns all findings, in rule order.
@@ -44,6 +46,22 @@ pub fn validate(topo: &Topology) -> Vec<Diagnostic> {
     workloads::check(topo, &mut out);
     secrets::check(topo, &mut out);
     out
+}
+
+/// E005 unless `value` is one of the `allowed` words (settings that take
+/// one of a fixed set: a policy, a protocol, an operator).
+fn one_of(value: Option<&str>, allowed: &[&str], path: TomlPath, out: &mut Vec<Diagnostic>) {
+    if let Some(v) = value
+        && !allowed.contains(&v)
+    {
+        let list = suggest::list(allowed.iter().copied());
+        out.push(Diagnostic::error("E005", format!("`{v}` is not allowed for `{path}`")).at(&path).with_help(
+            match suggest::closest(v, allowed.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`? allowed: {list}"),
+                None => format!("allowed: {list}"),
+            },
+        ));
+    }
 }
 
 #[cfg(test)]

@@ -1,24 +1,12 @@
 //! Rule: settings that take one of a fixed set of words hold one of them,
 //! and hooks sit where Kubernetes allows them.
 
+use super::one_of;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::path::TomlPath;
 use crate::diagnostic::suggest;
 use crate::k8s::names;
 use crate::topology::{PreStop, Topology};
-
-fn one_of(value: Option<&str>, allowed: &[&str], path: TomlPath, out: &mut Vec<Diagnostic>) {
-    if let Some(v) = value
-        && !allowed.contains(&v)
-    {
-        out.push(Diagnostic::error("E005", format!("`{v}` is not allowed for `{path}`")).at(&path).with_help(
-            match suggest::closest(v, allowed.iter().copied()) {
-                Some(c) => format!("did you mean `{c}`? allowed: {}", suggest::list(allowed.iter().copied())),
-                None => format!("allowed: {}", suggest::list(allowed.iter().copied())),
-            },
-        ));
-    }
-}
 
 /// `zone`, `hostname`, `node`, `region`, or a node label key.
 fn topology_scope(v: &str, path: TomlPath, out: &mut Vec<Diagnostic>) {

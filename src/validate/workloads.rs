@@ -1,6 +1,6 @@
 //! Rule: controller settings as the API server validates them — rolling
-//! updates that can progress, HPA bounds and behaviour, the component label,
-//! and growth phases named once.
+//! updates that can progress, HPA bounds and behaviour, one autoscaler per
+//! workload, the component label, and growth phases named once.
 
 use std::collections::HashMap;
 
@@ -120,6 +120,13 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                         "the component becomes the label `app.kubernetes.io/component`; try `{}`",
                         names::suggest_label(c).unwrap_or_else(|| "api".into())
                     )),
+            );
+        }
+        if svc.autoscaling.is_some() && svc.keda.is_some() {
+            out.push(
+                Diagnostic::error("E051", format!("service `{name}` has both an HPA (`autoscaling`) and a KEDA `keda` scaler"))
+                    .at_key(&path.key("keda"))
+                    .with_help("KEDA creates its own HPA for the workload: keep one of the two (KEDA's `cpu` and `memory` triggers cover an HPA's targets)"),
             );
         }
         let Some(a) = &svc.autoscaling else { continue };

@@ -40,6 +40,13 @@ fn every_warning_fires_and_clears() {
     let cases: Vec<(&str, String, String)> = vec![
         ("W001", BASE.replace("web:1.0", "web:latest"), BASE.to_string()),
         ("W001", BASE.replace("web:1.0", "web"), BASE.to_string()),
+        // a digest pins an image, with or without a tag (the help says so)
+        ("W001", BASE.replace("web:1.0", "web:latest"), BASE.replace("web:1.0", "web:latest@sha256:0123")),
+        (
+            "W001",
+            BASE.replace("web:1.0", "registry:5000/web"),
+            BASE.replace("web:1.0", "registry:5000/web@sha256:0123"),
+        ),
         ("W002", BASE.replace(", probes = { readiness = { http = \"/ready\" } }", ""), BASE.to_string()),
         ("W003", BASE.replace("resources = \"small\"\n", ""), BASE.to_string()),
         (
