@@ -107,7 +107,7 @@ impl Graph {
             let point = |text: &str, label: &str, edges: &mut BTreeSet<Edge>, externals: &mut Vec<String>| {
                 for (host, ns) in hosts(text) {
                     let target = topo.services.get(&host).and_then(|t| {
-                        let t_ns = t.namespace.clone().unwrap_or_else(|| r.default_namespace.clone());
+                        let t_ns = r.topology.namespace_of(&t.namespace).to_string();
                         (ns.as_deref().is_none_or(|n| n == t_ns) && (ns.is_some() || t_ns == v.namespace)).then_some(())
                     });
                     let to = match target {
@@ -170,7 +170,7 @@ impl Graph {
             if !topo.features.ingress {
                 break;
             }
-            let ns = ing.namespace.clone().unwrap_or_else(|| r.default_namespace.clone());
+            let ns = r.topology.namespace_of(&ing.namespace).to_string();
             g.nodes.push(Node { id: id("ing", name), label: name.clone(), group: Some(ns), shape: Shape::Ingress });
             for rule in &ing.rules {
                 for p in &rule.paths {

@@ -19,7 +19,6 @@ pub fn lints(r: &Resolved) -> Vec<Diagnostic> {
     let topo = &r.topology;
     let mut out = Vec::new();
     let production = r.profile.as_deref().is_some_and(|p| p.contains("prod"));
-    let default_ns = &r.default_namespace;
     for (name, st) in &topo.secret_stores {
         if st.api_version.as_deref() == Some("v1beta1") {
             out.push(
@@ -102,7 +101,7 @@ pub fn lints(r: &Resolved) -> Vec<Diagnostic> {
             let crate::topology::EnvValue::Plain(text) = value else { continue };
             for (svc_name, ns, port) in cluster_addresses(text) {
                 let target = topo.services.get(&svc_name);
-                let target_ns = target.map(|t| t.namespace.clone().unwrap_or_else(|| default_ns.clone()));
+                let target_ns = target.map(|t| topo.namespace_of(&t.namespace).to_string());
                 let epath = cpath.key("env").key(var.clone());
                 if target.is_none() || target_ns.as_deref() != Some(ns.as_str()) {
                     out.push(
@@ -167,13 +166,13 @@ fn policy_ports(r: &Resolved, out: &mut Vec<Diagnostic>) {
     }
     for (name, pol) in &topo.network_policies {
         let path = TomlPath::root().key("network_policies").key(name.clone());
-        let ns = pol.namespace.clone().unwrap_or_else(|| r.default_namespace.clone());
+        let ns = r.topology.namespace_of(&pol.namespace).to_string();
         let selected: Vec<(&str, &Service)> = match &pol.service {
             Some(s) => topo.services.get_key_value(s).map(|(k, v)| (k.as_str(), v)).into_iter().collect(),
             None => topo
                 .services
                 .iter()
-                .filter(|(_, s)| s.namespace.as_deref().unwrap_or(&r.default_namespace) == ns)
+                .filter(|(_, s)| r.topology.namespace_of(&s.namespace) == ns)
                 .map(|(k, v)| (k.as_str(), v))
                 .collect(),
         };

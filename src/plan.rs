@@ -52,8 +52,8 @@ impl Amount {
     }
 }
 
-fn amounts(m: &BTreeMap<String, String>) -> Amount {
-    let q = |k: &str| m.get(k).and_then(|v| Quantity::parse(v).ok());
+fn amounts(m: &BTreeMap<String, Quantity>) -> Amount {
+    let q = |k: &str| m.get(k);
     Amount {
         cpu_milli: q("cpu").map(|q| (q.nanos / 1_000_000) as i64).unwrap_or(0),
         memory_bytes: q("memory").map(|q| q.ceil_units() as i64).unwrap_or(0),
@@ -162,7 +162,7 @@ pub fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
         }
         let mut storage = BTreeMap::new();
         for vol in v.volumes.values() {
-            if let Some(size) = vol.size.as_deref().and_then(|s| Quantity::parse(s).ok()) {
+            if let Some(size) = &vol.size {
                 let class = vol.storage_class.clone().unwrap_or_else(|| "(default)".into());
                 *storage.entry(class).or_insert(0) += size.ceil_units() as i64 * hi;
             }
@@ -199,10 +199,8 @@ pub fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
         }
     }
     for claim in r.claims.values() {
-        if let Ok(q) = Quantity::parse(&claim.size) {
-            *plan.storage.entry(claim.storage_class.clone().unwrap_or_else(|| "(default)".into())).or_insert(0) +=
-                q.ceil_units() as i64;
-        }
+        *plan.storage.entry(claim.storage_class.clone().unwrap_or_else(|| "(default)".into())).or_insert(0) +=
+            claim.size.ceil_units() as i64;
     }
     plan.nodes = node.map(|n| nodes(&services, n));
     plan.services = services;

@@ -32,6 +32,13 @@ pub struct QuantityError {
     pub suggestion: Option<String>,
 }
 
+/// The canonical spelling.
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.canonical())
+    }
+}
+
 impl fmt::Display for QuantityError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -64,6 +71,19 @@ impl Quantity {
     /// The value in base units as a float, for reports.
     pub fn as_f64(&self) -> f64 {
         self.nanos as f64 / NANO as f64
+    }
+
+    /// The same value with the plainest format that spells it the same
+    /// way, so that two quantities are equal exactly when their canonical
+    /// spellings are (`0` is `0` whatever suffix it was written with).
+    pub fn normalized(self) -> Quantity {
+        let decimal = Quantity { nanos: self.nanos, format: Format::DecimalSI };
+        if decimal.canonical() == self.canonical() { decimal } else { self }
+    }
+
+    /// A whole number of base units (a GPU count).
+    pub fn units(n: u32) -> Quantity {
+        Quantity { nanos: i128::from(n) * NANO, format: Format::DecimalSI }
     }
 
     /// The canonical spelling.

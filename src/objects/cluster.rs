@@ -7,20 +7,15 @@ use k8s_openapi::api::core::v1::{
     LimitRange, LimitRangeItem, LimitRangeSpec, Namespace, ResourceQuota, ResourceQuotaSpec,
 };
 use k8s_openapi::api::storage::v1::StorageClass;
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::crd::{
     DataFrom, ExternalSecret, ExternalSecretSpec, ExternalSecretV1, RemoteRef, SecretData, SecretStoreRef, Target,
 };
 use super::labels::LabelSet;
-use super::{Object, annotations};
+use super::{Object, annotations, quantities};
 use crate::resolve::Resolved;
 use crate::topology;
-
-fn quantities(m: &BTreeMap<String, String>) -> Option<BTreeMap<String, Quantity>> {
-    (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), Quantity(v.clone()))).collect())
-}
 
 pub(super) fn namespaces(r: &Resolved, out: &mut Vec<Object>) {
     let topo = &r.topology;
@@ -156,7 +151,7 @@ pub(super) fn external_secrets(r: &Resolved, out: &mut Vec<Object>) {
         };
         let metadata = ObjectMeta {
             name: Some(name.clone()),
-            namespace: Some(s.namespace.clone().unwrap_or_else(|| r.default_namespace.clone())),
+            namespace: Some(r.topology.namespace_of(&s.namespace).to_string()),
             labels: Some(set.all([])),
             annotations: annotations(&topo.project.annotations, &Default::default()),
             ..Default::default()

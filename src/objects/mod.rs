@@ -14,6 +14,7 @@ mod workload;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity as ApiQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::resolve::Resolved;
@@ -80,7 +81,7 @@ fn shared(r: &Resolved, out: &mut Vec<Object>) {
             ConfigMap {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
-                    namespace: Some(cm.namespace.clone().unwrap_or_else(|| r.default_namespace.clone())),
+                    namespace: Some(r.topology.namespace_of(&cm.namespace).to_string()),
                     labels: Some(set.all(&cm.labels)),
                     annotations: annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
@@ -102,7 +103,7 @@ fn shared(r: &Resolved, out: &mut Vec<Object>) {
             Secret {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
-                    namespace: Some(s.namespace.clone().unwrap_or_else(|| r.default_namespace.clone())),
+                    namespace: Some(r.topology.namespace_of(&s.namespace).to_string()),
                     labels: Some(set.all([])),
                     annotations: annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
@@ -117,6 +118,16 @@ fn shared(r: &Resolved, out: &mut Vec<Object>) {
 
     cluster::external_secrets(r, out);
     storage::claims(r, out);
+}
+
+/// Resolved quantities as the API's, or `None` when there are none.
+fn quantities(m: &BTreeMap<String, crate::k8s::quantity::Quantity>) -> Option<BTreeMap<String, ApiQuantity>> {
+    (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), quantity(v))).collect())
+}
+
+/// A resolved quantity as the API's, in its canonical spelling.
+fn quantity(q: &crate::k8s::quantity::Quantity) -> ApiQuantity {
+    ApiQuantity(q.to_string())
 }
 
 /// Project annotations merged with an object's own, or `None` when empty.

@@ -89,7 +89,7 @@ pub(super) fn ingresses(r: &Resolved, out: &mut Vec<Object>) {
             Ingress {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
-                    namespace: Some(ing.namespace.clone().unwrap_or_else(|| r.default_namespace.clone())),
+                    namespace: Some(r.topology.namespace_of(&ing.namespace).to_string()),
                     labels: Some(set.all([])),
                     annotations: annotations(&topo.project.annotations, &ing.annotations),
                     ..Default::default()
@@ -136,7 +136,7 @@ pub(super) fn network_policies(r: &Resolved, out: &mut Vec<Object>) {
         );
     }
     for (name, pol) in &topo.network_policies {
-        let ns = pol.namespace.clone().unwrap_or_else(|| r.default_namespace.clone());
+        let ns = r.topology.namespace_of(&pol.namespace).to_string();
         let set = LabelSet { project: &topo.project, name, component: "network-policy", version: None };
         let pod_selector = match &pol.service {
             Some(s) => selector(service_selector(r, s)),

@@ -13,7 +13,6 @@ use k8s_openapi::api::core::v1::{
     SecretEnvSource, SecretKeySelector, SecretVolumeSource, SecurityContext, SleepAction, TCPSocketAction, Toleration,
     TopologySpreadConstraint, Volume, VolumeMount, WeightedPodAffinityTerm,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -70,8 +69,12 @@ pub(super) fn pod_template(
             container(c, c.name.clone().unwrap_or_default(), &res, mounts(c))
         })
         .collect();
-    let mut volumes: Vec<Volume> =
-        svc.volumes.iter().filter(|(_, v)| v.size.is_none()).map(|(vname, v)| pod_volume(vname, v)).collect();
+    let mut volumes: Vec<Volume> = svc
+        .volumes
+        .iter()
+        .filter(|(_, v)| v.size.is_none())
+        .map(|(vname, v)| pod_volume(vname, v, s.values.volumes.get(vname).and_then(|r| r.size_limit.as_ref())))
+        .collect();
 
     // a read-only root still needs somewhere to write temporary files
     let tmp_taken = svc.volumes.contains_key(TMP_VOLUME);
@@ -215,7 +218,8 @@ fn mounts(c: &topology::Container) -> Vec<VolumeMount> {
         .collect()
 }
 
-fn pod_volume(name: &str, v: &topology::Volume) -> Volume {
+/// A pod volume; `size_limit` is an `emptyDir`'s resolved limit.
+fn pod_volume(name: &str, v: &topology::Volume, size_limit: Option<&crate::k8s::quantity::Quantity>) -> Volume {
     let mut vol = Volume { name: name.to_string(), ..Default::default() };
     if let Some(c) = &v.claim {
         vol.persistent_volume_claim =
@@ -225,14 +229,8 @@ fn pod_volume(name: &str, v: &topology::Volume) -> Volume {
     } else if let Some(s) = &v.secret {
         vol.secret = Some(SecretVolumeSource { secret_name: Some(s.clone()), ..Default::default() });
     } else {
-        vol.empty_dir = Some(EmptyDirVolumeSource {
-            medium: v.medium.clone(),
-            size_limit: v
-                .size_limit
-                .as_ref()
-                .and_then(|q| crate::k8s::quantity::Quantity::parse(&q.0).ok())
-                .map(|q| Quantity(q.canonical())),
-        });
+        vol.empty_dir =
+            Some(EmptyDirVolumeSource { medium: v.medium.clone(), size_limit: size_limit.map(super::quantity) });
     }
     vol
 }
@@ -258,9 +256,6 @@ fn container(c: &topology::Container, name: String, res: &ResourceValues, mounts
             config_map_ref: e.config_map.as_ref().map(|s| ConfigMapEnvSource { name: s.clone(), optional: e.optional }),
         })
         .collect();
-    let quantities = |m: &BTreeMap<String, String>| -> Option<BTreeMap<String, Quantity>> {
-        (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), Quantity(v.clone()))).collect())
-    };
     Container {
         name,
         image: Some(c.image.clone()),
@@ -272,8 +267,8 @@ fn container(c: &topology::Container, name: String, res: &ResourceValues, mounts
         env: (!env.is_empty()).then_some(env),
         env_from: (!env_from.is_empty()).then_some(env_from),
         resources: (!res.is_empty()).then(|| ResourceRequirements {
-            requests: quantities(&res.requests),
-            limits: quantities(&res.limits),
+            requests: super::quantities(&res.requests),
+            limits: super::quantities(&res.limits),
             ..Default::default()
         }),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),

@@ -1,13 +1,10 @@
 //! Autoscalers and disruption budgets: HPA, KEDA ScaledObject, VPA, PDB.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscaler,
     HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget, ResourceMetricSource,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -158,14 +155,11 @@ fn keda(s: &ResolvedService<'_>, k: &topology::Keda, min: i32, max: i32, base: &
 }
 
 fn vpa(s: &ResolvedService<'_>, v: &topology::Vpa, base: &ObjectMeta) -> VerticalPodAutoscaler {
-    let q = |m: &BTreeMap<String, String>| -> Option<BTreeMap<String, Quantity>> {
-        (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), Quantity(v.clone()))).collect())
-    };
     let container = s.svc.container.name.clone().unwrap_or_else(|| s.name.to_string());
     let policy = ContainerPolicy {
         container_name: container,
-        min_allowed: q(&s.values.vpa_min),
-        max_allowed: q(&s.values.vpa_max),
+        min_allowed: super::quantities(&s.values.vpa_min),
+        max_allowed: super::quantities(&s.values.vpa_max),
         controlled_values: v.controlled_values.clone(),
     };
     let has_policy = policy.min_allowed.is_some() || policy.max_allowed.is_some() || policy.controlled_values.is_some();

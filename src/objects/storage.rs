@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::k8s::quantity::Quantity;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::Object;
@@ -37,12 +37,12 @@ pub(super) fn claims(r: &Resolved, out: &mut Vec<Object>) {
 
 /// The spec of a claim: one access mode, a class (or the cluster default)
 /// and a size.
-pub(super) fn claim_spec(access: AccessMode, class: Option<String>, size: &str) -> PersistentVolumeClaimSpec {
+pub(super) fn claim_spec(access: AccessMode, class: Option<String>, size: &Quantity) -> PersistentVolumeClaimSpec {
     PersistentVolumeClaimSpec {
         access_modes: Some(vec![access.as_str().to_string()]),
         storage_class_name: class,
         resources: Some(VolumeResourceRequirements {
-            requests: Some(BTreeMap::from([("storage".to_string(), Quantity(size.to_string()))])),
+            requests: Some(BTreeMap::from([("storage".to_string(), super::quantity(size))])),
             ..Default::default()
         }),
         ..Default::default()

@@ -21,11 +21,11 @@ use crate::topology::{self, Amounts, PerPhase, ResourcesRef, Topology};
 /// The Kubernetes name of the GPU resource the `gpu` key stands for.
 pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
 
-/// Requests and limits as canonical quantities, keyed by resource name.
+/// Requests and limits, keyed by resource name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResourceValues {
-    pub requests: BTreeMap<String, String>,
-    pub limits: BTreeMap<String, String>,
+    pub requests: BTreeMap<String, Quantity>,
+    pub limits: BTreeMap<String, Quantity>,
 }
 
 impl ResourceValues {
@@ -42,8 +42,10 @@ impl ResourceValues {
 /// A pod volume's resolved claim values.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VolumeValues {
-    pub size: Option<String>,
+    pub size: Option<Quantity>,
     pub storage_class: Option<String>,
+    /// An `emptyDir`'s `sizeLimit`.
+    pub size_limit: Option<Quantity>,
 }
 
 /// Concrete values of one service.
@@ -60,8 +62,8 @@ pub struct ServiceValues {
     /// KEDA bounds (min, max) in this phase, when autoscaling is on.
     pub keda: Option<(i32, i32)>,
     /// VPA bounds as canonical quantities.
-    pub vpa_min: BTreeMap<String, String>,
-    pub vpa_max: BTreeMap<String, String>,
+    pub vpa_min: BTreeMap<String, Quantity>,
+    pub vpa_max: BTreeMap<String, Quantity>,
 }
 
 impl ServiceValues {
@@ -79,17 +81,17 @@ impl ServiceValues {
 /// A namespace's quota and limit range, as canonical quantities.
 #[derive(Clone, Debug, Default)]
 pub struct NamespaceValues {
-    pub quota: BTreeMap<String, String>,
+    pub quota: BTreeMap<String, Quantity>,
     pub limits: Option<LimitValues>,
 }
 
 /// A LimitRange's amounts.
 #[derive(Clone, Debug, Default)]
 pub struct LimitValues {
-    pub default: BTreeMap<String, String>,
-    pub default_request: BTreeMap<String, String>,
-    pub max: BTreeMap<String, String>,
-    pub min: BTreeMap<String, String>,
+    pub default: BTreeMap<String, Quantity>,
+    pub default_request: BTreeMap<String, Quantity>,
+    pub max: BTreeMap<String, Quantity>,
+    pub min: BTreeMap<String, Quantity>,
 }
 
 /// A service with its resolved values, as `build` sees it.
@@ -100,10 +102,10 @@ pub struct ResolvedService<'a> {
 }
 
 /// Concrete values of one shared claim.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ClaimValues {
     pub namespace: String,
-    pub size: String,
+    pub size: Quantity,
     pub storage_class: Option<String>,
 }
 
@@ -114,7 +116,6 @@ pub struct Resolved {
     pub topology: Arc<Topology>,
     pub profile: Option<String>,
     pub phase: Option<String>,
-    pub default_namespace: String,
     pub services: IndexMap<String, ServiceValues>,
     pub claims: IndexMap<String, ClaimValues>,
     /// ConfigMap data, with `files` read in.
@@ -168,7 +169,6 @@ pub fn resolve(loaded: Loaded) -> Result<Resolved, Vec<Diagnostic>> {
     }
     // a phase chosen outside the files has no place in them to point at
     let phase = r.phase(loaded.phase.is_none());
-    let default_namespace = topo.project.namespace.clone().unwrap_or_else(|| topo.project.name.clone());
 
     // resource profiles are checked once, even when unused
     for name in topo.resource_profiles.keys() {
@@ -179,10 +179,7 @@ pub fn resolve(loaded: Loaded) -> Result<Resolved, Vec<Diagnostic>> {
     let mut services = IndexMap::new();
     for (name, svc) in &topo.services {
         let path = TomlPath::root().key("services").key(name.clone());
-        let mut v = ServiceValues {
-            namespace: svc.namespace.clone().unwrap_or_else(|| default_namespace.clone()),
-            ..Default::default()
-        };
+        let mut v = ServiceValues { namespace: topo.namespace_of(&svc.namespace).to_string(), ..Default::default() };
         if let Some(rep) = &svc.replicas {
             v.replicas = r.per_phase(rep, &path.key("replicas"));
         }
@@ -213,10 +210,8 @@ pub fn resolve(loaded: Loaded) -> Result<Resolved, Vec<Diagnostic>> {
                 .and_then(|c| r.storage_class(c, &vpath.key("storage_class")))
                 // `class = ""` means the cluster's default class
                 .filter(|c| !c.is_empty());
-            if let Some(limit) = &vol.size_limit {
-                r.quantity(&limit.0, &vpath.key("size_limit"));
-            }
-            v.volumes.insert(vname.clone(), VolumeValues { size, storage_class });
+            let size_limit = vol.size_limit.as_ref().and_then(|limit| r.quantity(&limit.0, &vpath.key("size_limit")));
+            v.volumes.insert(vname.clone(), VolumeValues { size, storage_class, size_limit });
         }
         if topo.features.autoscaling {
             if let Some(a) = &svc.autoscaling {
@@ -248,7 +243,8 @@ pub fn resolve(loaded: Loaded) -> Result<Resolved, Vec<Diagnostic>> {
         let size = r
             .per_phase(&claim.size, &path.key("size"))
             .and_then(|q| r.quantity(&q.0, &path.key("size")))
-            .unwrap_or_default();
+            // a size that does not resolve is an error: this value is never used
+            .unwrap_or(Quantity::units(0));
         let storage_class = claim
             .storage_class
             .as_ref()
@@ -256,11 +252,7 @@ pub fn resolve(loaded: Loaded) -> Result<Resolved, Vec<Diagnostic>> {
             .filter(|c| !c.is_empty());
         claims.insert(
             name.clone(),
-            ClaimValues {
-                namespace: claim.namespace.clone().unwrap_or_else(|| default_namespace.clone()),
-                size,
-                storage_class,
-            },
+            ClaimValues { namespace: topo.namespace_of(&claim.namespace).to_string(), size, storage_class },
         );
     }
 
@@ -338,7 +330,6 @@ pub fn resolve(loaded: Loaded) -> Result<Resolved, Vec<Diagnostic>> {
             topology: loaded.topology,
             profile: loaded.profile,
             phase,
-            default_namespace,
             services,
             claims,
             config_data,
@@ -508,7 +499,7 @@ impl Resolver<'_> {
     }
 
     /// CPU, memory, GPU and ephemeral storage as canonical quantities.
-    fn amounts(&mut self, a: &Amounts, path: &TomlPath) -> BTreeMap<String, String> {
+    fn amounts(&mut self, a: &Amounts, path: &TomlPath) -> BTreeMap<String, Quantity> {
         let mut out = BTreeMap::new();
         for (name, q) in [("cpu", &a.cpu), ("memory", &a.memory), ("ephemeral-storage", &a.ephemeral_storage)] {
             if let Some(q) = q
@@ -518,12 +509,12 @@ impl Resolver<'_> {
             }
         }
         if let Some(g) = a.gpu {
-            out.insert(GPU_RESOURCE.to_string(), g.to_string());
+            out.insert(GPU_RESOURCE.to_string(), Quantity::units(g));
         }
         out
     }
 
-    fn quantity(&mut self, raw: &str, path: &TomlPath) -> Option<String> {
+    fn quantity(&mut self, raw: &str, path: &TomlPath) -> Option<Quantity> {
         match Quantity::parse(raw) {
             Ok(q) if q.nanos < 0 => {
                 self.problems.push(
@@ -533,7 +524,7 @@ impl Resolver<'_> {
                 );
                 None
             }
-            Ok(q) => Some(q.canonical()),
+            Ok(q) => Some(q.normalized()),
             Err(e) => {
                 let help = match &e.suggestion {
                     Some(s) => format!(
@@ -634,7 +625,7 @@ impl Resolver<'_> {
                     if g == 0 {
                         target.remove(GPU_RESOURCE);
                     } else {
-                        target.insert(GPU_RESOURCE.to_string(), g.to_string());
+                        target.insert(GPU_RESOURCE.to_string(), Quantity::units(g));
                     }
                 }
             }
@@ -657,9 +648,7 @@ impl Resolver<'_> {
                 }
                 continue;
             };
-            let (Ok(rq), Ok(lq)) = (Quantity::parse(req), Quantity::parse(lim)) else {
-                continue;
-            };
+            let (rq, lq) = (req, lim);
             if name == GPU_RESOURCE && rq.nanos != lq.nanos {
                 self.problems.push(
                     Diagnostic::error("E015", format!("GPU request {req} differs from the GPU limit {lim}"))
@@ -782,10 +771,10 @@ storage_class = "slow"
         let at = |phase: &str| resolve_str(PHASED, &[], None, Some(phase));
         let r = at("one").unwrap();
         assert_eq!(r.services["api"].replicas, Some(1));
-        assert_eq!(r.services["api"].volumes["data"].size.as_deref(), Some("10Gi"));
+        assert_eq!(r.services["api"].volumes["data"].size.map(|q| q.to_string()).as_deref(), Some("10Gi"));
         let r = at("three").unwrap();
         assert_eq!(r.services["api"].replicas, Some(4));
-        assert_eq!(r.services["api"].volumes["data"].size.as_deref(), Some("1Ti"));
+        assert_eq!(r.services["api"].volumes["data"].size.map(|q| q.to_string()).as_deref(), Some("1Ti"));
         // no value yet in the first phase: an error that says which phase to add
         let errs = at("pilot").unwrap_err();
         assert_eq!(errs.len(), 1);
@@ -804,7 +793,7 @@ storage_class = "slow"
         )
         .unwrap();
         assert_eq!(r.phase.as_deref(), Some("pilot"));
-        assert_eq!(r.services["api"].volumes["data"].size.as_deref(), Some("5Gi"));
+        assert_eq!(r.services["api"].volumes["data"].size.map(|q| q.to_string()).as_deref(), Some("5Gi"));
         let r = resolve_str(PHASED, &[("prod", "phase = \"two\"")], Some("prod"), None).unwrap();
         assert_eq!(r.phase.as_deref(), Some("two"));
         assert_eq!(r.services["api"].replicas, Some(4));
@@ -854,10 +843,10 @@ container = { image = "a:1" }
     fn resource_profiles_build_on_each_other_and_canonicalise() {
         let r = resolve_str(RES, &[], None, None).unwrap();
         let res = &r.services["a"].resources;
-        assert_eq!(res.requests["cpu"], "250m");
-        assert_eq!(res.requests["memory"], "512Mi");
-        assert_eq!(res.limits["cpu"], "1");
-        assert_eq!(res.limits["memory"], "2Gi");
+        assert_eq!(res.requests["cpu"].to_string(), "250m");
+        assert_eq!(res.requests["memory"].to_string(), "512Mi");
+        assert_eq!(res.limits["cpu"].to_string(), "1");
+        assert_eq!(res.limits["memory"].to_string(), "2Gi");
     }
 
     #[test]
@@ -931,7 +920,7 @@ container = { image = "a:1" }
 "#;
         let r = resolve_str(topo, &[], None, None).unwrap();
         let res = &r.services["a"].resources;
-        assert_eq!(res.requests["cpu"], "1", "kept from the built-in");
-        assert_eq!(res.limits["memory"], "6Gi", "changed by the topology");
+        assert_eq!(res.requests["cpu"].to_string(), "1", "kept from the built-in");
+        assert_eq!(res.limits["memory"].to_string(), "6Gi", "changed by the topology");
     }
 }

@@ -763,3 +763,16 @@ where
 
 /// The value of every key of a placeholder Secret (`placeholder = true`).
 pub const SECRET_PLACEHOLDER: &str = "REPLACE_ME";
+
+impl Topology {
+    /// Where an entity without its own `namespace` lands: the project's
+    /// `namespace`, else a namespace named after the project.
+    pub fn default_namespace(&self) -> &str {
+        self.project.namespace.as_deref().unwrap_or(&self.project.name)
+    }
+
+    /// The namespace of an entity whose own `namespace` is `own`.
+    pub fn namespace_of<'a>(&'a self, own: &'a Option<String>) -> &'a str {
+        own.as_deref().unwrap_or_else(|| self.default_namespace())
+    }
+}

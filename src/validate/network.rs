@@ -29,7 +29,6 @@ fn unknown_service(topo: &Topology, name: &str, path: &TomlPath) -> Diagnostic {
 }
 
 pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
-    let default_ns = topo.project.namespace.clone().unwrap_or_else(|| topo.project.name.clone());
     let root = TomlPath::root();
 
     for (svc_name, svc) in &topo.services {
@@ -145,7 +144,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
 
     for (name, ing) in &topo.ingresses {
         let ipath = root.key("ingresses").key(name.clone());
-        let ns = ing.namespace.clone().unwrap_or_else(|| default_ns.clone());
+        let ns = topo.namespace_of(&ing.namespace).to_string();
         for (ri, rule) in ing.rules.iter().enumerate() {
             for (pi, p) in rule.paths.iter().enumerate() {
                 let ppath = ipath.key("rules").index(ri).key("paths").index(pi);
@@ -153,7 +152,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                     out.push(unknown_service(topo, &p.service, &ppath.key("service")));
                     continue;
                 };
-                let svc_ns = svc.namespace.clone().unwrap_or_else(|| default_ns.clone());
+                let svc_ns = topo.namespace_of(&svc.namespace).to_string();
                 if svc_ns != ns {
                     out.push(
                         Diagnostic::error(
@@ -212,11 +211,11 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
 
     for (name, pol) in &topo.network_policies {
         let path = root.key("network_policies").key(name.clone());
-        let ns = pol.namespace.clone().unwrap_or_else(|| default_ns.clone());
+        let ns = topo.namespace_of(&pol.namespace).to_string();
         if let Some(s) = &pol.service {
             match topo.services.get(s) {
                 None => out.push(unknown_service(topo, s, &path.key("service"))),
-                Some(svc) if svc.namespace.clone().unwrap_or_else(|| default_ns.clone()) != ns => out.push(
+                Some(svc) if topo.namespace_of(&svc.namespace) != ns => out.push(
                     Diagnostic::error("E041", format!("service `{s}` is not in the policy's namespace `{ns}`"))
                         .at(&path.key("service"))
                         .with_help("a NetworkPolicy selects pods of its own namespace: set the policy's `namespace`"),

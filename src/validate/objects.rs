@@ -76,8 +76,7 @@ impl Generated {
 /// message) are left out.
 pub(super) fn generated(topo: &Topology) -> Vec<Generated> {
     let root = TomlPath::root();
-    let default_ns = topo.project.namespace.clone().unwrap_or_else(|| topo.project.name.clone());
-    let ns_of = |ns: &Option<String>| Some(ns.clone().unwrap_or_else(|| default_ns.clone()));
+    let ns_of = |ns: &Option<String>| Some(topo.namespace_of(ns).to_string());
     let mut out = Vec::new();
     fn add(
         out: &mut Vec<Generated>,

@@ -8,9 +8,9 @@ use crate::diagnostic::suggest;
 use crate::topology::{Container, EnvValue, Topology};
 
 pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
-    let default_ns = topo.project.namespace.clone().unwrap_or_else(|| topo.project.name.clone());
+    let default_ns = topo.default_namespace().to_string();
     let root = TomlPath::root();
-    let ns_of = |ns: &Option<String>| ns.clone().unwrap_or_else(|| default_ns.clone());
+    let ns_of = |ns: &Option<String>| topo.namespace_of(ns).to_string();
 
     // namespaces: when any are declared, every namespace used must be
     if !topo.namespaces.is_empty() {

@@ -217,13 +217,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     }
     for (ns, spec) in &topo.namespaces {
         if spec.default_deny
-            && topo.network_policies.iter().any(|(n, p)| {
-                n == "default-deny"
-                    && p.namespace
-                        .clone()
-                        .unwrap_or_else(|| topo.project.namespace.clone().unwrap_or_else(|| topo.project.name.clone()))
-                        == *ns
-            })
+            && topo.network_policies.iter().any(|(n, p)| n == "default-deny" && topo.namespace_of(&p.namespace) == ns)
         {
             out.push(
                 Diagnostic::error(

@@ -75,7 +75,7 @@ impl Skeleton {
             .build()
             .context("skeleton syntax")?;
         env.set_syntax(syntax);
-        let default_ns = topo.project.namespace.clone().unwrap_or_else(|| topo.project.name.clone());
+        let default_ns = topo.default_namespace().to_string();
         let version = topo.project.version.clone().unwrap_or_else(|| "0.1.0".into());
         let ctx = Context {
             chart: &topo.project.name,
@@ -94,7 +94,7 @@ impl Skeleton {
                 .iter()
                 .map(|(n, s)| ServiceInfo {
                     name: n.clone(),
-                    namespace: s.namespace.clone().unwrap_or_else(|| default_ns.clone()),
+                    namespace: topo.namespace_of(&s.namespace).to_string(),
                     kind: s.kind.as_str(),
                 })
                 .collect(),
