@@ -47,7 +47,7 @@ pub enum Anchor {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable identifier, such as `E005` (see the README's list).
+    /// Stable identifier, such as `E005` (see docs/codes.md).
     pub code: &'static str,
     pub message: String,
     pub anchor: Anchor,

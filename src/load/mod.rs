@@ -578,7 +578,7 @@ fn type_help(message: &str, path: &TomlPath) -> String {
     } else if message.contains("expected a sequence") {
         "write a list in brackets, e.g. `[\"a\", \"b\"]`".to_string()
     } else {
-        "see the topology reference in the README".to_string()
+        "see the topology reference, docs/topology.md".to_string()
     }
 }
 

@@ -26,16 +26,22 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Topology {
+    /// The project: its name, default namespace, version, and the labels and annotations of every
+    /// object. Required.
     pub project: Project,
     /// Growth phases, in order (`["pilot", "phase1", …]`).
     #[serde(default)]
     pub phases: Vec<String>,
     /// The phase to render; profiles set it, `--phase` overrides it.
+    /// Default: the first of `phases`.
     pub phase: Option<String>,
     /// Variables for minijinja expressions in string values.
     #[serde(default)]
     #[schemars(with = "IndexMap<String, serde_json::Value>")]
     pub vars: IndexMap<String, toml::Value>,
+    /// Namespaces to render, by name, each a `Namespace` with an optional ResourceQuota, LimitRange
+    /// and default-deny NetworkPolicy. Once one is declared, every namespace the topology uses must
+    /// be; with none, no Namespace is rendered and the namespaces must exist.
     #[serde(default)]
     pub namespaces: IndexMap<String, Namespace>,
     /// Size classes; `small`, `large` and `gpu` are built in.
@@ -44,10 +50,17 @@ pub struct Topology {
     /// The topology's storage class names, mapped to a cluster's classes.
     #[serde(default)]
     pub storage_classes: IndexMap<String, StorageClass>,
+    /// The workloads, by name: each a Deployment, StatefulSet, Job or CronJob (`kind`) with its
+    /// pods, Service, autoscalers and budget. The name is that of the workload, its Service and its
+    /// main container; an RFC 1035 label.
     #[serde(default)]
     pub services: IndexMap<String, Service>,
+    /// ConfigMaps by name, from plain entries and files.
     #[serde(default)]
     pub config_maps: IndexMap<String, ConfigMap>,
+    /// Secrets by name. Their values never appear in a topology: a secret exists in the cluster, is
+    /// fetched by an ExternalSecret (`store`), or is rendered with placeholder values
+    /// (`placeholder`).
     #[serde(default)]
     pub secrets: IndexMap<String, Secret>,
     /// Persistent volume claims shared by services.
@@ -82,9 +95,12 @@ pub struct Checks {
     pub allow: Vec<String>,
 }
 
+/// The system as a whole: what every object is labelled with.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Project {
+    /// Required; an RFC 1123 label. Becomes `app.kubernetes.io/instance` and
+    /// `app.kubernetes.io/part-of` of every object, and the default namespace.
     pub name: String,
     /// Namespace of objects that do not name one; defaults to the project name.
     pub namespace: Option<String>,
@@ -92,28 +108,37 @@ pub struct Project {
     /// image tag does not give one.
     pub version: Option<String>,
     /// Labels added to every object.
+    /// Pod templates get them too; the recommended `app.kubernetes.io/*` labels win on a clash.
     #[serde(default)]
     pub labels: IndexMap<String, String>,
     /// Annotations added to every object.
+    /// Not added to pod templates (see a service's `pod_annotations`).
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
 }
 
+/// A namespace, rendered as a `Namespace` object.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Namespace {
+    /// Labels on the Namespace, besides the project's and the recommended ones.
     #[serde(default)]
     pub labels: IndexMap<String, String>,
+    /// Annotations on the Namespace, besides the project's.
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
     /// Render a NetworkPolicy that denies all traffic not allowed by another
     /// policy (ingress and egress).
+    /// The policy is named `default-deny` and selects every pod; default `false`. Left out with
+    /// `features.network_policies = false`.
     #[serde(default)]
     pub default_deny: bool,
     /// ResourceQuota `hard` limits (`"requests.cpu" = "20"`, `pods = 100`).
+    /// Rendered as the ResourceQuota `quota` in the namespace; the values are quantities.
     #[serde(default)]
     pub quota: IndexMap<String, Quantity>,
     /// LimitRange defaults for containers.
+    /// Rendered as the LimitRange `limits` (type `Container`).
     pub limits: Option<LimitRangeSpec>,
 }
 
@@ -122,10 +147,14 @@ pub struct Namespace {
 #[serde(deny_unknown_fields)]
 pub struct LimitRangeSpec {
     /// Limits of containers that give none.
+    /// Becomes the LimitRange's `default`.
     pub default: Option<Amounts>,
     /// Requests of containers that give none.
+    /// Becomes the LimitRange's `defaultRequest`.
     pub default_request: Option<Amounts>,
+    /// The most a container may ask for (`max`).
     pub max: Option<Amounts>,
+    /// The least a container may ask for (`min`).
     pub min: Option<Amounts>,
 }
 
@@ -135,8 +164,12 @@ pub struct LimitRangeSpec {
 pub struct Resources {
     /// Start from this resource profile and change what is given here.
     pub profile: Option<String>,
+    /// Requests (`resources.requests`): `cpu`, `memory`, `ephemeral_storage`, `gpu`. Each value
+    /// given replaces the base profile's.
     #[serde(default)]
     pub requests: Amounts,
+    /// Limits (`resources.limits`): `cpu`, `memory`, `ephemeral_storage`, `gpu`. Each value given
+    /// replaces the base profile's.
     #[serde(default)]
     pub limits: Amounts,
 }
@@ -145,10 +178,14 @@ pub struct Resources {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Amounts {
+    /// CPU (`cpu`), a quantity: cores (`2`, `0.5`) or millicores (`"250m"`).
     pub cpu: Option<Quantity>,
+    /// Memory (`memory`), a quantity of bytes: `"512Mi"`, `"8Gi"`, `"100G"`.
     pub memory: Option<Quantity>,
     /// `nvidia.com/gpu` count.
+    /// A whole number; `gpu = 0` removes a GPU inherited from a base profile.
     pub gpu: Option<u32>,
+    /// Local scratch storage (`ephemeral-storage`), a quantity of bytes.
     pub ephemeral_storage: Option<Quantity>,
 }
 
@@ -197,6 +234,8 @@ impl<'de> Deserialize<'de> for ResourcesRef {
     }
 }
 
+/// A storage class name of the topology, mapped to a cluster's class per profile; volumes and
+/// claims refer to it by its key.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StorageClass {
@@ -205,15 +244,21 @@ pub struct StorageClass {
     /// cluster's default class is used.
     pub class: Option<String>,
     /// Give a provisioner to render the `StorageClass` object itself.
+    /// The object is named `class` (or the key); without a provisioner only the mapping exists.
     pub provisioner: Option<String>,
+    /// The StorageClass's `parameters` (string values); with `provisioner` only.
     #[serde(default)]
     pub parameters: IndexMap<String, String>,
     /// `Delete` (default) or `Retain`.
+    /// The StorageClass's `reclaimPolicy`.
     pub reclaim_policy: Option<String>,
     /// `Immediate` or `WaitForFirstConsumer`.
+    /// The StorageClass's `volumeBindingMode`.
     pub volume_binding_mode: Option<String>,
+    /// The StorageClass's `allowVolumeExpansion`: whether claims may grow.
     pub allow_volume_expansion: Option<bool>,
     /// Mark it the cluster's default class.
+    /// The StorageClass gets the annotation `storageclass.kubernetes.io/is-default-class: "true"`.
     pub default: Option<bool>,
 }
 
@@ -287,19 +332,25 @@ impl Kind {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
+    /// Required: `deployment`, `statefulset`, `job` or `cronjob`.
     pub kind: Kind,
+    /// The namespace of the service's objects; default the project's namespace.
     pub namespace: Option<String>,
     /// `app.kubernetes.io/component`; defaults to the service name.
     pub component: Option<String>,
     /// Extra labels on the service's objects and pods.
     #[serde(default)]
     pub labels: IndexMap<String, String>,
+    /// Annotations on the workload, its Service and its other objects (autoscalers, budget, service
+    /// account, ServiceMonitor); not on the pods (see `pod_annotations`).
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
     /// Annotations on the pod template only.
     #[serde(default)]
     pub pod_annotations: IndexMap<String, String>,
     /// Replicas (deployments and statefulsets), per phase if given so.
+    /// Becomes `spec.replicas`, left out while an HPA or KEDA scaler owns the count; omitted,
+    /// Kubernetes runs 1.
     pub replicas: Option<PerPhase<i32>>,
     /// Resources of the main container: a profile name or a table.
     pub resources: Option<ResourcesRef>,
@@ -308,6 +359,8 @@ pub struct Service {
     /// Further containers in the pod.
     #[serde(default)]
     pub sidecars: Vec<Container>,
+    /// Init containers (`initContainers`), run in order before the pod's other containers start;
+    /// each needs a `name`.
     #[serde(default)]
     pub init_containers: Vec<Container>,
     /// Pod volumes by name, mounted into the main container.
@@ -317,28 +370,53 @@ pub struct Service {
     pub service: Option<ServiceSpec>,
     /// Rolling update (deployments).
     pub strategy: Option<Strategy>,
+    /// Seconds the pods get to stop after SIGTERM (`terminationGracePeriodSeconds`); Kubernetes'
+    /// default is 30.
     pub termination_grace_period: Option<i64>,
+    /// Node labels the pods must run on (`nodeSelector`); on the same key they win over the `[gpu]`
+    /// node selector.
     #[serde(default)]
     pub node_selector: IndexMap<String, String>,
     // -- statefulset
     /// `OrderedReady` (default) or `Parallel`.
+    /// Statefulsets only (`podManagementPolicy`).
     pub pod_management_policy: Option<String>,
     // -- job and cronjob
+    /// Jobs and cronjobs: pods that run at once (`parallelism`); Kubernetes' default is 1.
     pub parallelism: Option<i32>,
+    /// Jobs and cronjobs: pods that must succeed for the Job to complete (`completions`).
     pub completions: Option<i32>,
+    /// Jobs and cronjobs: retries before the Job is marked failed (`backoffLimit`); Kubernetes'
+    /// default is 6.
     pub backoff_limit: Option<i32>,
+    /// Jobs and cronjobs: seconds a Job may run before it is stopped and marked failed
+    /// (`activeDeadlineSeconds`).
     pub active_deadline_seconds: Option<i64>,
+    /// Jobs and cronjobs: seconds after a Job finishes before it is deleted
+    /// (`ttlSecondsAfterFinished`).
     pub ttl_seconds_after_finished: Option<i32>,
     /// `OnFailure` (default for jobs) or `Never`.
+    /// Jobs and cronjobs only: the pods' `restartPolicy`.
     pub restart_policy: Option<String>,
     // -- cronjob
+    /// Cronjobs, required: when the job runs (`schedule`), as five cron fields (`"0 2 * * *"`) or a
+    /// macro (`"@daily"`), checked as the API server parses it.
     pub schedule: Option<String>,
+    /// Cronjobs: the IANA time zone `schedule` is read in (`timeZone`, e.g. `"Europe/Berlin"`);
+    /// default the controller manager's.
     pub time_zone: Option<String>,
     /// `Allow`, `Forbid` or `Replace`.
+    /// Cronjobs only: whether a run may start while the last one is still running
+    /// (`concurrencyPolicy`); Kubernetes' default is `Allow`.
     pub concurrency_policy: Option<String>,
+    /// Cronjobs: `true` starts no new runs (`suspend`).
     pub suspend: Option<bool>,
+    /// Cronjobs: seconds after a missed start time in which the run may still start
+    /// (`startingDeadlineSeconds`).
     pub starting_deadline_seconds: Option<i64>,
+    /// Cronjobs: finished Jobs to keep (`successfulJobsHistoryLimit`); Kubernetes' default is 3.
     pub successful_jobs_history_limit: Option<i32>,
+    /// Cronjobs: failed Jobs to keep (`failedJobsHistoryLimit`); Kubernetes' default is 1.
     pub failed_jobs_history_limit: Option<i32>,
     // -- scaling, availability, placement, security, observability
     /// HorizontalPodAutoscaler (autoscaling/v2).
@@ -372,23 +450,34 @@ pub struct Service {
 #[serde(deny_unknown_fields)]
 pub struct Container {
     /// Defaults to the service name for the main container.
+    /// Required for sidecars and init containers; unique within the pod.
     pub name: Option<String>,
+    /// Required: the image reference (`ghcr.io/acme/api:1.4.2`), without white space. The main
+    /// container's tag becomes the `app.kubernetes.io/version` label.
     pub image: String,
     /// `Always`, `IfNotPresent` or `Never`.
+    /// Becomes `imagePullPolicy`; Kubernetes' default depends on the tag.
     pub image_pull_policy: Option<String>,
+    /// The entrypoint (`command`), replacing the image's `ENTRYPOINT`.
     #[serde(default)]
     pub command: Vec<String>,
+    /// The arguments (`args`), replacing the image's `CMD`.
     #[serde(default)]
     pub args: Vec<String>,
+    /// The working directory (`workingDir`).
     pub working_dir: Option<String>,
     /// Named ports: `{ http = 8000 }` or `{ http = { port = 8000, protocol = "UDP" } }`.
+    /// Exposed ports are also the ports of the service's Service.
     #[serde(default)]
     pub ports: IndexMap<String, Port>,
     /// Environment, in order: plain values or references.
     #[serde(default)]
     pub env: IndexMap<String, EnvValue>,
+    /// Every key of a Secret or ConfigMap as an environment variable (`envFrom`):
+    /// `{ secret = "…" }` or `{ config_map = "…" }`, each with optional `prefix` and `optional`.
     #[serde(default)]
     pub env_from: Vec<EnvFrom>,
+    /// The container's `liveness`, `readiness` and `startup` probes.
     #[serde(default)]
     pub probes: Probes,
     /// Only for sidecars and init containers: the main container's resources
@@ -398,6 +487,7 @@ pub struct Container {
     #[serde(default)]
     pub volume_mounts: IndexMap<String, String>,
     /// `preStop` hook: a command, or seconds to sleep.
+    /// A number sleeps that many seconds (at least 1); not on init containers.
     pub pre_stop: Option<PreStop>,
 }
 
@@ -501,13 +591,22 @@ pub enum EnvValue {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvRef {
+    /// A secret of `[secrets]` in the service's namespace (`secretKeyRef`); goes with `key`.
     pub secret: Option<String>,
+    /// A config map of `[config_maps]` in the service's namespace (`configMapKeyRef`); goes with
+    /// `key`.
     pub config_map: Option<String>,
+    /// With `secret` or `config_map`: the key to read. It must be one of the secret's `keys` (when
+    /// it lists any) or of the config map's `data` and `files`, unless `optional`.
     pub key: Option<String>,
     /// A pod field such as `metadata.name` or `status.podIP`.
+    /// Becomes a `fieldRef`.
     pub field: Option<String>,
     /// A container resource such as `limits.memory`.
+    /// Becomes a `resourceFieldRef`.
     pub resource: Option<String>,
+    /// `true`: the container starts even when the secret, the config map or the key is missing
+    /// (`optional`).
     pub optional: Option<bool>,
 }
 
@@ -546,17 +645,25 @@ impl<'de> Deserialize<'de> for EnvValue {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvFrom {
+    /// A secret of `[secrets]` in the service's namespace (`secretRef`).
     pub secret: Option<String>,
+    /// A config map of `[config_maps]` in the service's namespace (`configMapRef`).
     pub config_map: Option<String>,
+    /// Put before the name of every variable (`prefix`).
     pub prefix: Option<String>,
+    /// `true`: the container starts even when the secret or config map is missing (`optional`).
     pub optional: Option<bool>,
 }
 
+/// A container's probes.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Probes {
+    /// Restarts the container when it fails (`livenessProbe`).
     pub liveness: Option<Probe>,
+    /// Takes the pod out of its Service's endpoints while it fails (`readinessProbe`).
     pub readiness: Option<Probe>,
+    /// Holds the other probes back until it succeeds once (`startupProbe`), for slow starters.
     pub startup: Option<Probe>,
 }
 
@@ -565,22 +672,35 @@ pub struct Probes {
 #[serde(deny_unknown_fields)]
 pub struct Probe {
     /// HTTP GET of this path.
+    /// It must start with `/` (`httpGet`).
     pub http: Option<String>,
     /// `HTTP` (default) or `HTTPS`.
     pub scheme: Option<String>,
     /// Run this command.
+    /// Becomes an `exec` action.
     pub exec: Option<Vec<String>>,
     /// Open a TCP connection.
+    /// `tcp = true` becomes a `tcpSocket` action.
     pub tcp: Option<bool>,
     /// gRPC health check; `grpc_service` names the service.
+    /// A named port is rendered as its number, which gRPC probes require.
     pub grpc: Option<bool>,
+    /// With `grpc`: the service name sent in the health check request (`grpc.service`).
     pub grpc_service: Option<String>,
     /// Port number or name; defaults to the container's first port.
     pub port: Option<PortRef>,
+    /// Seconds after the container starts before the first probe (`initialDelaySeconds`);
+    /// Kubernetes' default is 0.
     pub initial_delay: Option<i32>,
+    /// Seconds between probes (`periodSeconds`), at least 1; Kubernetes' default is 10.
     pub period: Option<i32>,
+    /// Seconds before a probe times out (`timeoutSeconds`), at least 1; Kubernetes' default is 1.
     pub timeout: Option<i32>,
+    /// Failures in a row before the probe counts as failed (`failureThreshold`); Kubernetes'
+    /// default is 3.
     pub failure_threshold: Option<i32>,
+    /// Successes in a row before the probe counts as passing again (`successThreshold`);
+    /// Kubernetes' default is 1, the only value liveness and startup probes accept.
     pub success_threshold: Option<i32>,
 }
 
@@ -613,17 +733,30 @@ impl AccessMode {
 pub struct Volume {
     /// Mount path in the main container; omit to mount it only in sidecars.
     pub mount: Option<String>,
+    /// Mount only this path inside the volume (`subPath`); relative, without `..`.
     pub sub_path: Option<String>,
+    /// Mount the volume read-only (`readOnly`); a claim volume is marked read-only too.
     pub read_only: Option<bool>,
+    /// Statefulsets only: one claim per pod of this size, rendered as a `volumeClaimTemplate` named
+    /// after the volume; a quantity, or one per phase.
     pub size: Option<PerPhase<Quantity>>,
+    /// With `size`: a storage class of `[storage_classes]`; omitted, the claims get no
+    /// `storageClassName` (the cluster's default class).
     pub storage_class: Option<String>,
+    /// With `size`: the claims' access mode; default `ReadWriteOnce`.
     pub access: Option<AccessMode>,
+    /// A shared claim of `[claims]` in the service's namespace (`persistentVolumeClaim`).
     pub claim: Option<String>,
+    /// A config map of `[config_maps]` in the service's namespace, its keys as files (`configMap`).
     pub config_map: Option<String>,
+    /// A secret of `[secrets]` in the service's namespace, its keys as files (`secret`).
     pub secret: Option<String>,
+    /// `true`: scratch space that lives as long as the pod (`emptyDir`).
     pub empty_dir: Option<bool>,
     /// `Memory` for a tmpfs empty dir.
+    /// Becomes `emptyDir.medium`.
     pub medium: Option<String>,
+    /// With `empty_dir`: the most it may hold (`emptyDir.sizeLimit`), a quantity.
     pub size_limit: Option<Quantity>,
 }
 
@@ -639,14 +772,20 @@ pub enum ServiceType {
     None,
 }
 
+/// The Service in front of a deployment's or statefulset's pods, rendered when at least one port is
+/// exposed.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
+    /// `ClusterIP` (default for deployments), `Headless` (`clusterIP: None`; default for
+    /// statefulsets), `LoadBalancer`, `NodePort`, or `None` for no Service.
     #[serde(rename = "type")]
     pub kind: Option<ServiceType>,
+    /// Annotations on the Service only, such as a cloud load balancer's settings.
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
     /// Publish addresses of pods that are not ready (statefulset peers).
+    /// Becomes `publishNotReadyAddresses`.
     pub publish_not_ready: Option<bool>,
 }
 
@@ -655,14 +794,22 @@ pub struct ServiceSpec {
 #[serde(deny_unknown_fields)]
 pub struct Strategy {
     /// `RollingUpdate` (default) or `Recreate`.
+    /// Becomes `strategy.type`.
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    /// Pods above `replicas` during a rolling update (`rollingUpdate.maxSurge`): a number or a
+    /// percentage such as `"25%"`; Kubernetes' default is 25%.
     pub max_surge: Option<IntOrPercent>,
+    /// Pods below `replicas` during a rolling update (`rollingUpdate.maxUnavailable`): a number or
+    /// a percentage; Kubernetes' default is 25%. Not 0 when `max_surge` is 0.
     pub max_unavailable: Option<IntOrPercent>,
+    /// Seconds a new pod must be ready before it counts as available (`minReadySeconds`).
     pub min_ready_seconds: Option<i32>,
+    /// Old ReplicaSets kept for rollbacks (`revisionHistoryLimit`); Kubernetes' default is 10.
     pub revision_history_limit: Option<i32>,
 }
 
+/// A whole number, or a percentage such as `"25%"`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum IntOrPercent {
@@ -670,20 +817,27 @@ pub enum IntOrPercent {
     Percent(String),
 }
 
+/// A ConfigMap, rendered from plain entries and files.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigMap {
+    /// Default: the project's namespace.
     pub namespace: Option<String>,
     /// Plain key/value entries.
+    /// A key may be in `data` or `files`, not both.
     #[serde(default)]
     pub data: IndexMap<String, String>,
     /// Whole files: inline text, or `{ path = "…" }` relative to the topology.
+    /// A file must be a regular UTF-8 file of at most 1 MiB inside the topology's folder (or an
+    /// `--allow-read` folder).
     #[serde(default)]
     pub files: IndexMap<String, FileSource>,
+    /// Labels on the ConfigMap, besides the project's and the recommended ones.
     #[serde(default)]
     pub labels: IndexMap<String, String>,
 }
 
+/// A file's text, or `{ path = "…" }` to read it from a file.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum FileSource {
@@ -691,9 +845,11 @@ pub enum FileSource {
     Path(FilePath),
 }
 
+/// A file to read.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FilePath {
+    /// The file, relative to the topology file's folder.
     pub path: String,
 }
 
@@ -708,11 +864,14 @@ impl<'de> Deserialize<'de> for FileSource {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Secret {
+    /// Default: the project's namespace.
     pub namespace: Option<String>,
     /// The keys workloads may reference.
+    /// When the list is empty, any key is accepted.
     #[serde(default)]
     pub keys: Vec<String>,
     /// Secret type; `Opaque` by default.
+    /// Becomes the `type` of a placeholder Secret.
     #[serde(rename = "type")]
     pub kind: Option<String>,
     /// Render the Secret with placeholder values (for throwaway dev
@@ -733,9 +892,15 @@ pub struct Secret {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
+    /// Default: the project's namespace.
     pub namespace: Option<String>,
+    /// Required: the storage requested (`resources.requests.storage`), a quantity or one per phase.
     pub size: PerPhase<Quantity>,
+    /// A storage class of `[storage_classes]`; omitted, the claim gets no `storageClassName` (the
+    /// cluster's default class).
     pub storage_class: Option<String>,
+    /// The access mode: `ReadWriteOnce` (default), `ReadWriteMany` (shared across nodes),
+    /// `ReadOnlyMany` or `ReadWriteOncePod`.
     pub access: Option<AccessMode>,
 }
 

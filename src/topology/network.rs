@@ -10,27 +10,38 @@ use super::PortRef;
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ingress {
+    /// Default: the project's namespace.
     pub namespace: Option<String>,
     /// `ingressClassName`.
     pub class: Option<String>,
+    /// Annotations on the Ingress, such as an ingress controller's or cert-manager's settings.
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
+    /// Hosts served over TLS, with the Secret of their certificate (`tls`).
     #[serde(default)]
     pub tls: Vec<IngressTls>,
+    /// Required: hosts and their paths (`rules`).
     pub rules: Vec<IngressRule>,
 }
 
+/// Hosts served with one certificate.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IngressTls {
+    /// The hosts the certificate covers (`hosts`).
     pub hosts: Vec<String>,
+    /// The Secret holding the certificate and its key (`secretName`).
     pub secret: String,
 }
 
+/// The paths routed for one host.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IngressRule {
+    /// The host name (`host`); a `*` only as the whole first label (`*.example.com`). Omitted:
+    /// every host.
     pub host: Option<String>,
+    /// The paths routed to services (`http.paths`).
     pub paths: Vec<IngressPath>,
 }
 
@@ -38,12 +49,17 @@ pub struct IngressRule {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IngressPath {
+    /// The URL path (`path`); it must start with `/`.
     pub path: String,
     /// `Prefix` (default), `Exact` or `ImplementationSpecific`.
+    /// Becomes `pathType`.
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    /// The service of the topology that gets the traffic; it must be in the ingress's namespace and
+    /// expose the port.
     pub service: String,
     /// The service's port, by number or name; defaults to its first port.
+    /// That is the Service port of the first exposed port of the main container, else of a sidecar.
     pub port: Option<PortRef>,
 }
 
@@ -51,13 +67,18 @@ pub struct IngressPath {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkPolicy {
+    /// Default: the project's namespace.
     pub namespace: Option<String>,
     /// The service whose pods the policy selects; omit for every pod of the
     /// namespace.
     pub service: Option<String>,
     /// Allowed incoming traffic; an empty list denies all.
+    /// Given, even empty, it puts `Ingress` in `policyTypes`; omitted, this policy does not
+    /// restrict incoming traffic.
     pub ingress: Option<Vec<PolicyRule>>,
     /// Allowed outgoing traffic; an empty list denies all.
+    /// Given, even empty, it puts `Egress` in `policyTypes`; omitted, this policy does not restrict
+    /// outgoing traffic.
     pub egress: Option<Vec<PolicyRule>>,
 }
 
@@ -66,16 +87,20 @@ pub struct NetworkPolicy {
 #[serde(deny_unknown_fields)]
 pub struct PolicyRule {
     /// Peers (for `ingress`).
+    /// Not in `egress` rules. A rule without peers allows every peer.
     #[serde(default)]
     pub from: Vec<Peer>,
     /// Peers (for `egress`).
+    /// Not in `ingress` rules. A rule without peers allows every peer.
     #[serde(default)]
     pub to: Vec<Peer>,
     /// Ports, by number or name; `53/UDP` style strings give a protocol.
+    /// A rule without ports allows every port.
     #[serde(default)]
     pub ports: Vec<PortRef>,
     /// Shorthand for the cluster DNS: kube-system's kube-dns pods on 53
     /// over UDP and TCP.
+    /// A rule of its own: not with peers or ports.
     #[serde(default)]
     pub dns: bool,
 }
@@ -88,12 +113,18 @@ pub struct Peer {
     /// Namespaces with these labels.
     pub namespace_labels: Option<IndexMap<String, String>>,
     /// A namespace of the topology, by name.
+    /// It is selected by its `kubernetes.io/metadata.name` label and must be declared. Not with
+    /// `namespace_labels`.
     pub namespace: Option<String>,
     /// Pods with these labels.
     pub pod_labels: Option<IndexMap<String, String>>,
     /// The pods of a service of the topology.
+    /// A service in another namespace also gets a namespace selector for it, unless one is given.
     pub service: Option<String>,
+    /// An IP block (`ipBlock.cidr`) such as `"10.0.0.0/8"`, instead of a selection of namespaces
+    /// and pods.
     pub cidr: Option<String>,
+    /// With `cidr`: blocks inside it that are not allowed (`ipBlock.except`).
     #[serde(default)]
     pub except: Vec<String>,
 }

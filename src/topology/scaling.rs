@@ -14,13 +14,21 @@ use super::{Amounts, IntOrPercent, PerPhase};
 pub struct Autoscaling {
     /// Name of the HPA object; defaults to the service name.
     pub name: Option<String>,
+    /// Required: the fewest replicas (`minReplicas`), a number or one per phase.
     pub min: PerPhase<i32>,
+    /// Required: the most replicas (`maxReplicas`), a number or one per phase; at least 1 and not
+    /// below `min`.
     pub max: PerPhase<i32>,
     /// Target average CPU utilisation, percent of requests.
+    /// At least 1. Without `cpu` and `memory` the HPA has no `metrics`, and Kubernetes then targets
+    /// 80% CPU.
     pub cpu: Option<i32>,
     /// Target average memory utilisation, percent of requests.
+    /// At least 1.
     pub memory: Option<i32>,
+    /// How fast the HPA scales up (`behavior.scaleUp`).
     pub scale_up: Option<ScalingRules>,
+    /// How fast the HPA scales down (`behavior.scaleDown`).
     pub scale_down: Option<ScalingRules>,
 }
 
@@ -29,21 +37,28 @@ pub struct Autoscaling {
 #[serde(deny_unknown_fields)]
 pub struct ScalingRules {
     /// Stabilization window, seconds.
+    /// Becomes `stabilizationWindowSeconds`.
     pub stabilization: Option<i32>,
     /// `Max` (default), `Min` or `Disabled`.
+    /// Which policy wins when several allow a change (`selectPolicy`).
     pub select: Option<String>,
+    /// Bounds on each step (`policies`): `{ type = "Percent" | "Pods", value, period }`.
     #[serde(default)]
     pub policies: Vec<ScalingPolicy>,
 }
 
+/// At most `value` pods, or `value` percent of the pods, per `period` seconds.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScalingPolicy {
     /// `Percent` or `Pods`.
+    /// Becomes the policy's `type`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// How many pods, or what percent of them (`value`).
     pub value: i32,
     /// Period, seconds.
+    /// Becomes `periodSeconds`.
     pub period: i32,
 }
 
@@ -54,14 +69,21 @@ pub struct Keda {
     /// Name of the ScaledObject; defaults to the service name.
     pub name: Option<String>,
     /// Replicas when idle; 0 scales to zero.
+    /// Required: `minReplicaCount`, a number or one per phase.
     pub min: PerPhase<i32>,
+    /// Required: the most replicas (`maxReplicaCount`), a number or one per phase; at least 1 and
+    /// not below `min`.
     pub max: PerPhase<i32>,
     /// Seconds between trigger checks.
+    /// Becomes `pollingInterval`.
     pub polling_interval: Option<i32>,
     /// Seconds after the last active trigger before scaling to `min`.
+    /// Becomes `cooldownPeriod`.
     pub cooldown: Option<i32>,
     /// Replicas while a trigger cannot be read.
+    /// Becomes `fallback.replicas`, with `failureThreshold: 3`.
     pub fallback_replicas: Option<i32>,
+    /// Required, at least one: what the ScaledObject scales on (`triggers`).
     pub triggers: Vec<Trigger>,
 }
 
@@ -70,15 +92,20 @@ pub struct Keda {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
+    /// The KEDA scaler (`type`): `nats-jetstream`, `prometheus`, `cpu`, `memory`, …; passed through
+    /// as written.
     #[serde(rename = "type")]
     pub kind: String,
     /// Optional trigger name.
     pub name: Option<String>,
-    /// For `cpu` and `memory`: `Utilization` or `AverageValue`.
+    /// The metric target type (`metricType`): `AverageValue` (KEDA's default), `Value`, or, for
+    /// `cpu` and `memory` triggers, `Utilization`.
     pub metric_type: Option<String>,
+    /// The scaler's settings (`metadata`), string values passed through as written.
     #[serde(default)]
     pub metadata: IndexMap<String, String>,
     /// A TriggerAuthentication in the same namespace.
+    /// Becomes `authenticationRef.name`.
     pub authentication: Option<String>,
 }
 
@@ -89,10 +116,16 @@ pub struct Vpa {
     /// Name of the VPA object; defaults to the service name.
     pub name: Option<String>,
     /// `Off`, `Initial`, `Recreate`, `InPlaceOrRecreate` or `Auto`.
+    /// Becomes `updatePolicy.updateMode`.
     pub mode: Option<String>,
+    /// The least the VPA may set (`resourcePolicy.containerPolicies[].minAllowed`): `cpu`,
+    /// `memory`, `ephemeral_storage`, `gpu`.
     pub min: Option<Amounts>,
+    /// The most the VPA may set (`resourcePolicy.containerPolicies[].maxAllowed`): `cpu`, `memory`,
+    /// `ephemeral_storage`, `gpu`.
     pub max: Option<Amounts>,
     /// `RequestsAndLimits` (default) or `RequestsOnly`.
+    /// Becomes `controlledValues`.
     pub controlled_values: Option<String>,
 }
 
@@ -100,7 +133,12 @@ pub struct Vpa {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Disruption {
+    /// Pods that must stay up through voluntary disruptions such as node drains (`minAvailable`): a
+    /// number or a percentage. Not with `max_unavailable`, and low enough that a pod can be
+    /// evicted.
     pub min_available: Option<IntOrPercent>,
+    /// Pods that may be down at once during voluntary disruptions (`maxUnavailable`): a number or a
+    /// percentage, above 0. Not with `min_available`.
     pub max_unavailable: Option<IntOrPercent>,
 }
 
@@ -109,11 +147,18 @@ pub struct Disruption {
 #[serde(default, deny_unknown_fields)]
 pub struct Features {
     /// HPAs and KEDA ScaledObjects.
+    /// `false` leaves them out, and workloads get their `replicas` again. Default `true`.
     pub autoscaling: bool,
+    /// `false` leaves out every VerticalPodAutoscaler. Default `true`.
     pub vpa: bool,
+    /// `false` leaves out every PodDisruptionBudget, and the check that a budget allows an
+    /// eviction. Default `true`.
     pub disruption_budgets: bool,
+    /// `false` leaves out every NetworkPolicy, the `default_deny` ones included. Default `true`.
     pub network_policies: bool,
+    /// `false` leaves out every ServiceMonitor. Default `true`.
     pub service_monitors: bool,
+    /// `false` leaves out every Ingress. Default `true`.
     pub ingress: bool,
 }
 

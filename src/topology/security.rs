@@ -9,15 +9,22 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Placement {
     /// Keep replicas apart: `preferred` or `required`.
+    /// `required` is a `requiredDuringSchedulingIgnoredDuringExecution` term, `preferred` a
+    /// preferred term of weight 100; both select the service's own pods.
     pub anti_affinity: Option<String>,
     /// Apart across `hostname` (default) or `zone`.
+    /// Also `node` (the same as `hostname`), `region`, or a node label key with a prefix
+    /// (`example.com/rack`).
     pub anti_affinity_scope: Option<String>,
     /// Topology spread constraints.
+    /// Becomes `topologySpreadConstraints` over the service's own pods.
     #[serde(default)]
     pub spread: Vec<Spread>,
+    /// Node taints the pods tolerate (`tolerations`); GPU pods get the `[gpu]` tolerations first.
     #[serde(default)]
     pub tolerations: Vec<Toleration>,
     /// `PriorityClass` of the pods.
+    /// Becomes `priorityClassName`.
     pub priority_class: Option<String>,
 }
 
@@ -26,21 +33,31 @@ pub struct Placement {
 #[serde(deny_unknown_fields)]
 pub struct Spread {
     /// `zone`, `hostname`, or a node label key.
+    /// Also `node` and `region`; becomes `topologyKey`.
     pub across: String,
+    /// The most the pod count may differ between two domains (`maxSkew`), at least 1; default 1.
     pub max_skew: Option<i32>,
     /// `ScheduleAnyway` (default) or `DoNotSchedule`.
+    /// Becomes `whenUnsatisfiable`.
     pub when_unsatisfiable: Option<String>,
 }
 
+/// A toleration of a node taint.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Toleration {
+    /// The taint key (`key`); omitted with `operator = "Exists"`, every taint is tolerated.
     pub key: Option<String>,
     /// `Exists` or `Equal` (default when a value is given).
+    /// Becomes `operator`.
     pub operator: Option<String>,
+    /// The taint value (`value`); not with `operator = "Exists"`.
     pub value: Option<String>,
     /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    /// Becomes `effect`; omitted, every effect is tolerated.
     pub effect: Option<String>,
+    /// With `NoExecute`: seconds the pod stays on a node after the taint appears
+    /// (`tolerationSeconds`).
     pub seconds: Option<i64>,
 }
 
@@ -48,8 +65,13 @@ pub struct Toleration {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GpuScheduling {
+    /// Node labels merged into the `nodeSelector` of pods that ask for GPUs; default
+    /// `{ "nvidia.com/gpu.present" = "true" }`, `{}` adds none. The service's own `node_selector`
+    /// wins on the same key.
     #[serde(default = "gpu_node_selector")]
     pub node_selector: IndexMap<String, String>,
+    /// Tolerations given to pods that ask for GPUs, before the service's own; default
+    /// `[{ key = "nvidia.com/gpu", operator = "Exists", effect = "NoSchedule" }]`.
     #[serde(default = "gpu_tolerations")]
     pub tolerations: Vec<Toleration>,
 }
@@ -80,19 +102,26 @@ fn gpu_tolerations() -> Vec<Toleration> {
 #[serde(deny_unknown_fields)]
 pub struct Security {
     /// `runAsNonRoot` (default true).
+    /// With `true`, the user (`run_as_user`, else the image's) must be numeric and not root.
     pub non_root: Option<bool>,
+    /// The pod's user id (`runAsUser`), 0 to 2147483647; default unset, i.e. the image's user.
     pub run_as_user: Option<i64>,
+    /// The pod's group id (`runAsGroup`), 0 to 2147483647; default unset, i.e. the image's group.
     pub run_as_group: Option<i64>,
+    /// The group that owns the pod's volumes (`fsGroup`), 0 to 2147483647; default unset.
     pub fs_group: Option<i64>,
     /// `readOnlyRootFilesystem` (default true); a writable `/tmp` is
     /// mounted when the root is read-only.
+    /// `false` also leaves out that `/tmp` volume.
     pub read_only_root_filesystem: Option<bool>,
     /// `allowPrivilegeEscalation` (default false).
     pub allow_privilege_escalation: Option<bool>,
     /// Capabilities to add back after dropping ALL.
+    /// Becomes `capabilities.add`, e.g. `["NET_BIND_SERVICE"]`.
     #[serde(default)]
     pub add_capabilities: Vec<String>,
     /// `RuntimeDefault` (default) or `Unconfined`.
+    /// The pod's `seccompProfile.type`.
     pub seccomp: Option<String>,
 }
 
@@ -101,12 +130,16 @@ pub struct Security {
 #[serde(deny_unknown_fields)]
 pub struct ServiceAccount {
     /// Defaults to the service name.
+    /// Becomes `serviceAccountName`.
     pub name: Option<String>,
     /// Render the ServiceAccount (default true).
+    /// `false` uses an existing one.
     pub create: Option<bool>,
     /// Mount the API token into pods (default false).
+    /// It sets `automountServiceAccountToken` on the pods and on the rendered ServiceAccount.
     pub automount_token: Option<bool>,
     /// Annotations, e.g. a cloud IAM role.
+    /// Added to the service's annotations on the ServiceAccount.
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
 }
@@ -118,12 +151,14 @@ pub struct Metrics {
     /// Name of the ServiceMonitor; defaults to the service name.
     pub name: Option<String>,
     /// A port name of the service.
+    /// Required; it must be a port of the service's Service.
     pub port: String,
     /// Defaults to `/metrics`.
     pub path: Option<String>,
     /// Scrape interval (`30s`).
     pub interval: Option<String>,
     /// Labels the Prometheus instance selects ServiceMonitors by.
+    /// They are added to the service's labels on the ServiceMonitor.
     #[serde(default)]
     pub labels: IndexMap<String, String>,
 }

@@ -9,6 +9,7 @@ mod cluster;
 mod corpus;
 mod crds;
 mod diff;
+mod docs;
 mod errors;
 mod fault_proxy_selftest;
 mod faults;
