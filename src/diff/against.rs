@@ -49,21 +49,10 @@ impl Manifests {
             let text = String::from_utf8(bytes).map_err(|e| {
                 anyhow::anyhow!("`{}` is not UTF-8 text (at byte {})", f.display(), e.utf8_error().valid_up_to())
             })?;
-            // the parser's message may quote the file, and the file may
-            // hold Secrets: only the place is shown
-            let docs = crate::emit::yaml::parse_stream(&text).map_err(|e| {
-                let mut place = crate::emit::yaml::error_location(&e)
-                    .map(|(l, c)| format!(" at line {l}, column {c}"))
-                    .unwrap_or_default();
-                // the reader's bounds, which quote nothing
-                let text = e.to_string();
-                if text.contains("recursion limit exceeded") {
-                    place.push_str(": nested more than 128 levels deep");
-                } else if text.contains("repetition limit exceeded") {
-                    place.push_str(": its aliases expand too far (an alias bomb)");
-                }
-                anyhow::anyhow!("`{}` is not YAML{place}", f.display())
-            })?;
+            // the reader's errors name the place and the bound, never the
+            // text: the file may hold Secrets
+            let docs =
+                crate::emit::yaml::parse_stream(&text).map_err(|e| anyhow::anyhow!("`{}` is {e}", f.display()))?;
             for d in docs {
                 if d["kind"] == "List"
                     || d["kind"].as_str().is_some_and(|k| k.ends_with("List")) && d["items"].is_array()

@@ -6,11 +6,14 @@
 //! `on`, `0755` or `1_000` are not strings. serde_yaml writes YAML 1.2 and
 //! leaves `yes` unquoted, which `kubectl` then reads back as `true`. This
 //! emitter quotes every scalar that either version could read as anything
-//! but a string. Reading uses serde_yaml, behind [`parse_stream`].
+//! but a string. Reading is [`read`], with serde-saphyr.
+
+mod read;
+
+pub use read::{ReadError, ReadErrorKind, parse_stream};
 
 use std::io::Write;
 
-use serde::Deserialize;
 use serde::ser::{self, Serialize};
 use serde_json::Value;
 
@@ -83,25 +86,6 @@ pub fn write_built<W: Write>(r: &Resolved, mut out: W) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
-}
-
-/// Parses a multi-document stream into JSON values (snapshots, tests, diff).
-pub fn parse_stream(text: &str) -> anyhow::Result<Vec<Value>> {
-    let mut out = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        let v = Value::deserialize(doc)?;
-        if !v.is_null() {
-            out.push(v);
-        }
-    }
-    Ok(out)
-}
-
-/// Where a [`parse_stream`] error is (line, column), for messages that
-/// must not quote the input.
-pub fn error_location(e: &anyhow::Error) -> Option<(usize, usize)> {
-    let loc = e.downcast_ref::<serde_yaml::Error>()?.location()?;
-    Some((loc.line(), loc.column()))
 }
 
 /// Appends one document. The value is serialized straight into YAML: the
@@ -900,7 +884,7 @@ mod tests {
 
     fn round_trip(v: &Value) -> Value {
         let text = document(v).unwrap();
-        let back: Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let back: Value = parse_stream(&text).unwrap_or_else(|e| panic!("{e}\n{text}")).swap_remove(0);
         assert_eq!(&back, v, "round trip of\n{text}");
         back
     }
