@@ -14,6 +14,7 @@ mod fault_proxy_selftest;
 mod faults;
 mod features;
 mod helm;
+mod help;
 mod pipes;
 mod planning;
 mod properties;
