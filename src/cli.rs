@@ -183,16 +183,20 @@ pub enum Command {
     /// error (such as an unknown shell).
     #[command(after_long_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
+    /// Print the man page (roff), or a subcommand's.
     ///
-    /// Prints the man page `archctl(1)` in roff on stdout: the options and
-    /// the list of subcommands, whose options `archctl SUBCOMMAND --help`
-    /// prints. Reads no topology; writes no file.
+    /// Prints the man page `archctl(1)` in roff on stdout; with SUBCOMMAND,
+    /// that subcommand's page `archctl-SUBCOMMAND(1)`, with its options,
+    /// exit status and examples. With `--out DIR` it writes instead
+    /// `archctl.1` and `archctl-SUBCOMMAND.1` for every subcommand into DIR
+    /// (created if missing), replacing those files and no others, and names
+    /// each file it wrote on stderr. Reads no topology.
     ///
-    /// Exit status: 0; 2 only when stdout cannot be written, or on a usage
-    /// error.
+    /// Exit status: 0 when the pages were printed or written; 2 for an
+    /// unknown SUBCOMMAND (the message names the known ones), a file that
+    /// cannot be written, or a usage error.
     #[command(after_long_help = MAN_EXAMPLES)]
-    Man,
+    Man(ManArgs),
     /// Tools for archctl's own development (hidden from --help).
     #[command(hide = true, subcommand)]
     Dev(DevCommand),
@@ -238,7 +242,8 @@ const COMPLETIONS_EXAMPLES: &str = "Examples:
 
 const MAN_EXAMPLES: &str = "Examples:
   archctl man | man -l -
-  archctl man > ~/.local/share/man/man1/archctl.1";
+  archctl man diff > archctl-diff.1
+  archctl man --out ~/.local/share/man/man1";
 
 /// `archctl dev …`: development tools, not part of the user interface.
 #[derive(Debug, Subcommand)]
@@ -333,6 +338,24 @@ pub struct SchemaArgs {
     /// The schema of profile files (every key optional) instead.
     #[arg(long)]
     pub profile: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Print this subcommand's page, `archctl-SUBCOMMAND(1)`, instead of
+    /// `archctl(1)`.
+    #[arg(value_name = "SUBCOMMAND", conflicts_with = "out")]
+    pub subcommand: Option<String>,
+
+    /// Write `archctl.1` and `archctl-SUBCOMMAND.1` for every subcommand
+    /// into this folder instead of stdout.
+    ///
+    /// The folder is created if missing. Only those files are replaced;
+    /// nothing is deleted. A symbolic link, folder or other non-regular
+    /// file under one of those names is refused, and then nothing is
+    /// written. Each file written is named on stderr.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

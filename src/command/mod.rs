@@ -1,6 +1,8 @@
 //! Command handlers: turn parsed arguments into pipeline calls and write the
 //! results (data to stdout, messages to stderr).
 
+mod man;
+
 use std::io::Write;
 use std::path::Path;
 
@@ -47,14 +49,7 @@ pub fn run(cli: Cli) -> ExitStatus {
             }),
             None => print(&crate::dev::generate(args.services).swap_remove(0).1),
         },
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            let mut buf = Vec::new();
-            match clap_mangen::Man::new(cmd).render(&mut buf) {
-                Ok(()) => print(&String::from_utf8_lossy(&buf)),
-                Err(e) => Err(e.into()),
-            }
-        }
+        Command::Man(args) => man::run(args),
     };
     match result {
         Ok(status) => status,

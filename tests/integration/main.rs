@@ -15,6 +15,7 @@ mod faults;
 mod features;
 mod helm;
 mod help;
+mod man;
 mod pipes;
 mod planning;
 mod properties;
