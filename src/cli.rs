@@ -14,12 +14,17 @@ pub struct Cli {
     pub topology: PathBuf,
 
     /// When to colour messages on stderr and diffs on stdout.
+    ///
+    /// `auto` colours a stream only when it is a terminal and `NO_COLOR` is
+    /// unset or empty.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// Also read files the topology names under DIR (repeatable). By
-    /// default every file must be inside the topology's folder, symbolic
-    /// links followed.
+    /// Also read files the topology names under DIR (repeatable).
+    ///
+    /// By default the profiles and every file the topology names (config
+    /// map files) must be inside the topology's folder, symbolic links
+    /// followed.
     #[arg(long = "allow-read", global = true, value_name = "DIR", value_parser = crate::load::input::allowed_dir)]
     pub allow_read: Vec<PathBuf>,
 
@@ -30,24 +35,212 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render the topology as Kubernetes manifests.
+    ///
+    /// Reads the topology file (`-f`), with `--profile` the profile
+    /// `profiles/NAME.toml` beside it, and the files the topology names
+    /// (config map `files`), which must be inside the topology's folder
+    /// unless `--allow-read` names another. Merges the profile, validates,
+    /// resolves the growth phase (`--phase`, else the one the profile or the
+    /// topology picks) and prints every object in apply order on stdout: a
+    /// multi-document YAML stream, or a `v1 List` with `--format json`.
+    /// Errors and warnings go to stderr; warnings never fail a render.
+    ///
+    /// With `--out DIR` it writes one file per object into DIR instead, and
+    /// nothing to stdout. archctl owns that folder: `DIR/.archctl-output`
+    /// lists the files it wrote; a folder holding other files is refused
+    /// unless `--force`; a folder that is or holds the project's own files
+    /// (the topology, `profiles/`, `snapshots/`, `templates/`) is always
+    /// refused; the new output replaces the old one only once it is
+    /// complete. `--format helm --out DIR` renders every profile and writes
+    /// one Helm chart with values for each; files in a `templates/` folder
+    /// beside the topology replace the chart's built-in skeleton files.
+    ///
+    /// Exit status: 0 when the manifests were printed or written; 2 on any
+    /// error (a topology problem, an unreadable file, a refused or
+    /// unwritable output folder, `--format helm` without `--out`, a usage
+    /// error). render never exits 1.
+    #[command(after_long_help = RENDER_EXAMPLES)]
     Render(RenderArgs),
     /// Compare renders of every profile with the golden files in `snapshots/`.
+    ///
+    /// Renders each profile of `profiles/` (in name order, each at its own
+    /// growth phase; a topology without profiles has one render, `default`)
+    /// and compares it with its golden file `DIR/PROFILE.yaml`, which holds
+    /// byte for byte what `archctl render --profile PROFILE` prints. DIR is
+    /// `--dir`, relative to the topology's folder.
+    ///
+    /// `--check` (the default) writes no file: it prints a unified diff of
+    /// every changed snapshot on stdout, and names missing snapshots and
+    /// those of profiles that no longer exist on stderr. `--update` rewrites
+    /// the snapshots that changed (a temporary file, then a rename) and
+    /// removes the stale ones. archctl owns only the snapshots it lists in
+    /// `DIR/.archctl-snapshots`: `--update` refuses to run while DIR holds a
+    /// `*.yaml` file it did not write, and leaves other files alone.
+    ///
+    /// Exit status: 0 when every snapshot is up to date (with `--update`:
+    /// was written); 1 when `--check` finds a snapshot that differs, is
+    /// missing or belongs to no profile; 2 when a profile fails to render
+    /// (the other profiles are still compared or updated), a snapshot
+    /// cannot be read or written, or on a usage error.
+    #[command(after_long_help = SNAPSHOT_EXAMPLES)]
     Snapshot(SnapshotArgs),
     /// Show what applying the render would change in a cluster (read-only).
+    ///
+    /// Renders like `render` (`--profile`, `--phase`) and compares each
+    /// object with what `kubectl apply --server-side
+    /// --field-manager=archctl` would make of it. It reads the cluster and
+    /// sends server-side apply dry runs (`dryRun=All`) only: it never
+    /// changes anything. Objects archctl applied for this project that the
+    /// render no longer has are shown as prune candidates. The cluster is
+    /// the kubeconfig's (`--kubeconfig`, else `$KUBECONFIG`, else
+    /// `~/.kube/config`, else the in-cluster service account), at its
+    /// current context or `--context`. With `--against PATH` it compares
+    /// with manifests on disk instead and contacts no cluster.
+    ///
+    /// Prints a unified diff of every object that would change on stdout
+    /// (`--summary`: one line per object and the totals; `-o json`: one
+    /// JSON report); warnings, progress and the totals of the full diff go
+    /// to stderr. Secret values are never shown.
+    ///
+    /// Exit status, as for `kubectl diff`: 0 when nothing would change (or
+    /// with `--exit-zero`); 1 when an object would be created, changed,
+    /// replaced or pruned; 2 on any error (a topology problem, a cluster
+    /// that cannot be reached or does not finish within `--timeout`, an
+    /// object that could not be compared, while the others are still
+    /// diffed, a `--namespace` the render does not use, a usage error).
+    #[command(after_long_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
     /// Validate the topology and every profile, and lint for practice.
+    ///
+    /// Runs the whole pipeline for the topology alone and with each profile
+    /// of `profiles/` (or only `--profile`), so that it also finds what
+    /// breaks a single profile. Reports every error (`E…`) and every
+    /// practice warning (`W…`: what Kubernetes accepts and a reviewer would
+    /// question) except those the topology's `[checks] allow` lists. A
+    /// finding shared by several renders is reported once, naming its
+    /// renders when not all have it. Reads what `render` reads; writes no
+    /// file.
+    ///
+    /// The findings and their count go to stderr; with `--format json`, one
+    /// JSON report goes to stdout instead (`checked`, `errors`, `warnings`,
+    /// `findings`).
+    ///
+    /// Exit status: 0 when there is no error (and, with `--deny warnings`,
+    /// no warning); 1 when `--deny warnings` is given and there are warnings
+    /// but no errors; 2 when there is an error, or on a usage error.
+    #[command(after_long_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
     /// Capacity per growth phase: replicas, CPU, memory, GPUs, storage, nodes.
+    ///
+    /// Resolves the topology (with `--profile`, that profile) at every
+    /// growth phase in turn, whichever phase the profile picks, and prints
+    /// on stdout, per phase and per service, the pods (a range where an
+    /// autoscaler decides), their CPU, memory and GPU requests and limits,
+    /// and the storage they claim; a topology without phases has one plan.
+    /// With `--node-size`, also how many nodes of that size each phase
+    /// needs. Reads what `render` reads; writes no file.
+    ///
+    /// Exit status: 0 when the plan was printed; 2 when a phase does not
+    /// resolve (its errors go to stderr), or on a usage error. plan never
+    /// exits 1.
+    #[command(after_long_help = PLAN_EXAMPLES)]
     Plan(PlanArgs),
     /// The topology as a picture: Mermaid or Graphviz DOT.
+    ///
+    /// Renders the topology (with `--profile`, that profile at its growth
+    /// phase) and prints on stdout a Mermaid `flowchart`, or Graphviz DOT
+    /// with `--format dot`: namespaces as groups, services as nodes, and
+    /// edges from ingresses to services, from services to the services
+    /// their environment and autoscalers point at, and from volumes and
+    /// claims to storage classes. Reads what `render` reads; writes no
+    /// file.
+    ///
+    /// Exit status: 0 when the graph was printed; 2 when the topology does
+    /// not render (its errors go to stderr), or on a usage error. graph
+    /// never exits 1.
+    #[command(after_long_help = GRAPH_EXAMPLES)]
     Graph(GraphArgs),
     /// Print the JSON Schema of topology (or profile) files, for editors.
+    ///
+    /// Prints on stdout the JSON Schema (draft-07) of topology files,
+    /// generated from the types the loader reads, with their descriptions;
+    /// with `--profile`, that of profile files, in which no key is
+    /// required. Editors that use taplo then complete keys and flag unknown
+    /// keys and wrong types. The schema checks shape only: references,
+    /// ranges and phases are `archctl check`'s job. Reads no file.
+    ///
+    /// Exit status: 0; 2 only when stdout cannot be written, or on a usage
+    /// error.
+    #[command(after_long_help = SCHEMA_EXAMPLES)]
     Schema(SchemaArgs),
     /// Print a shell completion script.
+    ///
+    /// Prints on stdout a completion script for bash, elvish, fish,
+    /// powershell or zsh, covering every subcommand and option. Reads no
+    /// file; save the script where the shell looks for completions.
+    ///
+    /// Exit status: 0; 2 only when stdout cannot be written, or on a usage
+    /// error (such as an unknown shell).
+    #[command(after_long_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or a subcommand's.
+    ///
+    /// Prints the man page `archctl(1)` in roff on stdout; with SUBCOMMAND,
+    /// that subcommand's page `archctl-SUBCOMMAND(1)`, with its options,
+    /// exit status and examples. With `--out DIR` it writes instead
+    /// `archctl.1` and `archctl-SUBCOMMAND.1` for every subcommand into DIR
+    /// (created if missing), replacing those files and no others, and names
+    /// each file it wrote on stderr. Reads no topology.
+    ///
+    /// Exit status: 0 when the pages were printed or written; 2 for an
+    /// unknown SUBCOMMAND (the message names the known ones), a file that
+    /// cannot be written, or a usage error.
+    #[command(after_long_help = MAN_EXAMPLES)]
+    Man(ManArgs),
 }
+
+const RENDER_EXAMPLES: &str = "Examples:
+  archctl render --profile production | kubectl apply --server-side --field-manager=archctl -f -
+  archctl render --profile production --phase phase3 --format json
+  archctl render --profile dev --out out/dev && kubectl apply -f out/dev";
+
+const SNAPSHOT_EXAMPLES: &str = "Examples:
+  archctl snapshot
+  archctl snapshot --update
+  archctl -f examples/percolate-reading/archctl.toml snapshot --check";
+
+const DIFF_EXAMPLES: &str = "Examples:
+  archctl diff --profile production
+  archctl diff --profile production --context staging-admin --summary --exit-zero
+  archctl render --profile production --out live && archctl diff --profile staging --against live";
+
+const CHECK_EXAMPLES: &str = "Examples:
+  archctl check
+  archctl check --profile production --deny warnings
+  archctl check --format json > findings.json";
+
+const PLAN_EXAMPLES: &str = "Examples:
+  archctl plan --profile production
+  archctl plan --profile production --node-size 8cpu,32Gi
+  archctl plan --format markdown > CAPACITY.md";
+
+const GRAPH_EXAMPLES: &str = "Examples:
+  archctl graph --profile production > topology.mmd
+  archctl graph --format dot | dot -Tsvg > topology.svg";
+
+const SCHEMA_EXAMPLES: &str = "Examples:
+  archctl schema > archctl.schema.json
+  archctl schema --profile > archctl.profile.schema.json";
+
+const COMPLETIONS_EXAMPLES: &str = "Examples:
+  archctl completions bash > ~/.local/share/bash-completion/completions/archctl
+  archctl completions zsh > ~/.zfunc/_archctl
+  archctl completions fish > ~/.config/fish/completions/archctl.fish";
+
+const MAN_EXAMPLES: &str = "Examples:
+  archctl man | man -l -
+  archctl man diff > archctl-diff.1
+  archctl man --out ~/.local/share/man/man1";
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -56,6 +249,10 @@ pub struct CheckArgs {
     pub profile: Option<String>,
 
     /// Fail (exit 1) on findings of this level: `warnings`.
+    ///
+    /// With `warnings`, a check that finds warnings and no errors exits 1
+    /// instead of 0. Errors exit 2 either way; warnings that `[checks]
+    /// allow` lists are not findings.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub deny: Option<DenyLevel>,
 
@@ -122,6 +319,24 @@ pub struct SchemaArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Print this subcommand's page, `archctl-SUBCOMMAND(1)`, instead of
+    /// `archctl(1)`.
+    #[arg(value_name = "SUBCOMMAND", conflicts_with = "out")]
+    pub subcommand: Option<String>,
+
+    /// Write `archctl.1` and `archctl-SUBCOMMAND.1` for every subcommand
+    /// into this folder instead of stdout.
+    ///
+    /// The folder is created if missing. Only those files are replaced;
+    /// nothing is deleted. A symbolic link, folder or other non-regular
+    /// file under one of those names is refused, and then nothing is
+    /// written. Each file written is named on stderr.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
@@ -138,8 +353,10 @@ pub struct DiffArgs {
     #[arg(long, value_name = "NAME")]
     pub phase: Option<String>,
 
-    /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config,
-    /// then the in-cluster service account).
+    /// The kubeconfig file.
+    ///
+    /// Default: the files `$KUBECONFIG` lists, merged, else
+    /// `~/.kube/config`, else the in-cluster service account.
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 
@@ -148,11 +365,20 @@ pub struct DiffArgs {
     pub context: Option<String>,
 
     /// Diff only the objects of this namespace.
+    ///
+    /// Only the rendered objects of this namespace are compared (so no
+    /// Namespace or StorageClass), and prune candidates are looked for
+    /// there only. A namespace the render does not use is an error.
     #[arg(short, long, value_name = "NAME")]
     pub namespace: Option<String>,
 
     /// Compare with manifests on disk (a folder, a multi-document file, or
     /// `-` for standard input) instead of a cluster.
+    ///
+    /// A folder is read for its `.yaml`, `.yml` and `.json` files; `kind:
+    /// List` documents are read too. Files cannot answer a dry run, so
+    /// each object is compared on the fields the render sets, and the
+    /// prune candidates are the files' objects that carry archctl's labels.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["kubeconfig", "context"])]
     pub against: Option<PathBuf>,
 
@@ -168,11 +394,12 @@ pub struct DiffArgs {
     #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
     pub output: DiffOutput,
 
-    /// Requests to the API server in flight at once. The default, 16, is
-    /// about a third of what API Priority and Fairness gives all human
-    /// users together on a default API server (the `global-default`
-    /// level: ~49 of 600 seats); a CI service account (`workload-low`,
-    /// ~245 seats) can take more.
+    /// Requests to the API server in flight at once (1-64).
+    ///
+    /// The default, 16, is about a third of what API Priority and Fairness
+    /// gives all human users together on a default API server (the
+    /// `global-default` level: ~49 of 600 seats); a CI service account
+    /// (`workload-low`, ~245 seats) can take more.
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
@@ -207,10 +434,20 @@ pub struct RenderArgs {
     pub format: OutputFormat,
 
     /// Write one file per object into this folder instead of stdout.
+    ///
+    /// Files are named `NN-kind.namespace.name.yaml` (`NN-kind.name.yaml`
+    /// for cluster-scoped objects; `.json` with `--format json`), where NN
+    /// is the kind's place in Helm's install order, so that `kubectl apply
+    /// -f DIR` applies them in order. With `--format helm`, the chart's
+    /// folder.
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
     /// Replace an output folder even if it holds files archctl did not write.
+    ///
+    /// The files the folder's `.archctl-output` marker does not list are
+    /// deleted with it. A folder that is or holds the project's own files
+    /// is refused even so.
     #[arg(long, requires = "out")]
     pub force: bool,
 }
@@ -223,6 +460,10 @@ pub struct SnapshotArgs {
     pub check: bool,
 
     /// Rewrite the snapshots from the current renders.
+    ///
+    /// Writes the snapshots that changed, removes those archctl wrote for
+    /// profiles that no longer exist, and refuses to run while the folder
+    /// holds a `*.yaml` file archctl did not write.
     #[arg(long)]
     pub update: bool,
 

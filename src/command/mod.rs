@@ -8,6 +8,7 @@ mod chart;
 mod check;
 mod diff;
 mod graph;
+mod man;
 mod plan;
 mod render;
 mod snapshot;
@@ -46,14 +47,7 @@ pub fn run(cli: Cli) -> ExitStatus {
             clap_complete::generate(args.shell, &mut cmd, "archctl", &mut buf);
             print(&String::from_utf8_lossy(&buf))
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            let mut buf = Vec::new();
-            match clap_mangen::Man::new(cmd).render(&mut buf) {
-                Ok(()) => print(&String::from_utf8_lossy(&buf)),
-                Err(e) => Err(e.into()),
-            }
-        }
+        Command::Man(args) => man::run(args),
     };
     match result {
         Ok(status) => status,

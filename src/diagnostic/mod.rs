@@ -6,6 +6,7 @@
 //! [`SpanIndex`](crate::diagnostic::spans::SpanIndex) turns that path into a file,
 //! line and column when the diagnostic is printed.
 
+pub mod codes;
 pub mod path;
 pub mod spans;
 pub mod suggest;
@@ -47,7 +48,7 @@ pub enum Anchor {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable identifier, such as `E005` (see docs/codes.md).
+    /// Stable identifier, such as `E005`: one of [`codes::CODES`] (docs/codes.md).
     pub code: &'static str,
     pub message: String,
     pub anchor: Anchor,

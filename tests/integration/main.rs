@@ -16,6 +16,8 @@ mod faults;
 mod features;
 mod fleet;
 mod helm;
+mod help;
+mod man;
 mod pipes;
 mod planning;
 mod properties;

@@ -1,0 +1,34 @@
+//! The long help of every subcommand (`--help`, and the man pages made
+//! of it): what it does, its exit status and examples; `-h` stays short.
+
+use clap::CommandFactory;
+
+use crate::support::Project;
+
+/// The subcommands `--help` lists (clap's `help` aside).
+pub fn visible() -> Vec<clap::Command> {
+    archctl::cli::Cli::command().get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect()
+}
+
+#[test]
+fn every_subcommand_has_a_long_help_with_exit_status_and_examples_and_a_short_one() {
+    let p = Project::new();
+    for sub in visible() {
+        let name = sub.get_name();
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        let long = sub.get_long_about().map(|a| a.to_string()).unwrap_or_default();
+        assert!(long.len() > about.len() + 100, "{name}: no long help beyond its summary");
+        assert!(long.contains("Exit status"), "{name}: the long help does not say its exit status");
+        let after = sub.get_after_long_help().map(|a| a.to_string()).unwrap_or_default();
+        let examples: Vec<&str> = after.strip_prefix("Examples:\n").unwrap_or_default().lines().collect();
+        assert!((2..=3).contains(&examples.len()), "{name}: {examples:?}");
+        for e in &examples {
+            assert!(e.starts_with("  archctl ") && e.contains(name), "{name}: {e:?}");
+        }
+
+        let short = p.run(&[name, "-h"]).success().stdout;
+        assert!(short.starts_with(&about) && !short.contains("Exit status") && !short.contains("Examples:"), "{short}");
+        let full = p.run(&[name, "--help"]).success().stdout;
+        assert!(full.contains("Exit status") && full.contains("Examples:\n  archctl "), "{full}");
+    }
+}
