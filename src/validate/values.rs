@@ -2,9 +2,10 @@
 //! and hooks sit where Kubernetes allows them.
 
 use super::one_of;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::codes;
 use crate::diagnostic::path::TomlPath;
 use crate::diagnostic::suggest;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::k8s::names;
 use crate::topology::{PreStop, Topology};
 
@@ -43,21 +44,25 @@ fn duration(v: &str, path: TomlPath, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The practice checks `[checks] allow` may name.
-const WARNINGS: &[&str] = &["W001", "W002", "W003", "W004", "W005", "W006", "W007", "W008", "W009", "W010", "W011"];
+/// The practice checks `[checks] allow` may name: the registry's warnings.
+fn warnings() -> Vec<&'static str> {
+    codes::CODES.iter().filter(|c| c.severity() == Severity::Warning).map(|c| c.id).collect()
+}
 
 pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     let root = TomlPath::root();
+    let warnings = warnings();
+    let range = format!("{}-{}", warnings.first().unwrap_or(&""), warnings.last().unwrap_or(&""));
     for (i, code) in topo.checks.allow.iter().enumerate() {
-        if !WARNINGS.contains(&code.as_str()) {
+        if !warnings.contains(&code.as_str()) {
             out.push(
                 Diagnostic::error("E005", format!("`{code}` is not a check that can be allowed"))
                     .at(&root.key("checks").key("allow").index(i))
-                    .with_help(match suggest::closest(code, WARNINGS.iter().copied()) {
+                    .with_help(match suggest::closest(code, warnings.iter().copied()) {
                         Some(c) => format!(
-                            "did you mean `{c}`? only warnings (W001-W011) can be allowed; errors always stop a render"
+                            "did you mean `{c}`? only warnings ({range}) can be allowed; errors always stop a render"
                         ),
-                        None => "only warnings (W001-W011) can be allowed; errors always stop a render".to_string(),
+                        None => format!("only warnings ({range}) can be allowed; errors always stop a render"),
                     }),
             );
         }
