@@ -207,7 +207,7 @@ fn main() {
         let lists = requests.iter().filter(|r| r.method == "GET" && r.param("labelSelector").is_some()).count();
         let gets = single_gets(&proxy);
         assert_eq!(dry_runs, count, "one dry run per object");
-        assert!(lists <= archctl::objects::object::KINDS.len(), "{lists} LISTs, more than one per kind");
+        assert!(lists <= archctl::api::KINDS.len(), "{lists} LISTs, more than one per kind");
         // a re-read only where a controller wrote to the object since the
         // LIST (1,000 Deployments keep the deployment controller busy for
         // minutes on 2 cores), at most once per object

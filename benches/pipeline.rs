@@ -17,12 +17,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-use archctl::emit;
-use archctl::load::{self, LoadOptions, Loaded};
-use archctl::objects::{self, Object};
-use archctl::pipeline;
-use archctl::resolve::{self, Resolved};
-use archctl::validate;
+use archctl::api::{self, LoadOptions, Loaded, Object, Resolved};
 use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, Throughput, measurement::WallTime};
 
 // the allocator of the archctl binary, so that the stages cost here what
@@ -38,14 +33,14 @@ fn options(dir: &Path, profile: Option<&str>) -> LoadOptions {
 }
 
 fn loaded(opts: &LoadOptions) -> Loaded {
-    match load::load(opts) {
+    match api::load(opts) {
         Ok(l) => l,
         Err(r) => panic!("the generated fleet does not load: {:?}", r.diagnostics),
     }
 }
 
 fn resolved(opts: &LoadOptions) -> Resolved {
-    resolve::resolve(loaded(opts)).expect("the generated fleet resolves")
+    api::resolve(loaded(opts)).expect("the generated fleet resolves")
 }
 
 fn group<'a>(c: &'a mut Criterion, stage: &str, n: usize, objects: usize) -> BenchmarkGroup<'a, WallTime> {
@@ -65,7 +60,7 @@ fn fleet(c: &mut Criterion, n: usize) {
     let production = options(dir.path(), Some("production"));
     let loaded_production = loaded(&production);
     let resolved_production = resolved(&production);
-    let objects: Vec<Object> = objects::build(&resolved_production);
+    let objects: Vec<Object> = api::build(&resolved_production);
     let count = objects.len();
     let id = BenchmarkId::from_parameter(n);
 
@@ -76,26 +71,24 @@ fn fleet(c: &mut Criterion, n: usize) {
     let mut g = group(c, "validate", n, count);
     g.bench_function(id.clone(), |b| {
         b.iter(|| {
-            let mut found = validate::validate(black_box(&loaded_production.topology));
-            found.extend(archctl::lint::lints(black_box(&resolved_production)));
+            let mut found = api::validate(black_box(&loaded_production.topology));
+            found.extend(api::lints(black_box(&resolved_production)));
             found
         })
     });
     g.finish();
 
     let mut g = group(c, "resolve", n, count);
-    g.bench_function(id.clone(), |b| {
-        b.iter_batched(|| loaded_production.clone(), resolve::resolve, BatchSize::LargeInput)
-    });
+    g.bench_function(id.clone(), |b| b.iter_batched(|| loaded_production.clone(), api::resolve, BatchSize::LargeInput));
     g.finish();
 
     let mut g = group(c, "build", n, count);
-    g.bench_function(id.clone(), |b| b.iter(|| objects::build(black_box(&resolved_production))));
+    g.bench_function(id.clone(), |b| b.iter(|| api::build(black_box(&resolved_production))));
     g.finish();
 
     let mut g = group(c, "emit_yaml", n, count);
     g.bench_function(id.clone(), |b| {
-        b.iter(|| emit::yaml::write_stream(black_box(&objects), std::io::sink()).expect("YAML is written"))
+        b.iter(|| api::write_stream(black_box(&objects), std::io::sink()).expect("YAML is written"))
     });
     g.finish();
 
@@ -103,28 +96,26 @@ fn fleet(c: &mut Criterion, n: usize) {
         .iter()
         .map(|p| {
             let r = resolved(&options(dir.path(), *p));
-            let objects = objects::build(&r);
+            let objects = api::build(&r);
             (*p, r, objects)
         })
         .collect();
-    let variants: Vec<emit::helm::Variant<'_>> = renders
+    let variants: Vec<api::Variant<'_>> = renders
         .iter()
-        .map(|(p, r, objects)| emit::helm::Variant { profile: p.map(str::to_string), objects, resolved: r })
+        .map(|(p, r, objects)| api::Variant { profile: p.map(str::to_string), objects, resolved: r })
         .collect();
-    let skeleton = emit::helm::Skeleton::new(&dir.path().join("templates"));
+    let skeleton = api::Skeleton::new(&dir.path().join("templates"));
     let mut g = group(c, "emit_helm", n, count);
-    g.bench_function(id.clone(), |b| {
-        b.iter(|| emit::helm::chart(black_box(&variants), 0, &skeleton).expect("a chart"))
-    });
+    g.bench_function(id.clone(), |b| b.iter(|| api::chart(black_box(&variants), 0, &skeleton).expect("a chart")));
     g.finish();
 
     // what `archctl render --profile production` does
     let mut g = group(c, "render", n, count);
-    let target = pipeline::Target::new(Some("production".into()), None);
+    let target = api::Target::new(Some("production".into()), None);
     g.bench_function(id, |b| {
         b.iter(|| {
-            let r = pipeline::check(black_box(&production.topology), &target).expect("the fleet renders");
-            emit::yaml::write_built(&r.resolved, std::io::sink()).expect("YAML is written")
+            let r = api::check(black_box(&production.topology), &target).expect("the fleet renders");
+            api::write_built(&r.resolved, std::io::sink()).expect("YAML is written")
         })
     });
     g.finish();

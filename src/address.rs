@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 /// `word` without its scheme and user-info: `redis://u:p@redis.data.svc:6379/0`
 /// gives `redis.data.svc:6379/0`.
-pub fn without_userinfo(word: &str) -> &str {
+pub(crate) fn without_userinfo(word: &str) -> &str {
     let rest = word.rsplit_once("://").map(|(_, r)| r).unwrap_or(word);
     // the user-info ends at the last `@` before the path
     let authority_end = rest.find('/').unwrap_or(rest.len());
@@ -20,7 +20,7 @@ pub fn without_userinfo(word: &str) -> &str {
 /// `text` with the password of every `scheme://user:password@host` masked
 /// (`user:********@host`), one `*` per character, so that byte offsets into
 /// the text (the spans of diagnostics) stay where they were.
-pub fn mask_credentials(text: &str) -> Cow<'_, str> {
+pub(crate) fn mask_credentials(text: &str) -> Cow<'_, str> {
     if !text.contains("://") || !text.contains('@') {
         return Cow::Borrowed(text);
     }

@@ -11,7 +11,7 @@ use crate::topology::{EnvValue, Kind};
 
 /// A node of the picture.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Node {
+pub(crate) struct Node {
     pub id: String,
     pub label: String,
     pub group: Option<String>,
@@ -19,7 +19,7 @@ pub struct Node {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     Service,
     Store,
     Ingress,
@@ -30,7 +30,7 @@ pub enum Shape {
 
 /// An edge, with an optional label.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Edge {
+pub(crate) struct Edge {
     pub from: String,
     pub to: String,
     pub label: String,
@@ -38,7 +38,7 @@ pub struct Edge {
 
 /// The picture of one render.
 #[derive(Debug, Default)]
-pub struct Graph {
+pub(crate) struct Graph {
     pub groups: Vec<String>,
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
@@ -79,7 +79,7 @@ fn hosts(text: &str) -> Vec<(String, Option<String>)> {
 
 impl Graph {
     /// Builds the picture of a resolved topology.
-    pub fn of(r: &Resolved) -> Graph {
+    pub(crate) fn of(r: &Resolved) -> Graph {
         let topo = &r.topology;
         let mut g = Graph::default();
         let mut groups: Vec<String> = topo.namespaces.keys().cloned().collect();
@@ -204,7 +204,7 @@ impl Graph {
     }
 
     /// A Mermaid flowchart.
-    pub fn mermaid(&self) -> String {
+    pub(crate) fn mermaid(&self) -> String {
         let mut out = String::from("flowchart LR\n");
         let node = |n: &Node| {
             let label = n.label.replace('"', "'").replace('\n', "<br/>");
@@ -238,7 +238,7 @@ impl Graph {
     }
 
     /// A Graphviz digraph with a cluster per namespace.
-    pub fn dot(&self) -> String {
+    pub(crate) fn dot(&self) -> String {
         let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n"));
         let shape = |s: Shape| match s {
             Shape::Service => "box",

@@ -6,29 +6,30 @@
 //! resolved values) → [`objects`] (typed k8s-openapi objects in apply order)
 //! → [`emit`] (YAML, JSON, folders, a Helm chart). [`pipeline`] chains them;
 //! [`command`] runs them for the CLI; only [`cli`] knows clap and only
-//! [`term`] writes to the terminal.
+//! [`term`] writes to the terminal. Everything is private to the crate but
+//! [`api`], the surface the binary, the tests, the benches and the fuzzer
+//! use.
 
-pub mod address;
-pub mod cli;
-pub mod command;
-pub mod diagnostic;
-pub mod diff;
-pub mod emit;
+mod address;
+pub mod api;
+mod cli;
+mod command;
+mod diagnostic;
+mod diff;
+mod emit;
 mod exit;
-pub mod graph;
-pub mod k8s;
-pub mod lint;
-pub mod load;
-pub mod objects;
-pub mod parallel;
-pub mod pipeline;
-pub mod plan;
-pub mod resolve;
-pub mod schema;
-pub mod settings;
-pub mod snapshot;
-pub mod term;
-pub mod topology;
-pub mod validate;
-
-pub use exit::ExitStatus;
+mod graph;
+mod k8s;
+mod lint;
+mod load;
+mod objects;
+mod parallel;
+mod pipeline;
+mod plan;
+mod resolve;
+mod schema;
+mod settings;
+mod snapshot;
+mod term;
+mod topology;
+mod validate;

@@ -10,6 +10,6 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    let cli = archctl::cli::Cli::parse();
-    archctl::command::run(cli).into()
+    let cli = archctl::api::Cli::parse();
+    archctl::api::run(cli).into()
 }

@@ -63,7 +63,7 @@ fn amounts(m: &BTreeMap<String, Quantity>) -> Amount {
 
 /// One service in one phase.
 #[derive(Clone, Debug, Serialize)]
-pub struct ServicePlan {
+pub(crate) struct ServicePlan {
     pub name: String,
     pub namespace: String,
     pub kind: &'static str,
@@ -107,7 +107,7 @@ impl std::str::FromStr for NodeSize {
 
 /// Nodes one phase needs.
 #[derive(Clone, Debug, Serialize)]
-pub struct NodePlan {
+pub(crate) struct NodePlan {
     pub count: usize,
     /// What is left free across all nodes, by requests.
     pub headroom: Amount,
@@ -117,7 +117,7 @@ pub struct NodePlan {
 
 /// One phase: its services, totals and nodes.
 #[derive(Clone, Debug, Serialize)]
-pub struct PhasePlan {
+pub(crate) struct PhasePlan {
     pub phase: String,
     pub services: Vec<ServicePlan>,
     pub pods_min: i64,
@@ -130,7 +130,7 @@ pub struct PhasePlan {
 }
 
 /// The plan of one resolved phase.
-pub fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
+pub(crate) fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
     let topo = &r.topology;
     let mut services = Vec::new();
     for (name, svc) in &topo.services {
@@ -243,7 +243,7 @@ fn nodes(services: &[ServicePlan], size: NodeSize) -> NodePlan {
 }
 
 /// `1.5` cores, `250m`-style for small values.
-pub fn cpu(milli: i64) -> String {
+pub(crate) fn cpu(milli: i64) -> String {
     if milli % 1000 == 0 {
         format!("{}", milli / 1000)
     } else {
@@ -253,7 +253,7 @@ pub fn cpu(milli: i64) -> String {
 }
 
 /// Bytes in the largest binary unit that keeps one decimal honest.
-pub fn bytes(b: i64) -> String {
+pub(crate) fn bytes(b: i64) -> String {
     const UNITS: [(&str, i64); 4] = [("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)];
     for (u, n) in UNITS {
         if b >= n {
@@ -280,7 +280,7 @@ fn storage_text(m: &BTreeMap<String, i64>) -> String {
 }
 
 /// Plain-text or Markdown tables.
-pub fn table(plans: &[PhasePlan], markdown: bool) -> String {
+pub(crate) fn table(plans: &[PhasePlan], markdown: bool) -> String {
     let mut out = String::new();
     let header =
         ["phase", "pods", "cpu requests", "memory requests", "gpu", "cpu limits", "memory limits", "storage", "nodes"];

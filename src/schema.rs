@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::topology::Topology;
 
 /// The schema of a topology file.
-pub fn topology() -> Value {
+pub(crate) fn topology() -> Value {
     let schema = schemars::generate::SchemaSettings::draft07().into_generator().into_root_schema_for::<Topology>();
     let mut v = schema.to_value();
     if let Some(m) = v.as_object_mut() {
@@ -17,7 +17,7 @@ pub fn topology() -> Value {
 
 /// The schema of a profile: a topology in which every key is optional
 /// (a profile only says what differs).
-pub fn profile() -> Value {
+pub(crate) fn profile() -> Value {
     let mut v = topology();
     strip_required(&mut v);
     if let Some(m) = v.as_object_mut() {

@@ -13,7 +13,7 @@ use crate::term;
 
 /// Settings shared by every command.
 #[derive(Clone, Debug)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// The topology file (`-f`).
     pub topology: PathBuf,
     pub colors: Colors,
@@ -22,35 +22,35 @@ pub struct Settings {
 /// Whether to colour each stream, decided once (`--color`, `NO_COLOR`,
 /// whether the stream is a terminal).
 #[derive(Clone, Copy, Debug)]
-pub struct Colors {
+pub(crate) struct Colors {
     pub stderr: bool,
     pub stdout: bool,
 }
 
 impl Colors {
-    pub fn new(choice: ColorChoice) -> Colors {
+    pub(crate) fn new(choice: ColorChoice) -> Colors {
         Colors { stderr: term::stderr_color(choice), stdout: term::stdout_color(choice) }
     }
 }
 
 impl Settings {
-    pub fn new(cli: &Cli) -> Settings {
+    pub(crate) fn new(cli: &Cli) -> Settings {
         Settings { topology: cli.topology.clone(), colors: Colors::new(cli.color) }
     }
 
     /// The project folder: the topology file's.
-    pub fn base_dir(&self) -> PathBuf {
+    pub(crate) fn base_dir(&self) -> PathBuf {
         crate::load::base_dir(&self.topology)
     }
 
     /// One render (`render`, `graph`, `diff`).
-    pub fn one(&self, profile: &Option<String>, phase: &Option<String>) -> Target {
+    pub(crate) fn one(&self, profile: &Option<String>, phase: &Option<String>) -> Target {
         Target::new(profile.clone(), phase.clone())
     }
 
     /// `check`: the profile asked for, else the topology alone and then
     /// every profile.
-    pub fn to_check(&self, profile: &Option<String>) -> Vec<Target> {
+    pub(crate) fn to_check(&self, profile: &Option<String>) -> Vec<Target> {
         match profile {
             Some(p) => vec![Target::new(Some(p.clone()), None)],
             None => pipeline::topology_and_profiles(&self.topology),
@@ -58,7 +58,7 @@ impl Settings {
     }
 
     /// `snapshot`: every profile, or the topology alone when there is none.
-    pub fn to_snapshot(&self) -> Vec<Target> {
+    pub(crate) fn to_snapshot(&self) -> Vec<Target> {
         let profiles = pipeline::each_profile(&self.topology);
         if profiles.is_empty() { vec![Target::default()] } else { profiles }
     }
@@ -67,7 +67,7 @@ impl Settings {
     /// the index of the primary one, whose values become the chart's
     /// `values.yaml`: the profile asked for (added first when it is not in
     /// `profiles/`), else the topology alone, added first.
-    pub fn to_chart(&self, profile: &Option<String>, phase: &Option<String>) -> (Vec<Target>, usize) {
+    pub(crate) fn to_chart(&self, profile: &Option<String>, phase: &Option<String>) -> (Vec<Target>, usize) {
         let mut targets: Vec<Target> =
             pipeline::each_profile(&self.topology).into_iter().map(|t| Target::new(t.profile, phase.clone())).collect();
         match targets.iter().position(|t| profile.is_some() && t.profile == *profile) {
@@ -80,7 +80,7 @@ impl Settings {
     }
 
     /// What an output folder must never contain: the project's own files.
-    pub fn protected(&self) -> Vec<PathBuf> {
+    pub(crate) fn protected(&self) -> Vec<PathBuf> {
         let base = self.base_dir();
         vec![
             self.topology.clone(),
@@ -90,7 +90,7 @@ impl Settings {
         ]
     }
 
-    pub fn topology(&self) -> &Path {
+    pub(crate) fn topology(&self) -> &Path {
         &self.topology
     }
 }

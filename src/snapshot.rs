@@ -23,14 +23,14 @@ use similar::TextDiff;
 use crate::emit::files;
 
 /// Lists the snapshots archctl wrote into a snapshot folder.
-pub const MARKER: &str = ".archctl-snapshots";
+pub(crate) const MARKER: &str = ".archctl-snapshots";
 
 /// The most a stored snapshot may hold.
 const SNAPSHOT_LIMIT: u64 = 256 << 20;
 
 /// What a snapshot comparison found.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Same,
     Changed {
         diff: String,
@@ -45,27 +45,22 @@ pub enum Outcome {
 
 /// One snapshot file and its comparison.
 #[derive(Debug)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub name: String,
     pub path: PathBuf,
     pub outcome: Outcome,
 }
 
 /// The file name of a profile's snapshot.
-pub fn file_name(profile: Option<&str>) -> String {
+pub(crate) fn file_name(profile: Option<&str>) -> String {
     format!("{}.yaml", profile.unwrap_or("default"))
-}
-
-/// The file of a profile's snapshot.
-pub fn path_for(dir: &Path, profile: Option<&str>) -> PathBuf {
-    dir.join(file_name(profile))
 }
 
 /// The snapshot folder `rel` (`--dir`) of the project in `base`, checked:
 /// named plainly, not a symlink out of the project (unless given as an
 /// absolute path, the caller's own choice), and holding none of `protect`
 /// (the topology, its profiles) — so never the project folder itself.
-pub fn folder(base: &Path, rel: &Path, protect: &[PathBuf]) -> anyhow::Result<PathBuf> {
+pub(crate) fn folder(base: &Path, rel: &Path, protect: &[PathBuf]) -> anyhow::Result<PathBuf> {
     let dir = base.join(rel);
     let head = format!("refusing to use `{}` as the snapshot folder", dir.display());
     files::check_plain(rel, &head, "--dir", "snapshots/")?;
@@ -85,7 +80,7 @@ fn is_yaml(name: &str) -> bool {
 /// Compares `rendered` with the stored snapshot at `path`. A stored
 /// snapshot that is not a regular file (a symlink, whose target a diff
 /// would print) is an error.
-pub fn compare(name: &str, path: &Path, rendered: &str) -> anyhow::Result<Entry> {
+pub(crate) fn compare(name: &str, path: &Path, rendered: &str) -> anyhow::Result<Entry> {
     let outcome = match files::read_regular(path, SNAPSHOT_LIMIT)? {
         None => Outcome::Missing,
         Some(stored) if stored == rendered => Outcome::Same,
@@ -105,7 +100,7 @@ pub fn compare(name: &str, path: &Path, rendered: &str) -> anyhow::Result<Entry>
 /// `*.yaml` files in `dir` that no current snapshot (`expected`, file
 /// names) is: [`Outcome::Stale`] when archctl wrote them,
 /// [`Outcome::Foreign`] when not.
-pub fn stale(dir: &Path, expected: &[String]) -> anyhow::Result<Vec<Entry>> {
+pub(crate) fn stale(dir: &Path, expected: &[String]) -> anyhow::Result<Vec<Entry>> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Ok(Vec::new());
     };
@@ -129,7 +124,7 @@ pub fn stale(dir: &Path, expected: &[String]) -> anyhow::Result<Vec<Entry>> {
 
 /// The snapshots archctl owns in a folder, claimed (and locked) for one
 /// `--update`.
-pub struct Owned {
+pub(crate) struct Owned {
     dir: PathBuf,
     /// What archctl owns: the marker's list, or the adopted snapshots.
     owned: BTreeSet<String>,
@@ -145,7 +140,7 @@ impl Owned {
     /// did not write — not listed by the marker, or, with no marker yet,
     /// not current snapshots — or snapshot names that are not regular
     /// files. Other files (`chart/`, `graph.dot`) are not its business.
-    pub fn claim(dir: &Path, expected: &[String]) -> anyhow::Result<Owned> {
+    pub(crate) fn claim(dir: &Path, expected: &[String]) -> anyhow::Result<Owned> {
         use anyhow::Context as _;
         fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
         let lock = files::lock_folder(dir)?;
@@ -191,7 +186,7 @@ impl Owned {
 
     /// Writes the snapshot `name` unless it already holds `content`;
     /// whether it wrote.
-    pub fn write(&mut self, name: &str, content: &str) -> anyhow::Result<bool> {
+    pub(crate) fn write(&mut self, name: &str, content: &str) -> anyhow::Result<bool> {
         let path = self.dir.join(name);
         if files::read_regular(&path, SNAPSHOT_LIMIT)?.is_some_and(|old| old == content) {
             return Ok(false);
@@ -210,7 +205,7 @@ impl Owned {
 
     /// Removes the snapshots archctl wrote that no current profile
     /// produces; their paths.
-    pub fn remove_stale(&mut self) -> anyhow::Result<Vec<PathBuf>> {
+    pub(crate) fn remove_stale(&mut self) -> anyhow::Result<Vec<PathBuf>> {
         use anyhow::Context as _;
         let stale: Vec<String> = self.owned.iter().filter(|n| !self.expected.contains(n)).cloned().collect();
         let mut removed = Vec::new();
@@ -229,7 +224,7 @@ impl Owned {
     }
 
     /// Leaves the marker listing the current snapshots that exist.
-    pub fn finish(mut self) -> anyhow::Result<()> {
+    pub(crate) fn finish(mut self) -> anyhow::Result<()> {
         let present: BTreeSet<String> = self
             .expected
             .iter()

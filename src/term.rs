@@ -6,7 +6,7 @@ use crate::cli::ColorChoice;
 
 /// Whether to colour stderr: `--color`, then `NO_COLOR`, then whether stderr
 /// is a terminal.
-pub fn stderr_color(choice: ColorChoice) -> bool {
+pub(crate) fn stderr_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -18,7 +18,7 @@ pub fn stderr_color(choice: ColorChoice) -> bool {
 }
 
 /// Whether to colour stdout (diffs), by the same rules.
-pub fn stdout_color(choice: ColorChoice) -> bool {
+pub(crate) fn stdout_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -30,7 +30,7 @@ pub fn stdout_color(choice: ColorChoice) -> bool {
 }
 
 /// Writes a message to stderr; a closed stderr is ignored.
-pub fn message(text: &str) {
+pub(crate) fn message(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes());
     if !text.ends_with('\n') {
@@ -39,14 +39,14 @@ pub fn message(text: &str) {
 }
 
 /// Writes text to stderr as is (progress lines).
-pub fn message_inline(text: &str) {
+pub(crate) fn message_inline(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes());
     let _ = err.flush();
 }
 
 /// `error: …` for plumbing failures.
-pub fn error(color: bool, err: &anyhow::Error) {
+pub(crate) fn error(color: bool, err: &anyhow::Error) {
     let head = if color { console::style("error").red().bold().to_string() } else { "error".to_string() };
     let mut text = format!("{head}: {err}");
     for cause in err.chain().skip(1) {
@@ -56,7 +56,7 @@ pub fn error(color: bool, err: &anyhow::Error) {
 }
 
 /// Colours a unified diff line by its first character.
-pub fn diff_line(line: &str, color: bool) -> String {
+pub(crate) fn diff_line(line: &str, color: bool) -> String {
     if !color {
         return line.to_string();
     }

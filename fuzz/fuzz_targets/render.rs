@@ -9,8 +9,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use archctl::emit;
-use archctl::pipeline;
+use archctl::api;
 use libfuzzer_sys::fuzz_target;
 
 fn workdir() -> &'static PathBuf {
@@ -37,14 +36,14 @@ fuzz_target!(|data: &[u8]| {
     if profile.is_none() {
         let _ = std::fs::remove_file(dir.join("profiles/p.toml"));
     }
-    let target = pipeline::Target::new(profile_name.clone(), None);
-    let Ok(rendered) = pipeline::render(&dir.join("archctl.toml"), &target) else { return };
-    let yaml = emit::yaml::stream(&rendered.objects).expect("objects serialize");
+    let target = api::Target::new(profile_name.clone(), None);
+    let Ok(rendered) = api::render(&dir.join("archctl.toml"), &target) else { return };
+    let yaml = api::stream(&rendered.objects).expect("objects serialize");
     // what we write must read back as the same objects
-    let docs = emit::yaml::parse_stream(&yaml).expect("our YAML parses");
+    let docs = api::parse_stream(&yaml).expect("our YAML parses");
     assert_eq!(docs.len(), rendered.objects.len());
-    let variants = [emit::helm::Variant { profile: profile_name, objects: &rendered.objects, resolved: &rendered.resolved }];
-    let skeleton = emit::helm::Skeleton::new(&dir.join("no-templates"));
-    let chart = emit::helm::chart(&variants, 0, &skeleton).expect("a chart for any valid render");
+    let variants = [api::Variant { profile: profile_name, objects: &rendered.objects, resolved: &rendered.resolved }];
+    let skeleton = api::Skeleton::new(&dir.join("no-templates"));
+    let chart = api::chart(&variants, 0, &skeleton).expect("a chart for any valid render");
     assert!(chart.fallbacks.is_empty(), "a single profile never needs whole-object values");
 });

@@ -2,9 +2,9 @@
 //! written.
 
 use super::{report, warn};
-use crate::ExitStatus;
 use crate::cli::RenderArgs;
 use crate::emit;
+use crate::exit::ExitStatus;
 use crate::pipeline;
 use crate::settings::Settings;
 use crate::term;

@@ -2,9 +2,9 @@
 //! collected and reported once each, with the renders they apply to.
 
 use super::print;
-use crate::ExitStatus;
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::exit::ExitStatus;
 use crate::pipeline::{self, Target};
 use crate::settings::Settings;
 use crate::term;

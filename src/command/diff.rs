@@ -6,9 +6,9 @@ use std::io::Write;
 use anyhow::Context as _;
 
 use super::{reported, warn};
-use crate::ExitStatus;
 use crate::cli::{DiffArgs, DiffOutput};
 use crate::diff::{self, compare::Action};
+use crate::exit::ExitStatus;
 use crate::pipeline;
 use crate::settings::Settings;
 use crate::term;

@@ -1,8 +1,8 @@
 //! `archctl graph`: one render as a Mermaid or DOT picture.
 
 use super::{print, reported};
-use crate::ExitStatus;
 use crate::cli::{GraphArgs, GraphFormat};
+use crate::exit::ExitStatus;
 use crate::pipeline;
 use crate::settings::Settings;
 

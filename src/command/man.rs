@@ -6,8 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context as _, bail};
 
-use crate::ExitStatus;
 use crate::cli::{Cli, ManArgs};
+use crate::exit::ExitStatus;
 use crate::term;
 
 /// Runs `archctl man [SUBCOMMAND] [--out DIR]`.

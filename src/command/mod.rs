@@ -17,9 +17,9 @@ use std::io::Write;
 
 use anyhow::Context as _;
 
-use crate::ExitStatus;
 use crate::cli::{Cli, Command};
 use crate::diagnostic;
+use crate::exit::ExitStatus;
 use crate::load::Context;
 use crate::pipeline::Failed;
 use crate::settings::Settings;

@@ -2,8 +2,8 @@
 //! every phase.
 
 use super::{print, report, reported};
-use crate::ExitStatus;
 use crate::cli::{PlanArgs, PlanFormat};
+use crate::exit::ExitStatus;
 use crate::pipeline;
 use crate::settings::Settings;
 

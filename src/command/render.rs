@@ -4,9 +4,9 @@
 use anyhow::Context as _;
 
 use super::{reported, warn};
-use crate::ExitStatus;
 use crate::cli::{OutputFormat, RenderArgs};
 use crate::emit::{self, Format};
+use crate::exit::ExitStatus;
 use crate::pipeline;
 use crate::settings::Settings;
 use crate::term;

@@ -4,9 +4,9 @@
 use std::io::Write;
 
 use super::report;
-use crate::ExitStatus;
 use crate::cli::SnapshotArgs;
 use crate::emit;
+use crate::exit::ExitStatus;
 use crate::pipeline;
 use crate::settings::Settings;
 use crate::snapshot::{self, Outcome};

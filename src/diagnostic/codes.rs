@@ -13,7 +13,7 @@ use crate::diagnostic::Severity;
 
 /// One diagnostic code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Code {
+pub(crate) struct Code {
     /// `E000`…`E055`, `W001`…
     pub id: &'static str,
     /// A few words, as in the tables of `docs/codes.md`.
@@ -24,18 +24,19 @@ pub struct Code {
 
 impl Code {
     /// An error for `E…`, a warning for `W…`.
-    pub fn severity(&self) -> Severity {
+    pub(crate) fn severity(&self) -> Severity {
         if self.id.starts_with('W') { Severity::Warning } else { Severity::Error }
     }
 }
 
 /// The code `id`, if there is one.
-pub fn get(id: &str) -> Option<&'static Code> {
+#[cfg(test)]
+pub(crate) fn get(id: &str) -> Option<&'static Code> {
     CODES.iter().find(|c| c.id == id)
 }
 
 /// Every code, errors then warnings, each in numeric order.
-pub const CODES: &[Code] = &[
+pub(crate) const CODES: &[Code] = &[
     Code {
         id: "E000",
         title: "Unreadable topology or profile file",

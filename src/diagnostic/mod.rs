@@ -6,10 +6,10 @@
 //! [`SpanIndex`](crate::diagnostic::spans::SpanIndex) turns that path into a file,
 //! line and column when the diagnostic is printed.
 
-pub mod codes;
-pub mod path;
-pub mod spans;
-pub mod suggest;
+pub(crate) mod codes;
+pub(crate) mod path;
+pub(crate) mod spans;
+pub(crate) mod suggest;
 
 use std::fmt;
 use std::ops::Range;
@@ -102,7 +102,7 @@ impl Diagnostic {
 
 /// A resolved position, for tests and `--format json`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Position {
+pub(crate) struct Position {
     pub file: String,
     pub line: usize,
     pub column: usize,
@@ -114,20 +114,8 @@ impl fmt::Display for Position {
     }
 }
 
-/// The problems of one run, with what is needed to print them.
-#[derive(Debug, Default)]
-pub struct Report {
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl Report {
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
-    }
-}
-
 /// Finds the file and span a diagnostic points at.
-pub fn locate(diagnostic: &Diagnostic, spans: Option<&SpanIndex>) -> Option<(usize, Range<usize>)> {
+pub(crate) fn locate(diagnostic: &Diagnostic, spans: Option<&SpanIndex>) -> Option<(usize, Range<usize>)> {
     match &diagnostic.anchor {
         Anchor::None => None,
         Anchor::Span { file, span } => Some((*file, span.clone())),
@@ -139,7 +127,7 @@ pub fn locate(diagnostic: &Diagnostic, spans: Option<&SpanIndex>) -> Option<(usi
 }
 
 /// The `file:line:column` of a diagnostic, if it has one.
-pub fn position(diagnostic: &Diagnostic, sources: &SourceMap, spans: Option<&SpanIndex>) -> Option<Position> {
+pub(crate) fn position(diagnostic: &Diagnostic, sources: &SourceMap, spans: Option<&SpanIndex>) -> Option<Position> {
     let (file, span) = locate(diagnostic, spans)?;
     let source = sources.get(file)?;
     let (line, column) = source.line_col(span.start);
@@ -148,7 +136,12 @@ pub fn position(diagnostic: &Diagnostic, sources: &SourceMap, spans: Option<&Spa
 
 /// Renders diagnostics the way rustc and cargo do: a title, the offending
 /// line with a caret, then the fix.
-pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, spans: Option<&SpanIndex>, color: bool) -> String {
+pub(crate) fn render(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    spans: Option<&SpanIndex>,
+    color: bool,
+) -> String {
     let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
     for d in diagnostics {

@@ -1,7 +1,7 @@
 //! "Did you mean" suggestions for misspelt names.
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
-pub fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
+pub(crate) fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
@@ -24,7 +24,7 @@ where
 }
 
 /// `` `a`, `b`, `c` `` for messages.
-pub fn list<'a, I>(items: I) -> String
+pub(crate) fn list<'a, I>(items: I) -> String
 where
     I: IntoIterator<Item = &'a str>,
 {
@@ -33,7 +33,7 @@ where
 }
 
 /// A help text: "did you mean `x`?" or the list of what exists.
-pub fn help<'a, I>(word: &str, what: &str, candidates: I) -> String
+pub(crate) fn help<'a, I>(word: &str, what: &str, candidates: I) -> String
 where
     I: IntoIterator<Item = &'a str> + Clone,
 {

@@ -11,7 +11,7 @@ use super::cluster::{Cluster, ClusterError, Kind, Served};
 const MAX_FILE: u64 = 64 << 20;
 
 /// Objects read from a folder or a multi-document file.
-pub struct Manifests {
+pub(crate) struct Manifests {
     objects: Vec<Value>,
 }
 
@@ -20,7 +20,7 @@ impl Manifests {
     /// never following a symbolic link to a folder), or one file (`-` or
     /// `/dev/stdin`: standard input, with the same bound); `kind: List`
     /// documents (kubectl get -o yaml) are opened.
-    pub fn read(path: &Path) -> anyhow::Result<Manifests> {
+    pub(crate) fn read(path: &Path) -> anyhow::Result<Manifests> {
         let mut files = Vec::new();
         if path.is_dir() {
             let mut stack = vec![path.to_path_buf()];

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// What kind of object a request is about.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Kind {
+pub(crate) struct Kind {
     pub group: String,
     pub version: String,
     pub kind: String,
@@ -17,7 +17,7 @@ pub struct Kind {
 }
 
 impl Kind {
-    pub fn api_version(&self) -> String {
+    pub(crate) fn api_version(&self) -> String {
         if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
     }
 }
@@ -25,7 +25,7 @@ impl Kind {
 /// One field another manager owns, which a plain server-side apply would
 /// refuse to take over (HTTP 409).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Conflict {
+pub(crate) struct Conflict {
     /// The field manager that owns the field (`kubectl-edit`, `helm` …).
     pub manager: String,
     /// The field, as the server names it (`.spec.replicas`).
@@ -34,7 +34,7 @@ pub struct Conflict {
 
 /// Why a request failed, in the terms the diff acts on.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClusterError {
+pub(crate) enum ClusterError {
     /// The object (or its kind) does not exist.
     NotFound(String),
     /// The kind is not served by this cluster (CRD not installed).
@@ -62,7 +62,7 @@ pub enum ClusterError {
 
 impl ClusterError {
     /// Whether the whole run should stop: nothing else can succeed.
-    pub fn is_fatal(&self) -> bool {
+    pub(crate) fn is_fatal(&self) -> bool {
         matches!(self, ClusterError::Unreachable(_) | ClusterError::Unauthorized(_))
     }
 }
@@ -87,7 +87,7 @@ impl fmt::Display for ClusterError {
 
 /// One served version of a kind, from discovery.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServedVersion {
+pub(crate) struct ServedVersion {
     pub version: String,
     pub plural: String,
     pub namespaced: bool,
@@ -96,23 +96,23 @@ pub struct ServedVersion {
 /// What the cluster serves, from discovery: for each `(group, kind)` its
 /// versions, the preferred one first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Served {
+pub(crate) struct Served {
     pub kinds: BTreeMap<(String, String), Vec<ServedVersion>>,
 }
 
 impl Served {
     /// The versions of a kind the cluster serves (empty: not served).
-    pub fn versions(&self, group: &str, kind: &str) -> &[ServedVersion] {
+    pub(crate) fn versions(&self, group: &str, kind: &str) -> &[ServedVersion] {
         self.kinds.get(&(group.to_string(), kind.to_string())).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// The served `kind` at `version`, if any.
-    pub fn get(&self, group: &str, kind: &str, version: &str) -> Option<&ServedVersion> {
+    pub(crate) fn get(&self, group: &str, kind: &str, version: &str) -> Option<&ServedVersion> {
         self.versions(group, kind).iter().find(|v| v.version == version)
     }
 
     /// `kind` in the version the cluster prefers, if it serves the kind.
-    pub fn preferred(&self, group: &str, kind: &str) -> Option<Kind> {
+    pub(crate) fn preferred(&self, group: &str, kind: &str) -> Option<Kind> {
         self.versions(group, kind).first().map(|v| Kind {
             group: group.to_string(),
             version: v.version.clone(),
@@ -125,7 +125,7 @@ impl Served {
 
 /// Read access plus dry-run apply: all the diff ever asks of a cluster.
 #[allow(async_fn_in_trait)]
-pub trait Cluster {
+pub(crate) trait Cluster {
     /// What the cluster serves; None where the source cannot tell (files
     /// on disk), and then every kind counts as served.
     async fn discover(&self) -> Result<Option<Served>, ClusterError>;

@@ -11,7 +11,7 @@ use super::normalize::{normalize, project, redact_secrets};
 /// What applying the render would do to one object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Action {
+pub(crate) enum Action {
     Create,
     Change,
     Same,
@@ -24,14 +24,14 @@ pub enum Action {
 
 impl Action {
     /// Whether the action is a difference (for the exit code).
-    pub fn differs(self) -> bool {
+    pub(crate) fn differs(self) -> bool {
         matches!(self, Action::Create | Action::Change | Action::Prune | Action::RequiresReplace)
     }
 }
 
 /// The result for one object.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct ObjectDiff {
+pub(crate) struct ObjectDiff {
     /// `apps/v1 Deployment archivist/rag-api`.
     pub object: String,
     pub action: Action,
@@ -54,7 +54,7 @@ pub struct ObjectDiff {
 
 impl ObjectDiff {
     /// A result with no diff text.
-    pub fn bare(object: String, action: Action, note: Option<String>) -> ObjectDiff {
+    pub(crate) fn bare(object: String, action: Action, note: Option<String>) -> ObjectDiff {
         ObjectDiff { object, action, diff: String::new(), note, conflicts: Vec::new(), warnings: Vec::new() }
     }
 }
@@ -84,7 +84,7 @@ fn yaml(v: &Value) -> String {
 }
 
 /// A unified diff between two objects, with Secret values redacted.
-pub fn text_diff(before: Option<&Value>, after: Option<&Value>) -> String {
+pub(crate) fn text_diff(before: Option<&Value>, after: Option<&Value>) -> String {
     let mut b = before.cloned();
     let mut a = after.cloned();
     redact_secrets(a.as_mut(), b.as_mut());
@@ -100,7 +100,7 @@ pub fn text_diff(before: Option<&Value>, after: Option<&Value>) -> String {
 /// and only real changes differ. Where the server cannot answer, the live
 /// object is cut down to the fields the render sets, so that fields left
 /// to the server are not differences.
-pub fn object(
+pub(crate) fn object(
     id: String,
     desired: &Value,
     live: Option<&Value>,
@@ -141,7 +141,7 @@ pub fn object(
 
 /// The comparison without a dry run: the live object cut down to the
 /// fields the render sets.
-pub fn fallback(id: String, desired: &Value, live: Option<&Value>, note: Option<String>) -> ObjectDiff {
+pub(crate) fn fallback(id: String, desired: &Value, live: Option<&Value>, note: Option<String>) -> ObjectDiff {
     let want = normalize(&secret_as_stored(desired));
     let (action, diff) = match live {
         None => (Action::Create, text_diff(None, Some(&want))),
@@ -158,7 +158,7 @@ pub fn fallback(id: String, desired: &Value, live: Option<&Value>, note: Option<
 }
 
 /// A live object archctl created that the render no longer has.
-pub fn prune(id: String, live: &Value) -> ObjectDiff {
+pub(crate) fn prune(id: String, live: &Value) -> ObjectDiff {
     let before = normalize(live);
     ObjectDiff { diff: text_diff(Some(&before), None), ..ObjectDiff::bare(id, Action::Prune, None) }
 }

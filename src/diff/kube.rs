@@ -25,7 +25,7 @@ use serde_json::Value;
 use super::cluster::{Cluster, ClusterError, Conflict, Kind, Served, ServedVersion};
 
 /// The field manager archctl applies as.
-pub const FIELD_MANAGER: &str = "archctl";
+pub(crate) const FIELD_MANAGER: &str = "archctl";
 
 /// The most a response body may hold: a LIST of every Deployment of a
 /// 10,000-service fleet is ~60 MB.
@@ -42,7 +42,7 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 
 /// Something a user should hear about while the diff runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Notice {
+pub(crate) enum Notice {
     /// A `Warning` header of the API server (PodSecurity, deprecated APIs).
     Warning(String),
     /// A request is retried.
@@ -50,11 +50,11 @@ pub enum Notice {
 }
 
 /// Where notices go (the command layer prints them on stderr).
-pub type Notify = Arc<dyn Fn(&Notice) + Send + Sync>;
+pub(crate) type Notify = Arc<dyn Fn(&Notice) + Send + Sync>;
 
 /// How to reach the cluster, as kubectl's flags say it.
 #[derive(Clone)]
-pub struct ConnectOptions {
+pub(crate) struct ConnectOptions {
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
     /// The bound on each request, response body included.
@@ -63,7 +63,7 @@ pub struct ConnectOptions {
 }
 
 /// A cluster reached with kube-rs.
-pub struct KubeCluster {
+pub(crate) struct KubeCluster {
     client: Client,
     /// The API server's URL, for messages.
     pub server: String,
@@ -133,7 +133,7 @@ fn kubeconfig_proxy(kc: &Kubeconfig, context: Option<&str>) -> Option<String> {
 }
 
 /// A URL with any user-info masked, for messages.
-pub fn masked(url: &str) -> String {
+pub(crate) fn masked(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => match rest.split_once('@') {
             Some((user, host)) if !user.contains('/') => {
@@ -182,7 +182,7 @@ impl KubeCluster {
     /// `~/.kube/config`, else the in-cluster service account; `--context`
     /// picks a context; proxies as kubectl picks them. Then a preflight
     /// (`GET /version`) fails fast with the server and the cause.
-    pub async fn connect(opts: &ConnectOptions) -> anyhow::Result<KubeCluster> {
+    pub(crate) async fn connect(opts: &ConnectOptions) -> anyhow::Result<KubeCluster> {
         // one TLS provider for the process, whatever else enables another
         let _ = rustls::crypto::ring::default_provider().install_default();
         let kopts = KubeConfigOptions { context: opts.context.clone(), ..Default::default() };

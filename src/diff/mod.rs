@@ -17,13 +17,13 @@
 //! plain apply is tried before a forced one, so that conflicts with other
 //! managers are reported rather than hidden.
 
-pub mod against;
-pub mod cluster;
-pub mod compare;
-pub mod kube;
-pub mod normalize;
-pub mod present;
-pub mod proxy;
+pub(crate) mod against;
+pub(crate) mod cluster;
+pub(crate) mod compare;
+pub(crate) mod kube;
+pub(crate) mod normalize;
+pub(crate) mod present;
+pub(crate) mod proxy;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -38,7 +38,7 @@ use compare::{Action, ObjectDiff};
 
 /// Settings of one diff run.
 #[derive(Clone, Debug)]
-pub struct Options {
+pub(crate) struct Options {
     /// The project name: prune candidates carry `part-of=<project>`.
     pub project: String,
     /// Requests in flight at once.
@@ -77,7 +77,7 @@ fn describe(v: &Value) -> String {
 /// --field-manager=archctl` leaves). An object without `managedFields`
 /// (manifests on disk, `kubectl get -o yaml`, which leaves them out) is
 /// judged by its labels alone.
-pub fn applied_by_archctl(v: &Value) -> bool {
+pub(crate) fn applied_by_archctl(v: &Value) -> bool {
     match v["metadata"]["managedFields"].as_array() {
         None => true,
         Some(fields) => fields.iter().any(|f| {
@@ -98,7 +98,7 @@ fn helm_release(v: &Value) -> Option<&str> {
 }
 
 /// Whether a controller owns the object (a Job of a CronJob, KEDA's HPA).
-pub fn controlled(v: &Value) -> bool {
+pub(crate) fn controlled(v: &Value) -> bool {
     v["metadata"]["ownerReferences"].as_array().is_some_and(|refs| refs.iter().any(|r| r["controller"] == true))
 }
 
@@ -184,7 +184,7 @@ async fn list_kind<C: Cluster>(
 /// The outcome of a diff: one result per object, and what the run could
 /// not do (kinds the credentials may not list for prune candidates).
 #[derive(Clone, Debug, Default)]
-pub struct Report {
+pub(crate) struct Report {
     pub objects: Vec<ObjectDiff>,
     pub warnings: Vec<String>,
 }
@@ -192,7 +192,7 @@ pub struct Report {
 /// Diffs `desired` against `cluster`. Fails only when the cluster cannot
 /// be read at all (unreachable, bad credentials); everything else is a
 /// per-object result. `progress` is told of each finished object.
-pub async fn run<C: Cluster>(
+pub(crate) async fn run<C: Cluster>(
     cluster: &C,
     desired: &[Object],
     opts: &Options,

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use crate::k8s::quantity::Quantity;
 
 /// The annotation client-side `kubectl apply` keeps.
-pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+pub(crate) const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// Keys under which the values are resource quantities.
 const QUANTITY_PARENTS: &[&str] = &[
@@ -25,7 +25,7 @@ const QUANTITY_PARENTS: &[&str] = &[
 ];
 
 /// Drops server-owned fields and canonicalises quantities.
-pub fn normalize(v: &Value) -> Value {
+pub(crate) fn normalize(v: &Value) -> Value {
     let mut v = v.clone();
     if let Some(obj) = v.as_object_mut() {
         obj.shift_remove("status");
@@ -101,7 +101,7 @@ fn sort_keys(v: &Value) -> Value {
 /// tools copy the whole object into them (`kubectl apply`'s
 /// last-applied-configuration, `kapp.k14s.io/original`), and a
 /// `kubernetes.io/change-cause` may quote a command line.
-pub fn redact_secrets(mut desired: Option<&mut Value>, mut live: Option<&mut Value>) {
+pub(crate) fn redact_secrets(mut desired: Option<&mut Value>, mut live: Option<&mut Value>) {
     let secret = |v: &Option<&mut Value>| v.as_ref().is_some_and(|v| v["kind"] == "Secret");
     if !secret(&desired) && !secret(&live) {
         return;
@@ -146,7 +146,7 @@ fn redact_field(field: &mut Value, before: Option<&Value>) {
 /// The live object cut down to the fields the render sets: used when the
 /// server cannot tell what an apply would change, so that fields the
 /// render leaves to the server are not differences.
-pub fn project(live: &Value, desired: &Value) -> Value {
+pub(crate) fn project(live: &Value, desired: &Value) -> Value {
     match (live, desired) {
         (Value::Object(l), Value::Object(d)) => {
             let mut out = Map::new();

@@ -17,7 +17,7 @@ fn mark(a: Action) -> (&'static str, &'static str) {
 }
 
 /// Totals: `2 to create, 1 to change, …`.
-pub fn totals(diffs: &[ObjectDiff]) -> String {
+pub(crate) fn totals(diffs: &[ObjectDiff]) -> String {
     let count = |a: Action| diffs.iter().filter(|d| d.action == a).count();
     format!(
         "{} to create, {} to change, {} to replace, {} to prune, {} unchanged, {} error{}",
@@ -32,7 +32,7 @@ pub fn totals(diffs: &[ObjectDiff]) -> String {
 }
 
 /// One line per object and the totals.
-pub fn summary(diffs: &[ObjectDiff]) -> String {
+pub(crate) fn summary(diffs: &[ObjectDiff]) -> String {
     let mut out = String::new();
     for d in diffs {
         let (m, word) = mark(d.action);
@@ -49,7 +49,7 @@ pub fn summary(diffs: &[ObjectDiff]) -> String {
 
 /// Every object that differs, with its unified diff; `color` paints lines
 /// through `paint`.
-pub fn full(diffs: &[ObjectDiff], paint: &dyn Fn(&str) -> String) -> String {
+pub(crate) fn full(diffs: &[ObjectDiff], paint: &dyn Fn(&str) -> String) -> String {
     let mut out = String::new();
     for d in diffs.iter().filter(|d| d.action != Action::Same) {
         let (m, word) = mark(d.action);
@@ -66,7 +66,7 @@ pub fn full(diffs: &[ObjectDiff], paint: &dyn Fn(&str) -> String) -> String {
 }
 
 /// The per-object results as JSON, for tools.
-pub fn json(diffs: &[ObjectDiff]) -> String {
+pub(crate) fn json(diffs: &[ObjectDiff]) -> String {
     serde_json::to_string_pretty(&serde_json::json!({
         "objects": diffs,
         "totals": {

@@ -14,7 +14,11 @@ use std::net::IpAddr;
 
 /// The proxy for a request to `server`: `proxy_url` from the kubeconfig,
 /// else the environment as read through `env`.
-pub fn choose(proxy_url: Option<&str>, server: &http::Uri, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+pub(crate) fn choose(
+    proxy_url: Option<&str>,
+    server: &http::Uri,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
     if let Some(p) = proxy_url.filter(|p| !p.trim().is_empty()) {
         return Some(p.trim().to_string());
     }

@@ -25,17 +25,17 @@ use anyhow::{Context, bail};
 use crate::objects::Object;
 
 /// Lists the files archctl wrote into an output folder.
-pub const MARKER: &str = ".archctl-output";
+pub(crate) const MARKER: &str = ".archctl-output";
 
 /// The most a marker may hold; a real one lists file names.
-pub const MARKER_LIMIT: u64 = 4 << 20;
+pub(crate) const MARKER_LIMIT: u64 = 4 << 20;
 
 /// The file name of an object: its install rank first, so that
 /// `kubectl apply -f DIR` (which reads files in name order) applies in
 /// order; then kind, namespace and name, which are stable across renders.
 /// Namespaces cannot contain dots, so the first dot after the kind ends the
 /// namespace.
-pub fn file_name(o: &Object, ext: &str) -> String {
+pub(crate) fn file_name(o: &Object, ext: &str) -> String {
     let kind = o.kind().to_ascii_lowercase();
     let rank = o.install_rank();
     let name = o.name();
@@ -48,7 +48,12 @@ pub fn file_name(o: &Object, ext: &str) -> String {
 /// Writes `files` (name, content) into `dir`, replacing what archctl wrote
 /// there before. `protect` lists paths (the topology, its profiles) that
 /// must never lie inside the folder, since replacing it would delete them.
-pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool, protect: &[PathBuf]) -> anyhow::Result<()> {
+pub(crate) fn write_dir(
+    dir: &Path,
+    files: &[(String, String)],
+    force: bool,
+    protect: &[PathBuf],
+) -> anyhow::Result<()> {
     for (name, _) in files {
         if name.contains('/') || name.contains('\\') || name.starts_with('.') {
             bail!("refusing to write `{name}`: object file names must stay inside the output folder");
@@ -58,7 +63,12 @@ pub fn write_dir(dir: &Path, files: &[(String, String)], force: bool, protect: &
 }
 
 /// Like [`write_dir`], for files in sub-folders (`templates/api/service.yaml`).
-pub fn write_tree(dir: &Path, files: &[(String, String)], force: bool, protect: &[PathBuf]) -> anyhow::Result<()> {
+pub(crate) fn write_tree(
+    dir: &Path,
+    files: &[(String, String)],
+    force: bool,
+    protect: &[PathBuf],
+) -> anyhow::Result<()> {
     for (name, _) in files {
         let path = Path::new(name);
         let inside = path.components().all(|c| matches!(c, std::path::Component::Normal(_)));
@@ -188,13 +198,13 @@ fn reclaim(parent: &Path, base: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub use crate::load::input::irregular;
+pub(crate) use crate::load::input::irregular;
 
 /// The text of a file archctl writes (a marker, a snapshot), at most
 /// `limit` bytes, or None when there is none. Anything but a regular file
 /// is refused before it is opened: a symlink is not followed (it may point
 /// anywhere), and opening a FIFO would block.
-pub fn read_regular(path: &Path, limit: u64) -> anyhow::Result<Option<String>> {
+pub(crate) fn read_regular(path: &Path, limit: u64) -> anyhow::Result<Option<String>> {
     let meta = match fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
@@ -213,7 +223,7 @@ pub fn read_regular(path: &Path, limit: u64) -> anyhow::Result<Option<String>> {
 
 /// The names a marker file `name` in `dir` lists, or None when there is
 /// no marker.
-pub fn read_marker(dir: &Path, name: &str) -> anyhow::Result<Option<BTreeSet<String>>> {
+pub(crate) fn read_marker(dir: &Path, name: &str) -> anyhow::Result<Option<BTreeSet<String>>> {
     let text = read_regular(&dir.join(name), MARKER_LIMIT)?;
     Ok(text.map(|t| t.lines().filter(|l| !l.is_empty()).map(str::to_string).collect()))
 }
@@ -221,7 +231,7 @@ pub fn read_marker(dir: &Path, name: &str) -> anyhow::Result<Option<BTreeSet<Str
 /// Replaces the file `path` with `content` atomically: a new temporary
 /// file beside it (never an existing one, which might be a symlink placed
 /// there), then a rename over it (which replaces a symlink, not its target).
-pub fn replace_file(path: &Path, content: &str) -> anyhow::Result<()> {
+pub(crate) fn replace_file(path: &Path, content: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -250,7 +260,7 @@ pub fn replace_file(path: &Path, content: &str) -> anyhow::Result<()> {
 /// `.` anywhere but at the start (`./out` is fine, `out/.` is not), or no
 /// name at all. Such paths name some other folder than they seem to
 /// (`new/..` is the current one), and replacing them goes wrong.
-pub fn check_plain(path: &Path, head: &str, flag: &str, example: &str) -> anyhow::Result<()> {
+pub(crate) fn check_plain(path: &Path, head: &str, flag: &str, example: &str) -> anyhow::Result<()> {
     use std::os::unix::ffi::OsStrExt as _;
     let segments: Vec<&[u8]> = path.as_os_str().as_bytes().split(|b| *b == b'/').filter(|s| !s.is_empty()).collect();
     let plain = segments.iter().enumerate().all(|(i, s)| match *s {
@@ -269,7 +279,7 @@ pub fn check_plain(path: &Path, head: &str, flag: &str, example: &str) -> anyhow
 /// Refuses a relative folder `path` (already joined to `base`) that a
 /// symlink leads out of `base`: what lies outside is not the project's to
 /// replace, and a pull request can commit a symlink.
-pub fn check_inside(path: &Path, base: &Path, head: &str, base_name: &str) -> anyhow::Result<()> {
+pub(crate) fn check_inside(path: &Path, base: &Path, head: &str, base_name: &str) -> anyhow::Result<()> {
     let or_dot = |p: &Path| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() };
     let real_base =
         fs::canonicalize(or_dot(base)).with_context(|| format!("cannot resolve `{}`", or_dot(base).display()))?;
@@ -296,7 +306,7 @@ pub fn check_inside(path: &Path, base: &Path, head: &str, base_name: &str) -> an
 
 /// The first of `protect` (the topology, its profiles) that lies inside
 /// the folder `dir`, if it exists.
-pub fn holds(dir: &Path, protect: &[PathBuf]) -> Option<PathBuf> {
+pub(crate) fn holds(dir: &Path, protect: &[PathBuf]) -> Option<PathBuf> {
     let dir = dir.canonicalize().ok()?;
     protect.iter().filter_map(|p| p.canonicalize().ok()).find(|p| p.starts_with(&dir))
 }
@@ -323,7 +333,7 @@ fn lock_file(path: &Path, what: &Path) -> anyhow::Result<fs::File> {
 
 /// An exclusive lock on the folder `dir` itself, for folders whose files
 /// are replaced one by one (the folder stays).
-pub fn lock_folder(dir: &Path) -> anyhow::Result<fs::File> {
+pub(crate) fn lock_folder(dir: &Path) -> anyhow::Result<fs::File> {
     let file = fs::File::open(dir).with_context(|| format!("cannot open `{}`", dir.display()))?;
     lock(file, dir)
 }

@@ -1,8 +1,8 @@
 //! Emitting: objects to a YAML stream, a JSON `List`, or a folder of files.
 
-pub mod files;
-pub mod helm;
-pub mod yaml;
+pub(crate) mod files;
+pub(crate) mod helm;
+pub(crate) mod yaml;
 
 use crate::objects::Object;
 
@@ -13,15 +13,8 @@ pub enum Format {
     Json,
 }
 
-/// The whole render as one string in the chosen format.
-pub fn to_string(objects: &[Object], format: Format) -> anyhow::Result<String> {
-    match format {
-        Format::Yaml => yaml::stream(objects),
-        Format::Json => json_list(objects),
-    }
-}
-
-/// Writes the render of [`to_string`] to `out` as it is produced.
+/// Writes the render to `out` as it is produced: a YAML stream or a JSON
+/// `v1 List` (the shape `kubectl get -o json` prints for several objects).
 pub fn write<W: std::io::Write>(objects: &[Object], format: Format, mut out: W) -> anyhow::Result<()> {
     match format {
         Format::Yaml => yaml::write_stream(objects, out),
@@ -33,13 +26,6 @@ pub fn write<W: std::io::Write>(objects: &[Object], format: Format, mut out: W) 
             Ok(())
         }
     }
-}
-
-/// A `v1 List`, the shape `kubectl get -o json` prints for several objects.
-pub fn json_list(objects: &[Object]) -> anyhow::Result<String> {
-    let mut s = serde_json::to_string_pretty(&List::of(objects))?;
-    s.push('\n');
-    Ok(s)
 }
 
 /// The `v1 List` around the objects, serialized as it is (no copy of the

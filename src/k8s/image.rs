@@ -7,7 +7,7 @@
 
 /// The parts of an image reference archctl reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ImageRef<'a> {
+pub(crate) struct ImageRef<'a> {
     /// The tag, without the `:`; None when there is none (or it is empty).
     pub tag: Option<&'a str>,
     /// The digest after `@` (`sha256:…`), when there is one.
@@ -17,7 +17,7 @@ pub struct ImageRef<'a> {
 impl<'a> ImageRef<'a> {
     /// Splits a reference. A `:` before the last `/` belongs to the
     /// registry's port (`localhost:5000/app` has no tag).
-    pub fn parse(image: &'a str) -> ImageRef<'a> {
+    pub(crate) fn parse(image: &'a str) -> ImageRef<'a> {
         let (name, digest) = match image.split_once('@') {
             Some((name, digest)) => (name, Some(digest).filter(|d| !d.is_empty())),
             None => (image, None),
@@ -29,7 +29,7 @@ impl<'a> ImageRef<'a> {
 
     /// Whether every pull gets the same image: a digest, or a tag other
     /// than `latest`.
-    pub fn is_pinned(&self) -> bool {
+    pub(crate) fn is_pinned(&self) -> bool {
         self.digest.is_some() || self.tag.is_some_and(|t| t != "latest")
     }
 }

@@ -1,6 +1,6 @@
 //! Kubernetes knowledge every stage shares: resource quantities, the names
 //! and label values the API server accepts, image references.
 
-pub mod image;
-pub mod names;
-pub mod quantity;
+pub(crate) mod image;
+pub(crate) mod names;
+pub(crate) mod quantity;

@@ -3,11 +3,11 @@
 //! than by the API server at apply time.
 
 /// The longest DNS label.
-pub const LABEL_MAX: usize = 63;
+pub(crate) const LABEL_MAX: usize = 63;
 
 /// RFC 1123 label: lowercase letters, digits and `-`, starting and ending
 /// with a letter or digit, at most 63 characters (namespaces, most objects).
-pub fn dns1123_label(name: &str) -> Result<(), String> {
+pub(crate) fn dns1123_label(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("must not be empty".into());
     }
@@ -24,7 +24,7 @@ pub fn dns1123_label(name: &str) -> Result<(), String> {
 }
 
 /// RFC 1035 label: an RFC 1123 label that starts with a letter (Service names).
-pub fn dns1035_label(name: &str) -> Result<(), String> {
+pub(crate) fn dns1035_label(name: &str) -> Result<(), String> {
     dns1123_label(name)?;
     if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
         return Err("must start with a lowercase letter".into());
@@ -34,7 +34,7 @@ pub fn dns1035_label(name: &str) -> Result<(), String> {
 
 /// RFC 1123 subdomain: dot-separated labels, at most 253 characters
 /// (ConfigMaps, Secrets, claims).
-pub fn dns1123_subdomain(name: &str) -> Result<(), String> {
+pub(crate) fn dns1123_subdomain(name: &str) -> Result<(), String> {
     if name.len() > 253 {
         return Err(format!("must be at most 253 characters (it has {})", name.len()));
     }
@@ -54,7 +54,7 @@ pub fn dns1123_subdomain(name: &str) -> Result<(), String> {
 }
 
 /// IANA service name: port names, at most 15 characters, with a letter.
-pub fn port_name(name: &str) -> Result<(), String> {
+pub(crate) fn port_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 15 {
         return Err("must be 1 to 15 characters".into());
     }
@@ -71,7 +71,7 @@ pub fn port_name(name: &str) -> Result<(), String> {
 }
 
 /// An environment variable name: printable ASCII without `=`.
-pub fn env_name(name: &str) -> Result<(), String> {
+pub(crate) fn env_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("must not be empty".into());
     }
@@ -82,7 +82,7 @@ pub fn env_name(name: &str) -> Result<(), String> {
 }
 
 /// A ConfigMap or Secret key.
-pub fn data_key(name: &str) -> Result<(), String> {
+pub(crate) fn data_key(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 253 {
         return Err("must be 1 to 253 characters".into());
     }
@@ -110,12 +110,12 @@ fn label_name_part(name: &str) -> Result<(), String> {
 }
 
 /// A label value: empty, or up to 63 letters, digits, `-`, `_`, `.`.
-pub fn label_value(value: &str) -> Result<(), String> {
+pub(crate) fn label_value(value: &str) -> Result<(), String> {
     label_name_part(value)
 }
 
 /// A label or annotation key: `[prefix/]name`.
-pub fn qualified_name(key: &str) -> Result<(), String> {
+pub(crate) fn qualified_name(key: &str) -> Result<(), String> {
     let (prefix, name) = match key.rsplit_once('/') {
         Some((p, n)) => (Some(p), n),
         None => (None, key),
@@ -130,7 +130,7 @@ pub fn qualified_name(key: &str) -> Result<(), String> {
 }
 
 /// A name the user probably meant: lowercased, `_` and spaces as `-`.
-pub fn suggest_label(name: &str) -> Option<String> {
+pub(crate) fn suggest_label(name: &str) -> Option<String> {
     let s: String = name.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let mut s = s.trim_matches('-').to_string();
     while s.contains("--") {

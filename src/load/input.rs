@@ -15,7 +15,7 @@ use std::sync::RwLock;
 
 /// The largest config map file archctl reads: a ConfigMap holds at most
 /// 1 MiB of data.
-pub const MAX_CONFIG_FILE_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_CONFIG_FILE_BYTES: u64 = 1 << 20;
 
 /// Why a file could not be read.
 #[derive(Debug)]
@@ -52,7 +52,7 @@ impl std::fmt::Display for ReadError {
 impl std::error::Error for ReadError {}
 
 /// A limit for messages: `16 MiB`, or bytes when not whole MiB.
-pub fn size(limit: u64) -> String {
+pub(crate) fn size(limit: u64) -> String {
     if limit >= 1 << 20 && limit.is_multiple_of(1 << 20) {
         format!("{} MiB", limit >> 20)
     } else {
@@ -63,7 +63,7 @@ pub fn size(limit: u64) -> String {
 /// What a file type is, for messages; None for a regular file. From
 /// `symlink_metadata` or a directory entry a symbolic link is one; from
 /// `metadata` it was followed.
-pub fn irregular(t: &std::fs::FileType) -> Option<&'static str> {
+pub(crate) fn irregular(t: &std::fs::FileType) -> Option<&'static str> {
     use std::os::unix::fs::FileTypeExt as _;
     if t.is_file() {
         None
@@ -93,7 +93,7 @@ fn refused(meta: &std::fs::Metadata, allow_stream: bool) -> Option<&'static str>
 
 /// The bytes of a regular file, at most `limit` of them: reading stops at
 /// `limit + 1` bytes, whatever the file's metadata says.
-pub fn read_bytes(path: &Path, limit: u64, allow_stream: bool) -> Result<Vec<u8>, ReadError> {
+pub(crate) fn read_bytes(path: &Path, limit: u64, allow_stream: bool) -> Result<Vec<u8>, ReadError> {
     if !allow_stream {
         // opening a FIFO blocks until something writes to it: its type is
         // checked (through links) before it is opened
@@ -117,7 +117,7 @@ pub fn read_bytes(path: &Path, limit: u64, allow_stream: bool) -> Result<Vec<u8>
 }
 
 /// The text of a regular file, at most `limit` bytes of UTF-8.
-pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     let bytes = read_bytes(path, limit, false)?;
     String::from_utf8(bytes).map_err(|e| ReadError::NotText(e.utf8_error().valid_up_to()))
 }
@@ -129,18 +129,18 @@ static ALLOWED: RwLock<Vec<PathBuf>> = RwLock::new(Vec::new());
 
 /// Admits these folders (canonical, as [`allowed_dir`] gives them) for the
 /// loads that follow, in place of those admitted before.
-pub fn allow_read(dirs: Vec<PathBuf>) {
+pub(crate) fn allow_read(dirs: Vec<PathBuf>) {
     *ALLOWED.write().unwrap_or_else(std::sync::PoisonError::into_inner) = dirs;
 }
 
 /// The folders [`allow_read`] admitted.
-pub fn allowed() -> Vec<PathBuf> {
+pub(crate) fn allowed() -> Vec<PathBuf> {
     ALLOWED.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
 }
 
 /// Parses `--allow-read DIR`: an existing folder, made canonical so that a
 /// link cannot widen it later.
-pub fn allowed_dir(arg: &str) -> Result<PathBuf, String> {
+pub(crate) fn allowed_dir(arg: &str) -> Result<PathBuf, String> {
     let real = std::fs::canonicalize(arg).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "no such folder".to_string(),
         _ => e.to_string(),

@@ -5,9 +5,9 @@
 //! Kustomize's strategic merge treats maps: tables merge key by key, anything
 //! else (strings, numbers, arrays) is replaced whole.
 
-pub mod input;
-pub mod parse;
-pub mod template;
+pub(crate) mod input;
+pub(crate) mod parse;
+pub(crate) mod template;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -133,13 +133,13 @@ pub fn profile_names(topology: &Path) -> Vec<String> {
 }
 
 /// `profiles/` beside the topology file.
-pub fn profiles_dir(topology: &Path) -> PathBuf {
+pub(crate) fn profiles_dir(topology: &Path) -> PathBuf {
     base_dir(topology).join("profiles")
 }
 
 /// The folder of the topology file (empty for the current folder, so that
 /// paths in messages read `profiles/dev.toml`, not `./profiles/dev.toml`).
-pub fn base_dir(topology: &Path) -> PathBuf {
+pub(crate) fn base_dir(topology: &Path) -> PathBuf {
     topology.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
@@ -271,7 +271,7 @@ fn load_tracking(opts: &LoadOptions, track: bool) -> Result<Loaded, Option<Rejec
 /// The largest topology or profile file archctl reads: far above any real
 /// system (a thousand services take about 1 MiB), far below what would
 /// strain memory.
-pub const MAX_FILE_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 16 << 20;
 
 /// Reads the topology or a profile: a regular file inside the topology's
 /// folder (links followed) or an `--allow-read` folder, at most
@@ -310,7 +310,7 @@ fn parse_file(file: usize, ctx: &Context) -> Result<toml::Table, Diagnostic> {
 }
 
 /// A path as the user typed it, without a leading `./`.
-pub fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     let s = path.display().to_string();
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
@@ -352,7 +352,7 @@ fn check_overlay_targets(base: &toml::Table, overlay: &toml::Table) -> Vec<Diagn
 }
 
 /// Merges `overlay` onto `base`: tables key by key, other values replaced.
-pub fn merge(base: &mut toml::Table, overlay: toml::Table) {
+pub(crate) fn merge(base: &mut toml::Table, overlay: toml::Table) {
     for (k, v) in overlay {
         match (base.get_mut(&k), v) {
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),

@@ -21,7 +21,7 @@ use crate::diagnostic::path::TomlPath;
 use crate::diagnostic::spans::{Entry, SpanIndex};
 
 /// Parses `text` (file number `file` of the source map) into a table.
-pub fn parse(text: &str, file: usize) -> Result<toml::Table, Diagnostic> {
+pub(crate) fn parse(text: &str, file: usize) -> Result<toml::Table, Diagnostic> {
     let arena = toml_spanner::Arena::new();
     if let Ok(doc) = toml_spanner::parse(text, &arena)
         && let Some(table) = fast::root(doc.table())
@@ -33,7 +33,7 @@ pub fn parse(text: &str, file: usize) -> Result<toml::Table, Diagnostic> {
 
 /// Parses `text` with the reference parser, recording the span of every key
 /// and value into `index`.
-pub fn parse_with_spans(text: &str, file: usize, index: &mut SpanIndex) -> Result<toml::Table, Diagnostic> {
+pub(crate) fn parse_with_spans(text: &str, file: usize, index: &mut SpanIndex) -> Result<toml::Table, Diagnostic> {
     let root = DeTable::parse(text).map_err(|e| syntax_error(&e, file, text))?;
     let mut ctx = Walker { file, index, problem: None };
     let table = ctx.table(root.get_ref(), &TomlPath::root());

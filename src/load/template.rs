@@ -18,7 +18,7 @@ const FUEL: u64 = 50_000;
 /// Expands every templated string in `root`; `profile` is exposed to
 /// templates as `profile`, and each service named in `pools` sees its pool
 /// name as `pool`.
-pub fn expand(
+pub(crate) fn expand(
     root: &mut toml::Table,
     profile: Option<&str>,
     pools: &indexmap::IndexMap<String, String>,
@@ -77,7 +77,7 @@ pub fn expand(
 
 /// What expansion found out about the templates.
 #[derive(Clone, Copy, Debug)]
-pub struct Expanded {
+pub(crate) struct Expanded {
     /// Whether a template mentions `phase` (conservatively: the word
     /// appears in it), so that its value may depend on the phase.
     pub mentions_phase: bool,

@@ -10,16 +10,16 @@ use std::collections::BTreeMap;
 use crate::k8s::names;
 use crate::topology::Project;
 
-pub const NAME: &str = "app.kubernetes.io/name";
-pub const INSTANCE: &str = "app.kubernetes.io/instance";
-pub const COMPONENT: &str = "app.kubernetes.io/component";
-pub const PART_OF: &str = "app.kubernetes.io/part-of";
-pub const VERSION: &str = "app.kubernetes.io/version";
-pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
-pub const MANAGER: &str = "archctl";
+pub(crate) const NAME: &str = "app.kubernetes.io/name";
+pub(crate) const INSTANCE: &str = "app.kubernetes.io/instance";
+pub(crate) const COMPONENT: &str = "app.kubernetes.io/component";
+pub(crate) const PART_OF: &str = "app.kubernetes.io/part-of";
+pub(crate) const VERSION: &str = "app.kubernetes.io/version";
+pub(crate) const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub(crate) const MANAGER: &str = "archctl";
 
 /// Labels for one object.
-pub struct LabelSet<'a> {
+pub(crate) struct LabelSet<'a> {
     pub project: &'a Project,
     pub name: &'a str,
     pub component: &'a str,
@@ -28,7 +28,7 @@ pub struct LabelSet<'a> {
 
 impl LabelSet<'_> {
     /// The labels that select the object's pods.
-    pub fn selector(&self) -> BTreeMap<String, String> {
+    pub(crate) fn selector(&self) -> BTreeMap<String, String> {
         let mut m = BTreeMap::new();
         m.insert(NAME.to_string(), self.name.to_string());
         m.insert(INSTANCE.to_string(), self.project.name.clone());
@@ -37,7 +37,10 @@ impl LabelSet<'_> {
 
     /// All labels: the project's common labels, `extra`, then the
     /// recommended ones (which win, so selectors stay intact).
-    pub fn all<'b>(&self, extra: impl IntoIterator<Item = (&'b String, &'b String)>) -> BTreeMap<String, String> {
+    pub(crate) fn all<'b>(
+        &self,
+        extra: impl IntoIterator<Item = (&'b String, &'b String)>,
+    ) -> BTreeMap<String, String> {
         let mut m: BTreeMap<String, String> = self.project.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for (k, v) in extra {
             m.insert(k.clone(), v.clone());

@@ -2,10 +2,10 @@
 //! into apply order. Nothing here fails: every check happened before.
 
 mod cluster;
-pub mod crd;
-pub mod labels;
+pub(crate) mod crd;
+pub(crate) mod labels;
 mod network;
-pub mod object;
+pub(crate) mod object;
 mod pod;
 mod scaling;
 mod storage;
@@ -37,7 +37,7 @@ pub fn build(r: &Resolved) -> Vec<Object> {
 /// apart (and on several threads); [`parts`] lists them in build order,
 /// which decides the order of objects with the same sort key.
 #[derive(Clone, Copy, Debug)]
-pub enum Part<'a> {
+pub(crate) enum Part<'a> {
     /// Namespaces, storage classes, network policies, config maps,
     /// secrets, external secrets and claims.
     Shared,
@@ -47,7 +47,7 @@ pub enum Part<'a> {
 }
 
 /// The parts of a build, in build order.
-pub fn parts(r: &Resolved) -> Vec<Part<'_>> {
+pub(crate) fn parts(r: &Resolved) -> Vec<Part<'_>> {
     std::iter::once(Part::Shared)
         .chain(r.topology.services.keys().map(|name| Part::Service(name)))
         .chain(std::iter::once(Part::Ingresses))
@@ -55,7 +55,7 @@ pub fn parts(r: &Resolved) -> Vec<Part<'_>> {
 }
 
 /// Builds one part, unsorted.
-pub fn build_part(r: &Resolved, part: Part<'_>, out: &mut Vec<Object>) {
+pub(crate) fn build_part(r: &Resolved, part: Part<'_>, out: &mut Vec<Object>) {
     match part {
         Part::Shared => shared(r, out),
         Part::Service(name) => workload::service(r, name, out),

@@ -32,7 +32,7 @@ fn service_selector(r: &Resolved, service: &str) -> BTreeMap<String, String> {
 }
 
 /// The port of a service a reference means: its number, or its name.
-pub fn service_port(r: &Resolved, service: &str, port: Option<&PortRef>) -> Option<ServiceBackendPort> {
+pub(super) fn service_port(r: &Resolved, service: &str, port: Option<&PortRef>) -> Option<ServiceBackendPort> {
     match port {
         Some(PortRef::Number(n)) => Some(ServiceBackendPort { number: Some(*n), name: None }),
         Some(PortRef::Name(n)) => Some(ServiceBackendPort { name: Some(n.clone()), number: None }),

@@ -89,7 +89,7 @@ objects!(
 
 /// Helm's install order (`pkg/release/util/kind_sorter.go`): what must exist
 /// before what refers to it. Kinds not listed go last, as in Helm.
-pub const INSTALL_ORDER: &[&str] = &[
+pub(crate) const INSTALL_ORDER: &[&str] = &[
     "PriorityClass",
     "Namespace",
     "NetworkPolicy",
@@ -170,7 +170,7 @@ impl Object {
 }
 
 /// Whether a kind archctl renders lives in a namespace.
-pub fn is_namespaced(kind: &str) -> bool {
+pub(crate) fn is_namespaced(kind: &str) -> bool {
     !matches!(kind, "Namespace" | "StorageClass" | "PriorityClass" | "ClusterRole" | "ClusterRoleBinding")
 }
 
@@ -201,7 +201,7 @@ pub const KINDS: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// Sorts objects into apply order.
-pub fn sort(objects: &mut Vec<Object>) {
+pub(crate) fn sort(objects: &mut Vec<Object>) {
     // the rank is a search of INSTALL_ORDER: found once per object rather
     // than twice in each of the n log n comparisons (30,000 objects at
     // fleet scale, where that search was most of the build)

@@ -8,7 +8,8 @@
 
 mod target;
 
-pub use target::{TOPOLOGY_ALONE, Target, each_profile, topology_and_profiles};
+pub use target::Target;
+pub(crate) use target::{each_profile, topology_and_profiles};
 
 use std::path::Path;
 
@@ -46,7 +47,7 @@ pub struct Failed {
 
 /// A loaded and validated topology, ready to resolve.
 #[derive(Clone, Debug)]
-pub struct Prepared {
+pub(crate) struct Prepared {
     loaded: Loaded,
     context: Context,
     /// The findings of validation, errors included: they are reported with
@@ -55,7 +56,7 @@ pub struct Prepared {
 }
 
 /// Loads and validates one target; fails only when loading does.
-pub fn prepare(topology: &Path, target: &Target) -> Result<Prepared, Failed> {
+pub(crate) fn prepare(topology: &Path, target: &Target) -> Result<Prepared, Failed> {
     let mut loaded = load::load(&target.load_options(topology))
         .map_err(|r| Failed { diagnostics: r.diagnostics, context: r.context })?;
     let context = std::mem::take(&mut loaded.context);
@@ -65,12 +66,12 @@ pub fn prepare(topology: &Path, target: &Target) -> Result<Prepared, Failed> {
 
 impl Prepared {
     /// The loaded topology.
-    pub fn topology(&self) -> &crate::topology::Topology {
+    pub(crate) fn topology(&self) -> &crate::topology::Topology {
         &self.loaded.topology
     }
 
     /// Resolves and lints.
-    pub fn resolve(self) -> Result<Checked, Failed> {
+    pub(crate) fn resolve(self) -> Result<Checked, Failed> {
         let Prepared { loaded, context, mut diagnostics } = self;
         let resolved = match resolve::resolve(loaded) {
             Ok(r) => {
@@ -93,7 +94,7 @@ impl Prepared {
     /// that would give the same topology but for its `phase`: when no
     /// template mentions `phase`. Validation does not depend on the phase.
     /// None when the files must be loaded again.
-    pub fn at_phase(&self, phase: &str) -> Option<Prepared> {
+    pub(crate) fn at_phase(&self, phase: &str) -> Option<Prepared> {
         if self.loaded.phase_in_templates {
             return None;
         }

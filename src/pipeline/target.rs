@@ -19,7 +19,7 @@ pub struct Target {
 }
 
 /// How reports name the render of the topology without a profile.
-pub const TOPOLOGY_ALONE: &str = "(topology)";
+pub(crate) const TOPOLOGY_ALONE: &str = "(topology)";
 
 impl Target {
     pub fn new(profile: Option<String>, phase: Option<String>) -> Target {
@@ -43,11 +43,11 @@ impl Target {
 }
 
 /// The topology alone, then each profile of the project (`check`).
-pub fn topology_and_profiles(topology: &Path) -> Vec<Target> {
+pub(crate) fn topology_and_profiles(topology: &Path) -> Vec<Target> {
     std::iter::once(Target::default()).chain(each_profile(topology)).collect()
 }
 
 /// Each profile of the project, in name order.
-pub fn each_profile(topology: &Path) -> Vec<Target> {
+pub(crate) fn each_profile(topology: &Path) -> Vec<Target> {
     load::profile_names(topology).into_iter().map(|p| Target::new(Some(p), None)).collect()
 }

@@ -19,7 +19,7 @@ use crate::load::input::{self, ReadError, Scope};
 use crate::topology::{self, Amounts, PerPhase, ResourcesRef, Topology};
 
 /// The Kubernetes name of the GPU resource the `gpu` key stands for.
-pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
+pub(crate) const GPU_RESOURCE: &str = "nvidia.com/gpu";
 
 /// Requests and limits, keyed by resource name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -95,7 +95,7 @@ pub struct LimitValues {
 }
 
 /// A service with its resolved values, as `build` sees it.
-pub struct ResolvedService<'a> {
+pub(crate) struct ResolvedService<'a> {
     pub name: &'a str,
     pub svc: &'a topology::Service,
     pub values: &'a ServiceValues,
@@ -124,7 +124,7 @@ pub struct Resolved {
 }
 
 /// Built-in resource profiles, as PRODUCT.md defines them.
-pub fn builtin_profiles() -> IndexMap<String, topology::Resources> {
+pub(crate) fn builtin_profiles() -> IndexMap<String, topology::Resources> {
     fn amounts(cpu: &str, mem: &str, gpu: Option<u32>) -> Amounts {
         Amounts {
             cpu: Some(topology::Quantity(cpu.into())),
@@ -718,7 +718,7 @@ mod tests_support {
     use crate::load::{LoadOptions, load};
 
     /// Loads `topology` (and profiles) from a temp dir and resolves it.
-    pub fn resolve_str(
+    pub(super) fn resolve_str(
         topology: &str,
         profiles: &[(&str, &str)],
         profile: Option<&str>,

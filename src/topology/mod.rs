@@ -10,9 +10,9 @@ mod scaling;
 mod schema;
 mod security;
 
-pub use network::*;
-pub use scaling::*;
-pub use security::*;
+pub(crate) use network::*;
+pub(crate) use scaling::*;
+pub(crate) use security::*;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -705,6 +705,8 @@ pub struct Probe {
 }
 
 /// `ReadWriteOnce`, `ReadWriteMany`, `ReadOnlyMany` or `ReadWriteOncePod`.
+// the variants are spelt as Kubernetes spells the access modes
+#[allow(clippy::enum_variant_names)]
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default, JsonSchema)]
 pub enum AccessMode {
     #[default]
@@ -927,7 +929,7 @@ where
 }
 
 /// The value of every key of a placeholder Secret (`placeholder = true`).
-pub const SECRET_PLACEHOLDER: &str = "REPLACE_ME";
+pub(crate) const SECRET_PLACEHOLDER: &str = "REPLACE_ME";
 
 impl Topology {
     /// Where an entity without its own `namespace` lands: the project's

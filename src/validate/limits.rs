@@ -12,20 +12,20 @@ use crate::topology::Topology;
 
 /// The most data a ConfigMap or a Secret holds: the values of `data` and
 /// `binaryData` together (the API server's `MaxSecretSize`).
-pub const MAX_DATA_BYTES: usize = 1 << 20;
+pub(crate) const MAX_DATA_BYTES: usize = 1 << 20;
 
 /// The most an object's annotations total, keys and values (the API
 /// server's `TotalAnnotationSizeLimitB`).
-pub const MAX_ANNOTATION_BYTES: usize = 256 << 10;
+pub(super) const MAX_ANNOTATION_BYTES: usize = 256 << 10;
 
 /// The data size the API server counts: the values.
-pub fn data_size(data: &IndexMap<String, String>) -> usize {
+pub(crate) fn data_size(data: &IndexMap<String, String>) -> usize {
     data.values().map(String::len).sum()
 }
 
 /// Config maps over [`MAX_DATA_BYTES`], their `files` read in (`data` is
 /// what resolution made of each config map), located at the config map.
-pub fn config_map_sizes(topo: &Topology, data: &IndexMap<String, IndexMap<String, String>>) -> Vec<Diagnostic> {
+pub(crate) fn config_map_sizes(topo: &Topology, data: &IndexMap<String, IndexMap<String, String>>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for name in topo.config_maps.keys() {
         let size = data.get(name).map(data_size).unwrap_or_default();

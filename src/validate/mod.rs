@@ -20,7 +20,7 @@ mod values;
 mod workloads;
 mod zones;
 
-pub use limits::{MAX_DATA_BYTES, config_map_sizes, data_size};
+pub(crate) use limits::{MAX_DATA_BYTES, config_map_sizes, data_size};
 
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::path::TomlPath;

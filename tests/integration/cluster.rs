@@ -12,7 +12,7 @@ use crate::support::cluster::TestCluster;
 use crate::support::{Project, Run};
 
 /// Every CRD of what archctl renders, from `../shared/crds/manifests/`.
-pub const CRDS: &[&str] = &[
+pub(crate) const CRDS: &[&str] = &[
     "keda.sh_scaledobjects.yaml",
     "monitoring.coreos.com_servicemonitors.yaml",
     "autoscaling.k8s.io_vpa-v1-crd-gen.yaml",
@@ -22,14 +22,14 @@ pub const CRDS: &[&str] = &[
 ];
 
 /// A project and a control plane of its own.
-pub struct Live {
+pub(crate) struct Live {
     pub p: Project,
     pub k: TestCluster,
 }
 
 impl Live {
     /// `p` against a fresh control plane with `crds` installed.
-    pub fn new(p: Project, crds: &[&str]) -> Live {
+    pub(crate) fn new(p: Project, crds: &[&str]) -> Live {
         let k = TestCluster::start();
         if !crds.is_empty() {
             k.install_crds(crds);
@@ -38,14 +38,14 @@ impl Live {
     }
 
     /// The Archivist project with every CRD.
-    pub fn archivist() -> Live {
+    pub(crate) fn archivist() -> Live {
         Live::new(Project::archivist(), CRDS)
     }
 
     /// Renders with `args` and applies the render as the README says:
     /// `kubectl apply --server-side --field-manager=archctl`. The server
     /// must accept it without an error or a warning.
-    pub fn apply(&self, args: &[&str]) {
+    pub(crate) fn apply(&self, args: &[&str]) {
         let mut render = vec!["render"];
         render.extend_from_slice(args);
         let yaml = self.p.run(&render).success().stdout;
@@ -60,14 +60,14 @@ impl Live {
     }
 
     /// Edits the topology.
-    pub fn edit(&self, f: impl FnOnce(String) -> String) {
+    pub(crate) fn edit(&self, f: impl FnOnce(String) -> String) {
         let path = self.p.path().join("archctl.toml");
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(path, f(text)).unwrap();
     }
 
     /// `archctl diff` with the cluster's kubeconfig, then the audit check.
-    pub fn diff(&self, args: &[&str]) -> Run {
+    pub(crate) fn diff(&self, args: &[&str]) -> Run {
         let kubeconfig = self.k.kubeconfig().to_string_lossy().into_owned();
         let mut all = vec!["diff", "--kubeconfig", kubeconfig.as_str()];
         all.extend_from_slice(args);
@@ -79,13 +79,13 @@ impl Live {
 }
 
 /// The audit events of requests archctl sent (its user agent).
-pub fn archctl_requests(k: &TestCluster) -> Vec<Value> {
+pub(crate) fn archctl_requests(k: &TestCluster) -> Vec<Value> {
     k.audit().into_iter().filter(|e| e["userAgent"].as_str().is_some_and(|u| u.starts_with("archctl/"))).collect()
 }
 
 /// Every request archctl sent was a read or a dry run.
 #[track_caller]
-pub fn assert_read_only(k: &TestCluster) {
+pub(crate) fn assert_read_only(k: &TestCluster) {
     for e in archctl_requests(k) {
         let verb = e["verb"].as_str().unwrap_or("");
         let uri = e["requestURI"].as_str().unwrap_or("");
@@ -131,7 +131,7 @@ fn no_differences_after_kubectl_applied_the_render() {
         .filter_map(|e| e["requestURI"].as_str())
         .collect();
     assert!(lists.iter().all(|u| !u.contains("/namespaces/")), "lists span namespaces: {lists:#?}");
-    assert!(lists.len() <= archctl::objects::object::KINDS.len(), "{lists:#?}");
+    assert!(lists.len() <= archctl::api::KINDS.len(), "{lists:#?}");
 }
 
 #[test]

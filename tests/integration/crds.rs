@@ -15,7 +15,7 @@ fn crds_dir() -> PathBuf {
 }
 
 /// The schema file of a custom resource: `<group>/<kind>_<version>.json`.
-pub fn schema_for(doc: &Value) -> Option<PathBuf> {
+pub(crate) fn schema_for(doc: &Value) -> Option<PathBuf> {
     let api = doc["apiVersion"].as_str()?;
     let (group, version) = api.split_once('/')?;
     // built-in groups have their schemas in kubernetes-validate
@@ -27,7 +27,7 @@ pub fn schema_for(doc: &Value) -> Option<PathBuf> {
 }
 
 /// Validates every custom resource in `docs`; returns how many were checked.
-pub fn validate_custom_resources(docs: &[Value], what: &str) -> usize {
+pub(crate) fn validate_custom_resources(docs: &[Value], what: &str) -> usize {
     let mut checked = 0;
     for doc in docs {
         let Some(path) = schema_for(doc) else { continue };

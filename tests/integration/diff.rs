@@ -81,7 +81,7 @@ fn against_a_multi_document_file_and_a_kubectl_list() {
     let run = p.run(&["diff", "--profile", "production", "--against", "all.yaml"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     // `kubectl get -o yaml` prints a List, with server fields to ignore
-    let mut docs = archctl::emit::yaml::parse_stream(&stream).unwrap();
+    let mut docs = archctl::api::parse_stream(&stream).unwrap();
     for d in &mut docs {
         d["metadata"]["uid"] = Value::String("0a1b".into());
         d["metadata"]["resourceVersion"] = Value::String("42".into());
@@ -89,7 +89,7 @@ fn against_a_multi_document_file_and_a_kubectl_list() {
         d["status"] = serde_json::json!({"observedGeneration": 1});
     }
     let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": docs});
-    std::fs::write(p.path().join("list.yaml"), archctl::emit::yaml::document(&list).unwrap()).unwrap();
+    std::fs::write(p.path().join("list.yaml"), archctl::api::document(&list).unwrap()).unwrap();
     let run = p.run(&["diff", "--profile", "production", "--against", "list.yaml", "-o", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();

@@ -224,7 +224,7 @@ fn at_fleet_scale_reads_are_batched_and_dry_runs_concurrent() {
     let p = Project::fleet(100);
     let c = Live::new(p, CRDS);
     c.apply(&["--profile", "production"]);
-    let objects = archctl::emit::yaml::parse_stream(&c.p.run(&["render", "--profile", "production"]).stdout).unwrap();
+    let objects = archctl::api::parse_stream(&c.p.run(&["render", "--profile", "production"]).stdout).unwrap();
     let proxy = FaultProxy::start(c.k.server(), c.k.ca());
     let kubeconfig = proxy.kubeconfig_through(&c.p.path().join("through-proxy"), c.k.admin_token());
     proxy.set_latency(Duration::from_millis(5));
@@ -257,7 +257,7 @@ fn at_fleet_scale_reads_are_batched_and_dry_runs_concurrent() {
         requests.iter().filter(|r| r.method == "PATCH" && r.param("dryRun").as_deref() == Some("All")).count();
     assert_eq!(dry_runs, objects.len());
     let lists = requests.iter().filter(|r| r.method == "GET" && r.param("labelSelector").is_some()).count();
-    assert!(lists <= archctl::objects::object::KINDS.len(), "{lists} lists");
+    assert!(lists <= archctl::api::KINDS.len(), "{lists} lists");
     let gets = single_gets(&proxy);
     assert!(gets.is_empty(), "no object is read on its own: {gets:#?}");
     let at_once = proxy.max_in_flight();

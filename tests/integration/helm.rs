@@ -42,7 +42,7 @@ fn template(chart: &Path, extra: &[&str]) -> BTreeMap<String, Value> {
     args.extend_from_slice(extra);
     let out = helm(&args, chart);
     assert!(out.status.success(), "helm template {extra:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    by_key(archctl::emit::yaml::parse_stream(&String::from_utf8_lossy(&out.stdout)).unwrap())
+    by_key(archctl::api::parse_stream(&String::from_utf8_lossy(&out.stdout)).unwrap())
 }
 
 /// Asserts two object sets are equal, naming the first difference.
@@ -93,7 +93,7 @@ fn helm_template_gives_exactly_the_render_of_every_profile() {
         // values.yaml alone: the topology without a profile
         let plain = by_key(p.run(&["-f", topo, "render"]).success().docs());
         assert_same(&plain, &template(&dir, &[]), &format!("{topo} (values.yaml)"));
-        let profiles = archctl::load::profile_names(&topology);
+        let profiles = archctl::api::profile_names(&topology);
         assert_eq!(profiles.len(), 3, "{topo}");
         for profile in profiles {
             let values = dir.join(format!("values-{profile}.yaml"));

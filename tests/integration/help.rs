@@ -6,8 +6,8 @@ use clap::CommandFactory;
 use crate::support::Project;
 
 /// The subcommands `--help` lists (clap's `help` aside).
-pub fn visible() -> Vec<clap::Command> {
-    archctl::cli::Cli::command().get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect()
+pub(crate) fn visible() -> Vec<clap::Command> {
+    archctl::api::Cli::command().get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect()
 }
 
 #[test]

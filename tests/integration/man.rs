@@ -14,7 +14,7 @@ fn roff_long(long: &str) -> String {
 
 /// The long options of a subcommand, the global ones included.
 fn longs(sub: &clap::Command) -> Vec<String> {
-    let top = archctl::cli::Cli::command();
+    let top = archctl::api::Cli::command();
     let globals = top.get_arguments().filter(|a| a.is_global_set());
     sub.get_arguments()
         .chain(globals)

@@ -340,7 +340,7 @@ fn out_writes_one_file_per_object_atomically_and_safely() {
     // apply order (`kubectl apply -f DIR` reads files sorted by name)
     let from_files: Vec<Value> = names
         .iter()
-        .flat_map(|n| archctl::emit::yaml::parse_stream(&std::fs::read_to_string(dir.join(n)).unwrap()).unwrap())
+        .flat_map(|n| archctl::api::parse_stream(&std::fs::read_to_string(dir.join(n)).unwrap()).unwrap())
         .collect();
     let kinds =
         |docs: &[Value]| -> Vec<String> { docs.iter().map(|d| d["kind"].as_str().unwrap().to_string()).collect() };

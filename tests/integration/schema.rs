@@ -7,15 +7,15 @@ use crate::support::{Project, repo, tool};
 
 /// Validates a render: built-in kinds with `kubernetes-validate --strict`
 /// for 1.33, custom resources against their CRD schemas.
-pub fn validate(yaml: &str, what: &str) {
-    let docs = archctl::emit::yaml::parse_stream(yaml).unwrap();
+pub(crate) fn validate(yaml: &str, what: &str) {
+    let docs = archctl::api::parse_stream(yaml).unwrap();
     let custom = crate::crds::validate_custom_resources(&docs, what);
     let builtin: Vec<&serde_json::Value> = docs.iter().filter(|d| crate::crds::schema_for(d).is_none()).collect();
     assert_eq!(builtin.len() + custom, docs.len());
     let mut text = String::new();
     for d in &builtin {
         text.push_str("---\n");
-        text.push_str(&archctl::emit::yaml::document(d).unwrap());
+        text.push_str(&archctl::api::document(d).unwrap());
     }
     let validator = tool("kubernetes-validate");
     let file = tempfile::NamedTempFile::new().unwrap();
@@ -58,7 +58,7 @@ fn every_example_renders_valid_objects_for_every_profile() {
     for dir in examples {
         let topo = dir.join("archctl.toml");
         let topo = topo.to_str().unwrap();
-        for profile in archctl::load::profile_names(std::path::Path::new(topo)) {
+        for profile in archctl::api::profile_names(std::path::Path::new(topo)) {
             let run = p.run(&["-f", topo, "render", "--profile", &profile]).success();
             validate(&run.stdout, &format!("{topo} --profile {profile}"));
         }

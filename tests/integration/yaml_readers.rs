@@ -212,8 +212,8 @@ fn every_string_reads_back_the_same_in_pyyaml_serde_saphyr_and_kubectl() {
     let strings = corpus();
     assert!(strings.len() >= 1000, "{} strings", strings.len());
     let (cm, keys) = documents(&strings);
-    let cm_yaml = archctl::emit::yaml::document(&cm).unwrap();
-    let keys_yaml = archctl::emit::yaml::document(&keys).unwrap();
+    let cm_yaml = archctl::api::document(&cm).unwrap();
+    let keys_yaml = archctl::api::document(&keys).unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("cm.yaml"), &cm_yaml).unwrap();
     std::fs::write(dir.path().join("keys.yaml"), &keys_yaml).unwrap();

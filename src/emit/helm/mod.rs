@@ -373,6 +373,6 @@ fn name_setting(
 
 /// Writes the chart into `dir` through the same atomic folder writer as
 /// `--out`.
-pub fn write(dir: &Path, chart: &Chart, force: bool, protect: &[std::path::PathBuf]) -> anyhow::Result<()> {
+pub(crate) fn write(dir: &Path, chart: &Chart, force: bool, protect: &[std::path::PathBuf]) -> anyhow::Result<()> {
     crate::emit::files::write_tree(dir, &chart.files, force, protect)
 }

@@ -13,11 +13,11 @@ use serde_json::Value;
 use crate::emit::yaml;
 
 /// A path into `.Values`.
-pub type ValuePath = Vec<String>;
+pub(super) type ValuePath = Vec<String>;
 
 /// When a map entry or a whole object is rendered.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Cond {
+pub(super) enum Cond {
     /// Go-template truthiness of a value.
     Truthy(ValuePath),
     /// The value is set (not null or missing).
@@ -28,7 +28,7 @@ pub enum Cond {
 
 /// A template tree.
 #[derive(Clone, Debug, PartialEq)]
-pub enum T {
+pub(super) enum T {
     /// A literal, the same in every profile.
     Lit(Value),
     /// A map; each entry may be conditional.
@@ -42,7 +42,7 @@ pub enum T {
 }
 
 /// Looks a path up in a values tree (missing keys and non-maps give None).
-pub fn lookup<'a>(values: &'a Value, path: &[String]) -> Option<&'a Value> {
+pub(super) fn lookup<'a>(values: &'a Value, path: &[String]) -> Option<&'a Value> {
     let mut v = values;
     for k in path {
         v = v.as_object()?.get(k)?;
@@ -63,7 +63,7 @@ fn truthy(v: Option<&Value>) -> bool {
 }
 
 impl Cond {
-    pub fn eval(&self, values: &Value) -> bool {
+    pub(super) fn eval(&self, values: &Value) -> bool {
         match self {
             Cond::Truthy(p) => truthy(lookup(values, p)),
             Cond::Set(p) => lookup(values, p).is_some(),
@@ -73,7 +73,7 @@ impl Cond {
     }
 
     /// The Go template expression.
-    pub fn expr(&self) -> String {
+    pub(super) fn expr(&self) -> String {
         match self {
             Cond::Truthy(p) => index(p),
             Cond::Set(p) => format!("(ne (toJson {}) \"null\")", index(p)),
@@ -84,7 +84,7 @@ impl Cond {
 }
 
 /// `(index .Values "a" "b")`.
-pub fn index(path: &[String]) -> String {
+pub(super) fn index(path: &[String]) -> String {
     let mut s = String::from("(index .Values");
     for k in path {
         s.push(' ');
@@ -100,7 +100,7 @@ fn go_string(s: &str) -> String {
 }
 
 /// Joins an image the way [`split_image`] splits it.
-pub fn join_image(global_registry: Option<&str>, image: &Value) -> Option<String> {
+pub(super) fn join_image(global_registry: Option<&str>, image: &Value) -> Option<String> {
     let field = |k: &str| image.get(k).and_then(Value::as_str).unwrap_or("");
     let registry = match global_registry {
         Some(g) if !g.is_empty() => g,
@@ -122,7 +122,7 @@ pub fn join_image(global_registry: Option<&str>, image: &Value) -> Option<String
 
 /// Splits `registry/repository:tag` so that [`join_image`] gives it back.
 /// The registry is the first path part when it looks like a host.
-pub fn split_image(image: &str) -> Value {
+pub(super) fn split_image(image: &str) -> Value {
     let (registry, rest) = match image.split_once('/') {
         Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => (first, rest),
         _ => ("", image),
@@ -143,7 +143,7 @@ pub fn split_image(image: &str) -> Value {
 
 impl T {
     /// Evaluates the template against values; None means "absent".
-    pub fn eval(&self, values: &Value) -> Option<Value> {
+    pub(super) fn eval(&self, values: &Value) -> Option<Value> {
         match self {
             T::Lit(v) => Some(v.clone()),
             T::Slot(p) => lookup(values, p).cloned(),
@@ -168,7 +168,7 @@ impl T {
     }
 
     /// The template as YAML with Go template actions, one document.
-    pub fn emit_document(&self, cond: Option<&Cond>, chart: &str) -> String {
+    pub(super) fn emit_document(&self, cond: Option<&Cond>, chart: &str) -> String {
         let mut out = String::new();
         if let Some(c) = cond {
             out.push_str(&format!("{{{{- if {} }}}}\n", c.expr()));
@@ -306,24 +306,24 @@ fn emit_inline(t: &T, level: usize, chart: &str, out: &mut String) {
 /// the value of every slot; a slot whose value two objects disagree on is
 /// refused, and the caller falls back to a slot of its own.
 #[derive(Debug, Default)]
-pub struct Values {
+pub(super) struct Values {
     pub per_variant: Vec<Value>,
 }
 
 impl Values {
-    pub fn new(variants: usize) -> Self {
+    pub(super) fn new(variants: usize) -> Self {
         Values { per_variant: vec![Value::Object(Default::default()); variants] }
     }
 
     /// Sets `path` to `values[i]` in variant `i`; false if some variant
     /// already holds a different value there.
-    pub fn set(&mut self, path: &[String], values: &[Option<Value>]) -> bool {
+    pub(super) fn set(&mut self, path: &[String], values: &[Option<Value>]) -> bool {
         let all: Vec<Option<Option<Value>>> = values.iter().cloned().map(Some).collect();
         self.set_some(path, &all)
     }
 
     /// Like [`Values::set`], leaving variants given as None untouched.
-    pub fn set_some(&mut self, path: &[String], values: &[Option<Option<Value>>]) -> bool {
+    pub(super) fn set_some(&mut self, path: &[String], values: &[Option<Option<Value>>]) -> bool {
         for (i, v) in values.iter().enumerate() {
             let Some(v) = v else { continue };
             if let Some(existing) = get(&self.per_variant[i], path)
@@ -365,7 +365,7 @@ fn put(root: &mut Value, path: &[String], value: Value) {
 }
 
 /// The key of an object in values and file names.
-pub fn object_key(doc: &Value) -> String {
+pub(super) fn object_key(doc: &Value) -> String {
     let kind = doc["kind"].as_str().unwrap_or("");
     let name = doc["metadata"]["name"].as_str().unwrap_or("");
     match doc["metadata"]["namespace"].as_str() {
@@ -375,7 +375,7 @@ pub fn object_key(doc: &Value) -> String {
 }
 
 /// A JSON path for override keys: `spec.template.spec.containers[0].args`.
-pub fn json_path(path: &[PathSeg]) -> String {
+pub(super) fn json_path(path: &[PathSeg]) -> String {
     let mut s = String::new();
     for seg in path {
         match seg {
@@ -393,7 +393,7 @@ pub fn json_path(path: &[PathSeg]) -> String {
 
 /// A step of a path inside an object.
 #[derive(Clone, Debug, PartialEq)]
-pub enum PathSeg {
+pub(super) enum PathSeg {
     Key(String),
     Index(usize),
 }
@@ -401,17 +401,17 @@ pub enum PathSeg {
 /// Names the values a slot reads, for settings operators expect to find
 /// under a name of their own; None leaves the place to the generic
 /// `overrides`.
-pub type Namer<'a> = dyn Fn(&Value, &[PathSeg]) -> Option<Named> + 'a;
+pub(super) type Namer<'a> = dyn Fn(&Value, &[PathSeg]) -> Option<Named> + 'a;
 
 /// A named setting.
-pub enum Named {
+pub(super) enum Named {
     Slot(ValuePath),
     Image(ValuePath),
 }
 
 /// Builds the template of one object from its variants (None where the
 /// profile does not render it); records slot values into `values`.
-pub fn build(variants: &[Option<&Value>], namer: &Namer<'_>, values: &mut Values) -> T {
+pub(super) fn build(variants: &[Option<&Value>], namer: &Namer<'_>, values: &mut Values) -> T {
     let Some(root) = variants.iter().flatten().next().copied() else {
         return T::Lit(Value::Null);
     };

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 /// What `values-<profile>.yaml` must say so that Helm, merging it onto
 /// `values.yaml`, arrives at `target`: changed values, and null for keys
 /// to drop (Helm removes a key set to null).
-pub fn patch(base: &Value, target: &Value) -> Value {
+pub(super) fn patch(base: &Value, target: &Value) -> Value {
     match (base, target) {
         (Value::Object(b), Value::Object(t)) => {
             let mut out = Map::new();
@@ -37,7 +37,7 @@ pub fn patch(base: &Value, target: &Value) -> Value {
 }
 
 /// Helm's merge of a user values file onto the chart's values.
-pub fn merge(base: &Value, over: &Value) -> Value {
+pub(super) fn merge(base: &Value, over: &Value) -> Value {
     match (base, over) {
         (Value::Object(b), Value::Object(o)) => {
             let mut out = b.clone();
@@ -72,7 +72,7 @@ fn type_name(v: &Value) -> &'static str {
 /// structural tables (`global`, `features`, `services.<name>` …) reject
 /// unknown keys; each setting accepts the types its profiles use (and null
 /// where a profile leaves it unset).
-pub fn schema(variants: &[Value], free: &BTreeSet<Vec<String>>) -> Value {
+pub(super) fn schema(variants: &[Value], free: &BTreeSet<Vec<String>>) -> Value {
     let mut s = node(variants, &mut Vec::new(), free);
     let definitions = share_repeated(&mut s);
     if let Value::Object(m) = &mut s {

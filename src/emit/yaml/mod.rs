@@ -10,7 +10,7 @@
 
 mod read;
 
-pub use read::{ReadError, ReadErrorKind, parse_stream};
+pub use read::{ReadError, parse_stream};
 
 use std::io::Write;
 

@@ -16,7 +16,7 @@ use serde_saphyr::budget::BudgetBreach;
 /// The deepest nesting a stream may have (serde-saphyr's own default, which
 /// protects the stack); rendered objects nest about 15 levels, objects read
 /// back from a cluster about 20.
-pub const MAX_DEPTH: usize = 64;
+pub(super) const MAX_DEPTH: usize = 64;
 
 /// Why a stream could not be read.
 #[derive(Debug)]

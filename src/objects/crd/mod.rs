@@ -10,10 +10,10 @@ mod keda;
 mod monitoring;
 mod vpa;
 
-pub use external_secrets::*;
-pub use keda::*;
-pub use monitoring::*;
-pub use vpa::*;
+pub(crate) use external_secrets::*;
+pub(crate) use keda::*;
+pub(crate) use monitoring::*;
+pub(crate) use vpa::*;
 
 /// Declares a namespaced custom resource `$name` with spec type `$spec`.
 macro_rules! custom_resource {

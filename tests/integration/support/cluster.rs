@@ -24,7 +24,7 @@ use serde_json::Value;
 use crate::support::{Run, repo, tool};
 
 /// One running control plane; stopped (and its folder removed) on drop.
-pub struct TestCluster {
+pub(crate) struct TestCluster {
     dir: PathBuf,
     kubeconfig: PathBuf,
     server: String,
@@ -41,7 +41,7 @@ fn script() -> PathBuf {
 impl TestCluster {
     /// Starts a control plane in a fresh folder under the temp dir; panics
     /// with the script's stderr (which ends with the logs' tails) on failure.
-    pub fn start() -> TestCluster {
+    pub(crate) fn start() -> TestCluster {
         static N: AtomicUsize = AtomicUsize::new(0);
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
         let dir = std::env::temp_dir().join(format!(
@@ -101,33 +101,33 @@ impl TestCluster {
     }
 
     /// The cluster's folder (logs, pki/, audit.log, cluster.json …).
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// A kubeconfig with the contexts `admin` (current) and `viewer`.
-    pub fn kubeconfig(&self) -> &Path {
+    pub(crate) fn kubeconfig(&self) -> &Path {
         &self.kubeconfig
     }
 
     /// `https://127.0.0.1:PORT`.
-    pub fn server(&self) -> &str {
+    pub(crate) fn server(&self) -> &str {
         &self.server
     }
 
     /// The CA that signed the API server's certificate (SANs localhost,
     /// 127.0.0.1, kube.test).
-    pub fn ca(&self) -> &Path {
+    pub(crate) fn ca(&self) -> &Path {
         &self.ca
     }
 
     /// A bearer token of user `admin`, group `system:masters`.
-    pub fn admin_token(&self) -> &str {
+    pub(crate) fn admin_token(&self) -> &str {
         &self.admin_token
     }
 
     /// A bearer token of user `viewer`, bound to the ClusterRole `view`.
-    pub fn viewer_token(&self) -> &str {
+    pub(crate) fn viewer_token(&self) -> &str {
         &self.viewer_token
     }
 
@@ -145,13 +145,13 @@ impl TestCluster {
 
     /// Runs the real kubectl against the cluster (context `admin` unless
     /// `--context viewer` is among `args`).
-    pub fn kubectl(&self, args: &[&str]) -> Run {
+    pub(crate) fn kubectl(&self, args: &[&str]) -> Run {
         let output = self.kubectl_command(args).stdin(Stdio::null()).output().expect("run kubectl");
         Run::from(output)
     }
 
     /// Like `kubectl`, with `stdin` on its standard input (`-f -`).
-    pub fn kubectl_stdin(&self, args: &[&str], stdin: &str) -> Run {
+    pub(crate) fn kubectl_stdin(&self, args: &[&str], stdin: &str) -> Run {
         let mut child = self
             .kubectl_command(args)
             .stdin(Stdio::piped())
@@ -174,7 +174,7 @@ impl TestCluster {
     /// (`$ARCHCTL_SHARED/crds/manifests`, default `<repo>/../shared`), e.g.
     /// `&["keda.sh_scaledobjects.yaml"]`, server-side, and waits until they
     /// are Established.
-    pub fn install_crds(&self, files: &[&str]) {
+    pub(crate) fn install_crds(&self, files: &[&str]) {
         assert!(!files.is_empty(), "install_crds: no files");
         let shared = std::env::var_os("ARCHCTL_SHARED").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared"));
         let manifests = shared.join("crds/manifests");
@@ -226,7 +226,7 @@ impl TestCluster {
     /// the API server's own ("kube-apiserver/…"), the controller manager's
     /// (user `system:kube-controller-manager`), and the start script's
     /// ("archctl-test-cluster").
-    pub fn audit(&self) -> Vec<Value> {
+    pub(crate) fn audit(&self) -> Vec<Value> {
         let text = std::fs::read_to_string(&self.audit_log)
             .unwrap_or_else(|e| panic!("read {}: {e}", self.audit_log.display()));
         // Only complete lines: an event being written may be cut short.
@@ -244,7 +244,7 @@ impl TestCluster {
 
     /// Writes a copy of the kubeconfig whose current context is `context`
     /// (`admin` or `viewer`).
-    pub fn write_kubeconfig(&self, path: &Path, context: &str) {
+    pub(crate) fn write_kubeconfig(&self, path: &Path, context: &str) {
         assert!(matches!(context, "admin" | "viewer"), "no context {context:?} (admin or viewer)");
         let text = std::fs::read_to_string(&self.kubeconfig).expect("read kubeconfig");
         let text: String = text

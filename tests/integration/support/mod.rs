@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-pub mod cluster;
+pub(crate) mod cluster;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -11,36 +11,36 @@ use std::process::{Command, Output};
 use tempfile::TempDir;
 
 /// The repository root (the default Archivist project).
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A temporary archctl project.
-pub struct Project {
+pub(crate) struct Project {
     pub dir: TempDir,
 }
 
 impl Project {
     /// An empty project.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Project { dir: tempfile::tempdir().expect("temp dir") }
     }
 
     /// A project with `archctl.toml` holding `topology`.
-    pub fn with(topology: &str) -> Self {
+    pub(crate) fn with(topology: &str) -> Self {
         Project::new().file("archctl.toml", topology)
     }
 
     /// A synthetic fleet of `services` services (`xtask::fleet`): the
     /// topology and its dev, staging and production profiles.
-    pub fn fleet(services: usize) -> Self {
+    pub(crate) fn fleet(services: usize) -> Self {
         let p = Project::new();
         xtask::fleet::write(p.path(), services).expect("the fleet is written");
         p
     }
 
     /// A copy of the repository's own project (topology and profiles).
-    pub fn archivist() -> Self {
+    pub(crate) fn archivist() -> Self {
         let p = Project::new();
         std::fs::create_dir_all(p.path().join("profiles")).unwrap();
         std::fs::copy(repo().join("archctl.toml"), p.path().join("archctl.toml")).unwrap();
@@ -52,7 +52,7 @@ impl Project {
     }
 
     /// A copy of another project's topology and profiles.
-    pub fn copy_of(dir: &Path) -> Self {
+    pub(crate) fn copy_of(dir: &Path) -> Self {
         let p = Project::new();
         std::fs::create_dir_all(p.path().join("profiles")).unwrap();
         std::fs::copy(dir.join("archctl.toml"), p.path().join("archctl.toml")).unwrap();
@@ -65,12 +65,12 @@ impl Project {
         p
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// Writes a file (creating folders).
-    pub fn file(self, name: &str, content: &str) -> Self {
+    pub(crate) fn file(self, name: &str, content: &str) -> Self {
         let path = self.path().join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).unwrap();
@@ -79,14 +79,14 @@ impl Project {
         self
     }
 
-    pub fn read(&self, name: &str) -> String {
+    pub(crate) fn read(&self, name: &str) -> String {
         std::fs::read_to_string(self.path().join(name)).unwrap()
     }
 
     /// Runs archctl in the project folder with a deadline of 60 s: a run
     /// that hangs (reading a FIFO) fails the test instead of stalling the
     /// suite.
-    pub fn run_within(&self, args: &[&str]) -> Run {
+    pub(crate) fn run_within(&self, args: &[&str]) -> Run {
         use std::process::Stdio;
         let mut child = Command::new(env!("CARGO_BIN_EXE_archctl"))
             .args(args)
@@ -109,7 +109,7 @@ impl Project {
     }
 
     /// Runs archctl in the project folder.
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_archctl"))
             .args(args)
             .current_dir(self.path())
@@ -123,7 +123,7 @@ impl Project {
 
 /// The outcome of one run.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -141,14 +141,14 @@ impl From<Output> for Run {
 
 impl Run {
     #[track_caller]
-    pub fn success(self) -> Self {
+    pub(crate) fn success(self) -> Self {
         assert_eq!(self.code, 0, "expected success, stderr:\n{}", self.stderr);
         self
     }
 
     /// Asserts a user error: exit code 2, no manifests on stdout.
     #[track_caller]
-    pub fn user_error(self) -> Self {
+    pub(crate) fn user_error(self) -> Self {
         assert_eq!(self.code, 2, "expected exit 2, stderr:\n{}\nstdout:\n{}", self.stderr, self.stdout);
         assert!(self.stdout.is_empty(), "stdout must stay empty on error:\n{}", self.stdout);
         assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
@@ -157,19 +157,24 @@ impl Run {
 
     /// Asserts stderr contains `needle`.
     #[track_caller]
-    pub fn stderr_has(self, needle: &str) -> Self {
+    pub(crate) fn stderr_has(self, needle: &str) -> Self {
         assert!(self.stderr.contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr);
         self
     }
 
     /// The parsed YAML documents of stdout.
-    pub fn docs(&self) -> Vec<serde_json::Value> {
-        archctl::emit::yaml::parse_stream(&self.stdout).expect("stdout is a YAML stream")
+    pub(crate) fn docs(&self) -> Vec<serde_json::Value> {
+        archctl::api::parse_stream(&self.stdout).expect("stdout is a YAML stream")
     }
 }
 
 /// Finds a document by kind, namespace and name.
-pub fn find<'a>(docs: &'a [serde_json::Value], kind: &str, ns: Option<&str>, name: &str) -> &'a serde_json::Value {
+pub(crate) fn find<'a>(
+    docs: &'a [serde_json::Value],
+    kind: &str,
+    ns: Option<&str>,
+    name: &str,
+) -> &'a serde_json::Value {
     docs.iter()
         .find(|d| d["kind"] == kind && d["metadata"]["name"] == name && d["metadata"]["namespace"].as_str() == ns)
         .unwrap_or_else(|| panic!("no {kind} {ns:?}/{name} among {} documents", docs.len()))
@@ -177,7 +182,7 @@ pub fn find<'a>(docs: &'a [serde_json::Value], kind: &str, ns: Option<&str>, nam
 
 /// A path to an external test tool, failing loudly when it is missing:
 /// `./scripts/test.sh` installs them into `.tools/bin`.
-pub fn tool(name: &str) -> PathBuf {
+pub(crate) fn tool(name: &str) -> PathBuf {
     let candidates = std::env::var_os("ARCHCTL_TOOLS_DIR")
         .map(PathBuf::from)
         .into_iter()
