@@ -94,7 +94,7 @@ pub struct LimitValues {
     pub min: BTreeMap<String, Quantity>,
 }
 
-/// A service with its resolved values, as `build` sees it.
+/// A service with its resolved values, as `objects` sees it.
 pub(crate) struct ResolvedService<'a> {
     pub name: &'a str,
     pub svc: &'a topology::Service,
@@ -109,7 +109,7 @@ pub struct ClaimValues {
     pub storage_class: Option<String>,
 }
 
-/// A topology resolved for one profile and phase: what `build` turns into
+/// A topology resolved for one profile and phase: what `objects` turns into
 /// Kubernetes objects.
 #[derive(Debug)]
 pub struct Resolved {

@@ -2,7 +2,7 @@
 //! object is named after defaults and the suffixes controllers add, and no
 //! two entries of the topology generate the same kind, namespace and name.
 //!
-//! The names here are the ones `build` gives; `objects_match_the_build`
+//! The names here are the ones `objects` gives; `objects_match_the_build`
 //! (the tests below) renders a topology with every kind of object and
 //! compares, so that the two cannot drift apart.
 
@@ -353,7 +353,7 @@ mod tests {
         assert_eq!(STATEFULSET_MAX + "-".len() + 10, LABEL_MAX);
     }
 
-    /// The objects listed here are exactly those `build` makes.
+    /// The objects listed here are exactly those `objects` makes.
     #[test]
     fn objects_match_the_build() {
         let dir = tempfile::tempdir().unwrap();

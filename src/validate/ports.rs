@@ -22,7 +22,7 @@ pub(crate) enum PolicyPort {
 type Refusal = (&'static str, String, String);
 
 /// Reads `8000`, `"8000"`, `"http"`, `"53/UDP"` or `"dns/udp"` the way
-/// `build::network::policy_port` does, refusing what it would mis-split
+/// `objects::network::policy_port` does, refusing what it would mis-split
 /// or the API server would refuse.
 pub(crate) fn policy_port(p: &PortRef) -> Result<PolicyPort, Refusal> {
     let range = |n: i32, shown: &str| {
