@@ -379,7 +379,7 @@ pub struct DiffArgs {
     /// List` documents are read too. Files cannot answer a dry run, so
     /// each object is compared on the fields the render sets, and the
     /// prune candidates are the files' objects that carry archctl's labels.
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["kubeconfig", "context"])]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["kubeconfig", "context", "concurrency", "request_timeout", "timeout"])]
     pub against: Option<PathBuf>,
 
     /// One line per object and totals instead of full diffs.

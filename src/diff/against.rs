@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde_json::Value;
 
-use super::cluster::{Cluster, ClusterError, Kind, Served};
+use super::cluster::{Cluster, ClusterError, Resource, Served};
 
 /// The most one manifest file may hold.
 const MAX_FILE: u64 = 64 << 20;
@@ -66,7 +66,7 @@ impl Manifests {
         Ok(Manifests { objects })
     }
 
-    fn matches(o: &Value, kind: &Kind, namespace: Option<&str>) -> bool {
+    fn matches(o: &Value, kind: &Resource, namespace: Option<&str>) -> bool {
         let api = o["apiVersion"].as_str().unwrap_or("");
         let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
         o["kind"] == kind.kind.as_str()
@@ -88,15 +88,20 @@ impl Cluster for Manifests {
         Ok(None)
     }
 
-    async fn list(&self, kind: &Kind, namespace: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError> {
+    async fn list(&self, kind: &Resource, namespace: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError> {
         Ok(self.objects.iter().filter(|o| Self::matches(o, kind, namespace) && selects(o, selector)).cloned().collect())
     }
 
-    async fn get(&self, kind: &Kind, namespace: Option<&str>, name: &str) -> Result<Option<Value>, ClusterError> {
+    async fn get(&self, kind: &Resource, namespace: Option<&str>, name: &str) -> Result<Option<Value>, ClusterError> {
         Ok(self.objects.iter().find(|o| Self::matches(o, kind, namespace) && o["metadata"]["name"] == name).cloned())
     }
 
-    async fn dry_run_apply(&self, _kind: &Kind, _object: &Value, _force: bool) -> Result<Option<Value>, ClusterError> {
+    async fn dry_run_apply(
+        &self,
+        _kind: &Resource,
+        _object: &Value,
+        _force: bool,
+    ) -> Result<Option<Value>, ClusterError> {
         // files cannot apply: compare what the render sets
         Ok(None)
     }

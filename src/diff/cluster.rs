@@ -6,9 +6,9 @@ use std::fmt;
 
 use serde_json::Value;
 
-/// What kind of object a request is about.
+/// The API resource a request is about: group, version, kind and plural.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct Kind {
+pub(crate) struct Resource {
     pub group: String,
     pub version: String,
     pub kind: String,
@@ -16,7 +16,7 @@ pub(crate) struct Kind {
     pub namespaced: bool,
 }
 
-impl Kind {
+impl Resource {
     pub(crate) fn api_version(&self) -> String {
         if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
     }
@@ -112,8 +112,8 @@ impl Served {
     }
 
     /// `kind` in the version the cluster prefers, if it serves the kind.
-    pub(crate) fn preferred(&self, group: &str, kind: &str) -> Option<Kind> {
-        self.versions(group, kind).first().map(|v| Kind {
+    pub(crate) fn preferred(&self, group: &str, kind: &str) -> Option<Resource> {
+        self.versions(group, kind).first().map(|v| Resource {
             group: group.to_string(),
             version: v.version.clone(),
             kind: kind.to_string(),
@@ -132,13 +132,13 @@ pub(crate) trait Cluster {
 
     /// Objects of a kind in a namespace, or in every namespace (None),
     /// that carry the labels of `selector`.
-    async fn list(&self, kind: &Kind, namespace: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError>;
+    async fn list(&self, kind: &Resource, namespace: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError>;
 
     /// One object, or None.
-    async fn get(&self, kind: &Kind, namespace: Option<&str>, name: &str) -> Result<Option<Value>, ClusterError>;
+    async fn get(&self, kind: &Resource, namespace: Option<&str>, name: &str) -> Result<Option<Value>, ClusterError>;
 
     /// What the object would become if applied (server-side apply with
     /// `dryRun=All`, taking over fields of other managers when `force`);
     /// None where the source cannot tell (files on disk).
-    async fn dry_run_apply(&self, kind: &Kind, object: &Value, force: bool) -> Result<Option<Value>, ClusterError>;
+    async fn dry_run_apply(&self, kind: &Resource, object: &Value, force: bool) -> Result<Option<Value>, ClusterError>;
 }

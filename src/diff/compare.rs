@@ -146,7 +146,8 @@ pub(crate) fn fallback(id: String, desired: &Value, live: Option<&Value>, note: 
     let (action, diff) = match live {
         None => (Action::Create, text_diff(None, Some(&want))),
         Some(l) => {
-            let have = normalize(&project(&normalize(l), &want));
+            // files hold `stringData` as written; a server would have stored it
+            let have = normalize(&project(&normalize(&secret_as_stored(l)), &want));
             if have == want {
                 (Action::Same, String::new())
             } else {

@@ -22,7 +22,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use serde_json::Value;
 
-use super::cluster::{Cluster, ClusterError, Conflict, Kind, Served, ServedVersion};
+use super::cluster::{Cluster, ClusterError, Conflict, Resource, Served, ServedVersion};
 
 /// The field manager archctl applies as.
 pub(crate) const FIELD_MANAGER: &str = "archctl";
@@ -558,7 +558,7 @@ impl Cluster for KubeCluster {
         Ok(Some(served))
     }
 
-    async fn list(&self, kind: &Kind, namespace: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError> {
+    async fn list(&self, kind: &Resource, namespace: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError> {
         let what = match namespace {
             Some(ns) => format!("list {} in {ns}", kind.plural),
             None => format!("list {}", kind.plural),
@@ -578,7 +578,7 @@ impl Cluster for KubeCluster {
         }
     }
 
-    async fn get(&self, kind: &Kind, namespace: Option<&str>, name: &str) -> Result<Option<Value>, ClusterError> {
+    async fn get(&self, kind: &Resource, namespace: Option<&str>, name: &str) -> Result<Option<Value>, ClusterError> {
         let what = format!("get {} {name}", kind.plural);
         let request = kube::core::Request::new(resource_url(kind, namespace))
             .get(name, &Default::default())
@@ -591,7 +591,7 @@ impl Cluster for KubeCluster {
         }
     }
 
-    async fn dry_run_apply(&self, kind: &Kind, object: &Value, force: bool) -> Result<Option<Value>, ClusterError> {
+    async fn dry_run_apply(&self, kind: &Resource, object: &Value, force: bool) -> Result<Option<Value>, ClusterError> {
         let name = object["metadata"]["name"].as_str().unwrap_or_default();
         let namespace = object["metadata"]["namespace"].as_str();
         let mut params = PatchParams::apply(FIELD_MANAGER).dry_run();
@@ -606,7 +606,7 @@ impl Cluster for KubeCluster {
 }
 
 /// The collection URL of a kind, built by kube-rs (which encodes it).
-fn resource_url(kind: &Kind, namespace: Option<&str>) -> String {
+fn resource_url(kind: &Resource, namespace: Option<&str>) -> String {
     let ar = ApiResource {
         group: kind.group.clone(),
         version: kind.version.clone(),
@@ -619,7 +619,7 @@ fn resource_url(kind: &Kind, namespace: Option<&str>) -> String {
 }
 
 /// `v` with the `apiVersion` and `kind` of `kind` (list items have none).
-fn typed(kind: &Kind, mut v: Value) -> Value {
+fn typed(kind: &Resource, mut v: Value) -> Value {
     if let Some(m) = v.as_object_mut() {
         m.insert("apiVersion".into(), Value::String(kind.api_version()));
         m.insert("kind".into(), Value::String(kind.kind.clone()));

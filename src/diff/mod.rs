@@ -33,7 +33,7 @@ use serde_json::Value;
 use crate::objects::Object;
 use crate::objects::labels::{MANAGED_BY, MANAGER, PART_OF};
 use crate::objects::object::{KINDS, is_namespaced};
-use cluster::{Cluster, ClusterError, Kind, Served};
+use cluster::{Cluster, ClusterError, Resource, Served};
 use compare::{Action, ObjectDiff};
 
 /// Settings of one diff run.
@@ -47,8 +47,8 @@ pub(crate) struct Options {
     pub namespace: Option<String>,
 }
 
-fn kind_of(o: &Object) -> Kind {
-    Kind {
+fn kind_of(o: &Object) -> Resource {
+    Resource {
         group: o.group().to_string(),
         version: o.version().to_string(),
         kind: o.kind().to_string(),
@@ -132,10 +132,10 @@ fn live_warnings(live: &Value) -> Vec<String> {
 /// and the rendered versions of others, each in the version the cluster
 /// serves (so that an ExternalSecret is found whether the cluster serves
 /// `v1` or only `v1beta1`); kinds the cluster does not serve are skipped.
-fn prune_kinds(desired: &[Object], served: Option<&Served>) -> Vec<Kind> {
+fn prune_kinds(desired: &[Object], served: Option<&Served>) -> Vec<Resource> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    let statics = KINDS.iter().map(|(g, v, k, p)| Kind {
+    let statics = KINDS.iter().map(|(g, v, k, p)| Resource {
         group: g.to_string(),
         version: v.to_string(),
         kind: k.to_string(),
@@ -158,7 +158,7 @@ fn prune_kinds(desired: &[Object], served: Option<&Served>) -> Vec<Kind> {
 /// each namespace of the render (a user with namespace-scoped rights).
 async fn list_kind<C: Cluster>(
     cluster: &C,
-    kind: &Kind,
+    kind: &Resource,
     namespaces: &BTreeSet<String>,
     opts: &Options,
     selector: &str,
@@ -205,7 +205,7 @@ pub(crate) async fn run<C: Cluster>(
     // what carries archctl's labels: every kind it renders, across
     // namespaces, so that objects the render dropped are found too
     let namespaces: BTreeSet<String> = desired.iter().filter_map(|o| o.namespace().map(str::to_string)).collect();
-    let kinds: Vec<Kind> = prune_kinds(desired, served.as_ref())
+    let kinds: Vec<Resource> = prune_kinds(desired, served.as_ref())
         .into_iter()
         .filter(|k| k.namespaced || opts.namespace.is_none())
         .collect();
@@ -454,7 +454,7 @@ mod tests {
         async fn discover(&self) -> Result<Option<Served>, ClusterError> {
             Ok(self.served.clone())
         }
-        async fn list(&self, kind: &Kind, ns: Option<&str>, _: &str) -> Result<Vec<Value>, ClusterError> {
+        async fn list(&self, kind: &Resource, ns: Option<&str>, _: &str) -> Result<Vec<Value>, ClusterError> {
             self.calls.lock().unwrap().push(format!("list {} {}", kind.plural, ns.unwrap_or("*")));
             if self.forbid_secrets && kind.plural == "secrets" {
                 return Err(ClusterError::Forbidden("cannot list resource \"secrets\"".into()));
@@ -464,11 +464,16 @@ mod tests {
             }
             Ok(self.items.iter().filter(|i| i["kind"] == kind.kind.as_str()).cloned().collect())
         }
-        async fn get(&self, kind: &Kind, _: Option<&str>, name: &str) -> Result<Option<Value>, ClusterError> {
+        async fn get(&self, kind: &Resource, _: Option<&str>, name: &str) -> Result<Option<Value>, ClusterError> {
             self.calls.lock().unwrap().push(format!("get {} {name}", kind.plural));
             Ok(self.newest.clone())
         }
-        async fn dry_run_apply(&self, _: &Kind, object: &Value, force: bool) -> Result<Option<Value>, ClusterError> {
+        async fn dry_run_apply(
+            &self,
+            _: &Resource,
+            object: &Value,
+            force: bool,
+        ) -> Result<Option<Value>, ClusterError> {
             self.calls.lock().unwrap().push(format!("apply force={force}"));
             if self.conflict && !force {
                 return Err(ClusterError::Conflict {

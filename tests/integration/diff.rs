@@ -1,5 +1,5 @@
-//! `archctl diff`: against manifests on disk, and against an API server
-//! (the emulator in support/kube_emulator.rs, checked with real kubectl).
+//! `archctl diff --against`: against manifests on disk (the diff against a
+//! real API server is in cluster.rs and faults.rs).
 
 use serde_json::Value;
 
@@ -23,6 +23,31 @@ fn against_an_unchanged_render_there_is_nothing_to_do() {
         "{}",
         run.stderr
     );
+}
+
+/// Placeholder Secrets are written with `stringData`, which a server stores
+/// as `data`: files written by `render --out` still compare unchanged.
+#[test]
+fn against_its_own_render_with_placeholder_secrets_there_is_nothing_to_do() {
+    let p = Project::archivist();
+    p.run(&["render", "--profile", "dev", "--out", "live"]).success();
+    let run = p.run(&["diff", "--profile", "dev", "--against", "live"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("0 to change"), "{}", run.stderr);
+}
+
+/// `--against` reads files: the flags that tune cluster access are refused
+/// with it rather than silently ignored.
+#[test]
+fn cluster_flags_are_refused_with_against() {
+    let p = rendered();
+    for flag in [["--concurrency", "4"], ["--request-timeout", "5"], ["--timeout", "60"], ["--context", "x"]] {
+        let mut args = vec!["diff", "--profile", "production", "--against", "live"];
+        args.extend(flag);
+        let run = p.run(&args);
+        assert_eq!(run.code, 2, "{flag:?}: {}", run.stderr);
+        assert!(run.stderr.contains("cannot be used with"), "{flag:?}: {}", run.stderr);
+    }
 }
 
 #[test]

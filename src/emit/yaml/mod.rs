@@ -185,11 +185,23 @@ impl<'a> Emitter<'a> {
     }
 
     fn map(self) -> Compound<'a> {
-        Compound { level: self.place.map_level(), out: self.out, place: self.place, started: false, kind: Kind::Map }
+        Compound {
+            level: self.place.map_level(),
+            out: self.out,
+            place: self.place,
+            started: false,
+            collection: Collection::Map,
+        }
     }
 
     fn seq(self) -> Compound<'a> {
-        Compound { level: self.place.seq_level(), out: self.out, place: self.place, started: false, kind: Kind::Seq }
+        Compound {
+            level: self.place.seq_level(),
+            out: self.out,
+            place: self.place,
+            started: false,
+            collection: Collection::Seq,
+        }
     }
 
     /// `{variant: …}`, the shape serde_json gives enum variants with data:
@@ -204,7 +216,7 @@ impl<'a> Emitter<'a> {
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+enum Collection {
     Map,
     Seq,
 }
@@ -217,7 +229,7 @@ struct Compound<'a> {
     /// The indentation of its keys or dashes.
     level: usize,
     started: bool,
-    kind: Kind,
+    collection: Collection,
 }
 
 impl Compound<'_> {
@@ -255,7 +267,7 @@ impl Compound<'_> {
 
     fn end(self) -> Result<(), Error> {
         if !self.started {
-            let empty = if self.kind == Kind::Map { "{}" } else { "[]" };
+            let empty = if self.collection == Collection::Map { "{}" } else { "[]" };
             self.place.scalar(self.out, |out, _| out.push_str(empty));
         }
         Ok(())
