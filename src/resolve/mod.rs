@@ -127,8 +127,8 @@ pub struct Resolved {
 pub(crate) fn builtin_profiles() -> IndexMap<String, topology::Resources> {
     fn amounts(cpu: &str, mem: &str, gpu: Option<u32>) -> Amounts {
         Amounts {
-            cpu: Some(topology::Quantity(cpu.into())),
-            memory: Some(topology::Quantity(mem.into())),
+            cpu: Some(topology::QuantityText(cpu.into())),
+            memory: Some(topology::QuantityText(mem.into())),
             gpu,
             ephemeral_storage: None,
         }
@@ -873,7 +873,7 @@ container = { image = "a:1" }
     #[test]
     fn builtin_profiles_match_the_product_brief() {
         let b = builtin_profiles();
-        let q = |a: &Option<topology::Quantity>| a.as_ref().unwrap().0.clone();
+        let q = |a: &Option<topology::QuantityText>| a.as_ref().unwrap().0.clone();
         assert_eq!((q(&b["small"].requests.cpu), q(&b["small"].requests.memory)), ("1".into(), "2Gi".into()));
         assert_eq!((q(&b["small"].limits.cpu), q(&b["small"].limits.memory)), ("2".into(), "4Gi".into()));
         assert_eq!((q(&b["large"].requests.cpu), q(&b["large"].limits.memory)), ("2".into(), "16Gi".into()));

@@ -136,7 +136,7 @@ pub struct Namespace {
     /// ResourceQuota `hard` limits (`"requests.cpu" = "20"`, `pods = 100`).
     /// Rendered as the ResourceQuota `quota` in the namespace; the values are quantities.
     #[serde(default)]
-    pub quota: IndexMap<String, Quantity>,
+    pub quota: IndexMap<String, QuantityText>,
     /// LimitRange defaults for containers.
     /// Rendered as the LimitRange `limits` (type `Container`).
     pub limits: Option<LimitRangeSpec>,
@@ -179,41 +179,41 @@ pub struct Resources {
 #[serde(deny_unknown_fields)]
 pub struct Amounts {
     /// CPU (`cpu`), a quantity: cores (`2`, `0.5`) or millicores (`"250m"`).
-    pub cpu: Option<Quantity>,
+    pub cpu: Option<QuantityText>,
     /// Memory (`memory`), a quantity of bytes: `"512Mi"`, `"8Gi"`, `"100G"`.
-    pub memory: Option<Quantity>,
+    pub memory: Option<QuantityText>,
     /// `nvidia.com/gpu` count.
     /// A whole number; `gpu = 0` removes a GPU inherited from a base profile.
     pub gpu: Option<u32>,
     /// Local scratch storage (`ephemeral-storage`), a quantity of bytes.
-    pub ephemeral_storage: Option<Quantity>,
+    pub ephemeral_storage: Option<QuantityText>,
 }
 
 /// A quantity as written (`"250m"`, `2`, `0.5`, `"8Gi"`); checked and
 /// canonicalised when the topology is resolved.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
-pub struct Quantity(pub String);
+pub struct QuantityText(pub String);
 
-impl<'de> Deserialize<'de> for Quantity {
+impl<'de> Deserialize<'de> for QuantityText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl Visitor<'_> for V {
-            type Value = Quantity;
+            type Value = QuantityText;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a quantity such as \"500m\", \"2Gi\" or 2")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Quantity, E> {
-                Ok(Quantity(v.to_string()))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<QuantityText, E> {
+                Ok(QuantityText(v.to_string()))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Quantity, E> {
-                Ok(Quantity(v.to_string()))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<QuantityText, E> {
+                Ok(QuantityText(v.to_string()))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Quantity, E> {
-                Ok(Quantity(v.to_string()))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<QuantityText, E> {
+                Ok(QuantityText(v.to_string()))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Quantity, E> {
-                Ok(Quantity(v.to_string()))
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<QuantityText, E> {
+                Ok(QuantityText(v.to_string()))
             }
         }
         d.deserialize_any(V)
@@ -741,7 +741,7 @@ pub struct Volume {
     pub read_only: Option<bool>,
     /// Statefulsets only: one claim per pod of this size, rendered as a `volumeClaimTemplate` named
     /// after the volume; a quantity, or one per phase.
-    pub size: Option<PerPhase<Quantity>>,
+    pub size: Option<PerPhase<QuantityText>>,
     /// With `size`: a storage class of `[storage_classes]`; omitted, the claims get no
     /// `storageClassName` (the cluster's default class).
     pub storage_class: Option<String>,
@@ -759,7 +759,7 @@ pub struct Volume {
     /// Becomes `emptyDir.medium`.
     pub medium: Option<String>,
     /// With `empty_dir`: the most it may hold (`emptyDir.sizeLimit`), a quantity.
-    pub size_limit: Option<Quantity>,
+    pub size_limit: Option<QuantityText>,
 }
 
 /// How the pods are exposed.
@@ -897,7 +897,7 @@ pub struct Claim {
     /// Default: the project's namespace.
     pub namespace: Option<String>,
     /// Required: the storage requested (`resources.requests.storage`), a quantity or one per phase.
-    pub size: PerPhase<Quantity>,
+    pub size: PerPhase<QuantityText>,
     /// A storage class of `[storage_classes]`; omitted, the claim gets no `storageClassName` (the
     /// cluster's default class).
     pub storage_class: Option<String>,

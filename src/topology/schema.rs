@@ -5,9 +5,9 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use super::{EnvRef, EnvValue, Port, Quantity};
+use super::{EnvRef, EnvValue, Port, QuantityText};
 
-impl JsonSchema for Quantity {
+impl JsonSchema for QuantityText {
     fn schema_name() -> Cow<'static, str> {
         "Quantity".into()
     }
