@@ -173,6 +173,22 @@ pub enum Command {
     /// error.
     #[command(after_long_help = SCHEMA_EXAMPLES)]
     Schema(SchemaArgs),
+    /// Start a new project: a topology, three profiles and their schemas.
+    ///
+    /// Writes into DIR (default: the current folder) `archctl.toml` with the
+    /// project, one namespace and one service (image, port, probes, a
+    /// built-in resource profile, a disruption budget, two growth phases),
+    /// `profiles/dev.toml`, `staging.toml` and `production.toml`, the JSON
+    /// Schemas their `#:schema` directives name (`archctl.schema.json`,
+    /// `profile.schema.json`), and a `.gitignore` for `out/`. The project
+    /// renders in every profile and passes `archctl check --deny warnings`.
+    /// Never replaces a file: when one of them exists nothing is written.
+    /// Ignores `-f`.
+    ///
+    /// Exit status: 0 when the project was written; 2 when a file exists, a
+    /// name is not a valid Kubernetes name, or a file cannot be written.
+    #[command(after_long_help = INIT_EXAMPLES)]
+    Init(InitArgs),
     /// Print a shell completion script.
     ///
     /// Prints on stdout a completion script for bash, elvish, fish,
@@ -227,6 +243,10 @@ const PLAN_EXAMPLES: &str = "Examples:
 const GRAPH_EXAMPLES: &str = "Examples:
   archctl graph --profile production > topology.mmd
   archctl graph --format dot | dot -Tsvg > topology.svg";
+
+const INIT_EXAMPLES: &str = "Examples:
+  archctl init shop && archctl -f shop/archctl.toml check
+  archctl init --name shop --namespace shop-prod --image ghcr.io/acme/shop:1.0.0 .";
 
 const SCHEMA_EXAMPLES: &str = "Examples:
   archctl schema > archctl.schema.json
@@ -309,6 +329,25 @@ pub enum DenyLevel {
 pub enum CheckFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder of the new project (created if missing).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// The project's name (default: the folder's name, as a DNS label).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// The namespace of the first service (default: the project's name).
+    #[arg(long, value_name = "NAME")]
+    pub namespace: Option<String>,
+
+    /// The first service's image (default: nginxinc/nginx-unprivileged:1.27-alpine).
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,7 @@ mod parallel;
 mod pipeline;
 mod plan;
 mod resolve;
+mod scaffold;
 mod schema;
 mod settings;
 mod snapshot;

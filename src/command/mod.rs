@@ -8,6 +8,7 @@ mod chart;
 mod check;
 mod diff;
 mod graph;
+mod init;
 mod man;
 mod plan;
 mod render;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Check(args) => check::run(&settings, args),
         Command::Plan(args) => plan::run(&settings, args),
         Command::Graph(args) => graph::run(&settings, args),
+        Command::Init(args) => init::run(args),
         Command::Schema(args) => {
             let schema = if args.profile { crate::schema::profile() } else { crate::schema::topology() };
             print(&(serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"))

@@ -106,6 +106,13 @@ fn every_render_of_semantic_explorer_applies_and_diffs_clean() {
 }
 
 #[test]
+fn every_render_of_a_new_project_applies_and_diffs_clean() {
+    let p = Project::new();
+    p.run(&["init", "--name", "shop"]).success();
+    apply_then_diff_everything(p.path());
+}
+
+#[test]
 fn the_generated_fleet_applies_and_diffs_clean() {
     let p = Project::fleet(100);
     let c = Live::new(p, CRDS);

@@ -17,6 +17,7 @@ mod features;
 mod fleet;
 mod helm;
 mod help;
+mod init;
 mod man;
 mod pipes;
 mod planning;
