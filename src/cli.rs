@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Typed infrastructure-as-code for Kubernetes: render a TOML topology as
 /// validated manifests.
 #[derive(Debug, Parser)]
-#[command(name = "archctl", version, about, long_about = None)]
+#[command(name = "archctl", version = env!("ARCHCTL_VERSION"), about, long_about = None)]
 pub struct Cli {
     /// The topology file.
     #[arg(short = 'f', long = "topology", global = true, value_name = "FILE", default_value = "archctl.toml")]

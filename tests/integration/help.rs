@@ -32,3 +32,24 @@ fn every_subcommand_has_a_long_help_with_exit_status_and_examples_and_a_short_on
         assert!(full.contains("Exit status") && full.contains("Examples:\n  archctl "), "{full}");
     }
 }
+
+/// `--version` names the commit the binary was built from (build.rs), so a
+/// bug report says exactly which code ran.
+#[test]
+fn the_version_names_the_commit_it_was_built_from() {
+    let run = crate::support::Project::new().run(&["--version"]).success();
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(crate::support::repo())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match head {
+        Some(commit) => {
+            assert_eq!(run.stdout, format!("archctl {} ({commit})\n", env!("CARGO_PKG_VERSION")))
+        }
+        // a source archive: the crate's version alone
+        None => assert_eq!(run.stdout, format!("archctl {}\n", env!("CARGO_PKG_VERSION"))),
+    }
+}
