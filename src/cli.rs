@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Typed infrastructure-as-code for Kubernetes: render a TOML topology as
 /// validated manifests.
@@ -98,7 +98,7 @@ pub enum Command {
     /// with manifests on disk instead and contacts no cluster.
     ///
     /// Prints a unified diff of every object that would change on stdout
-    /// (`--summary`: one line per object and the totals; `-o json`: one
+    /// (`--summary`: one line per object and the totals; `--format json`: one
     /// JSON report); warnings, progress and the totals of the full diff go
     /// to stderr. Secret values are never shown.
     ///
@@ -429,9 +429,14 @@ pub struct DiffArgs {
     #[arg(long)]
     pub exit_zero: bool,
 
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
-    pub output: DiffOutput,
+    /// The report's format: text, or one JSON report.
+    #[arg(long, value_enum, default_value_t = DiffOutput::Text)]
+    pub format: DiffOutput,
+
+    /// The old spelling of `--format` (deprecated: `-o` is `--out`, a
+    /// folder, in every other command).
+    #[arg(short = 'o', long = "output", value_enum, hide = true, conflicts_with = "format")]
+    pub output: Option<DiffOutput>,
 
     /// Requests to the API server in flight at once (1-64).
     ///
@@ -526,4 +531,39 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+impl Cli {
+    /// Parses the process's arguments like `Cli::parse`, with `--color`
+    /// applied to clap's own help and usage errors too: clap decides their
+    /// colour before it has parsed `--color`, so the flag is looked up
+    /// first. Exits (2, or 0 for `--help`/`--version`) as clap does.
+    pub fn from_env() -> Cli {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let color = match color_flag(&args) {
+            Some("always") => clap::ColorChoice::Always,
+            Some("never") => clap::ColorChoice::Never,
+            _ => clap::ColorChoice::Auto,
+        };
+        let mut matches = Cli::command().color(color).get_matches_from(args);
+        Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut Cli::command().color(color)).exit())
+    }
+}
+
+/// The value of the last `--color WHEN` or `--color=WHEN` before `--`.
+fn color_flag(args: &[std::ffi::OsString]) -> Option<&str> {
+    let mut found = None;
+    let mut words = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(word) = words.next() {
+        match word {
+            "--" => break,
+            "--color" => found = words.next(),
+            _ => {
+                if let Some(v) = word.strip_prefix("--color=") {
+                    found = Some(v);
+                }
+            }
+        }
+    }
+    found
 }

@@ -17,6 +17,13 @@ use crate::term;
 /// Exit codes follow `kubectl diff`: 0 same, 1 differences, 2 errors.
 pub(super) fn run(settings: &Settings, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
     let color = settings.colors.stderr;
+    let format = match args.output {
+        Some(format) => {
+            term::message("warning: `diff -o/--output` is deprecated: use `--format` (`-o` means `--out` elsewhere)");
+            format
+        }
+        None => args.format,
+    };
     let target = settings.one(&args.profile, &args.phase);
     let Some(rendered) = reported(pipeline::render(settings.topology(), &target), color) else {
         return Ok(ExitStatus::Error);
@@ -106,7 +113,7 @@ pub(super) fn run(settings: &Settings, args: &DiffArgs) -> anyhow::Result<ExitSt
             term::message(&format!("warning: {}: {w}", d.object));
         }
     }
-    let text = match (args.output, args.summary) {
+    let text = match (format, args.summary) {
         (DiffOutput::Json, _) => diff::present::json(&results),
         (DiffOutput::Text, true) => diff::present::summary(&results),
         (DiffOutput::Text, false) => {
@@ -116,7 +123,7 @@ pub(super) fn run(settings: &Settings, args: &DiffArgs) -> anyhow::Result<ExitSt
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes()).context("cannot write to stdout")?;
     out.flush().context("cannot write to stdout")?;
-    if !args.summary && args.output == DiffOutput::Text {
+    if !args.summary && format == DiffOutput::Text {
         term::message(&diff::present::totals(&results));
     }
     let errors = results.iter().any(|d| d.action == Action::Error);

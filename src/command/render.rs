@@ -12,6 +12,9 @@ use crate::settings::Settings;
 use crate::term;
 
 pub(super) fn run(settings: &Settings, args: &RenderArgs) -> anyhow::Result<ExitStatus> {
+    if let Some(dir) = &args.out {
+        refuse_a_format_as_folder(dir)?;
+    }
     if args.format == OutputFormat::Helm {
         return super::chart::run(settings, args);
     }
@@ -54,4 +57,17 @@ pub(super) fn run(settings: &Settings, args: &RenderArgs) -> anyhow::Result<Exit
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// `-o json` meant as the format (as `kubectl -o json` or `diff -o json`)
+/// would write a folder `json/`: refused while no such folder exists, with
+/// the spelling of each meaning.
+fn refuse_a_format_as_folder(dir: &std::path::Path) -> anyhow::Result<()> {
+    let name = dir.to_string_lossy();
+    if ["yaml", "json", "helm"].contains(&name.as_ref()) && !dir.exists() {
+        anyhow::bail!(
+            "`--out {name}` names a folder to write, and there is no folder `{name}`: for the format write `--format {name}`; for a new folder `{name}`, `--out ./{name}`"
+        );
+    }
+    Ok(())
 }

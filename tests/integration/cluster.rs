@@ -319,7 +319,7 @@ fn conflicts_with_other_managers_are_reported() {
     assert!(run.stdout.contains("~ apps/v1 Deployment archivist/graph-service (change)"), "{}", run.stdout);
     assert!(run.stdout.contains("conflicts: ops-team owns .spec.replicas"), "{}", run.stdout);
     assert!(run.stdout.contains("-  replicas: 5\n+  replicas: 2\n"), "{}", run.stdout);
-    let json: Value = serde_json::from_str(&c.diff(&["--profile", "production", "-o", "json"]).stdout).unwrap();
+    let json: Value = serde_json::from_str(&c.diff(&["--profile", "production", "--format", "json"]).stdout).unwrap();
     let d = json["objects"]
         .as_array()
         .unwrap()
@@ -435,7 +435,7 @@ fn secret_values_never_appear_in_any_format() {
     let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: archivist-secrets\n  namespace: archivist\n  labels:\n    app.kubernetes.io/managed-by: archctl\n    app.kubernetes.io/part-of: archivist\n  annotations:\n    kapp.k14s.io/original: '{\"stringData\":{\"gemini-api-key\":\"CANARY-7f3a\"}}'\n    kubernetes.io/change-cause: kubectl create secret --from-literal=gemini-api-key=CANARY-7f3a\ntype: Opaque\nstringData:\n  gemini-api-key: CANARY-7f3a\n  neo4j-password: REPLACE_ME\n";
     c.k.kubectl_stdin(&["apply", "-f", "-"], secret).success();
     for args in
-        [vec!["--profile", "dev"], vec!["--profile", "dev", "-o", "json"], vec!["--profile", "dev", "--summary"]]
+        [vec!["--profile", "dev"], vec!["--profile", "dev", "--format", "json"], vec!["--profile", "dev", "--summary"]]
     {
         let run = c.diff(&args);
         let all = format!("{}{}", run.stdout, run.stderr);

@@ -50,6 +50,25 @@ fn cluster_flags_are_refused_with_against() {
     }
 }
 
+/// `--format` is the format in every command; `diff -o/--output`, its old
+/// spelling, still works with a deprecation note on stderr.
+#[test]
+fn the_format_is_format_and_the_old_spelling_still_works() {
+    let p = rendered();
+    let new = p.run(&["diff", "--profile", "production", "--against", "live", "--format", "json"]);
+    assert_eq!(new.code, 0, "{}", new.stderr);
+    assert!(serde_json::from_str::<Value>(&new.stdout).is_ok(), "{}", new.stdout);
+    assert!(!new.stderr.contains("deprecated"), "{}", new.stderr);
+    for old in [["-o", "json"], ["--output", "json"]] {
+        let mut args = vec!["diff", "--profile", "production", "--against", "live"];
+        args.extend(old);
+        let run = p.run(&args);
+        assert_eq!(run.code, 0, "{old:?}: {}", run.stderr);
+        assert_eq!(run.stdout, new.stdout, "{old:?}");
+        assert!(run.stderr.contains("`diff -o/--output` is deprecated: use `--format`"), "{}", run.stderr);
+    }
+}
+
 #[test]
 fn each_change_is_shown_once_and_exits_1() {
     let p = rendered();
@@ -115,7 +134,7 @@ fn against_a_multi_document_file_and_a_kubectl_list() {
     }
     let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": docs});
     std::fs::write(p.path().join("list.yaml"), archctl::api::document(&list).unwrap()).unwrap();
-    let run = p.run(&["diff", "--profile", "production", "--against", "list.yaml", "-o", "json"]);
+    let run = p.run(&["diff", "--profile", "production", "--against", "list.yaml", "--format", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["totals"]["same"], 24);
@@ -195,7 +214,7 @@ fn secrets_on_disk_of_any_shape_are_redacted_and_never_quoted() {
         let dir = p.path().join(format!("case{i}"));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("secret.yaml"), secret(data)).unwrap();
-        for args in [vec![], vec!["--summary"], vec!["-o", "json"]] {
+        for args in [vec![], vec!["--summary"], vec!["--format", "json"]] {
             let mut all = vec!["diff", "--profile", "dev", "--against"];
             let d = dir.to_string_lossy().into_owned();
             all.push(&d);

@@ -53,3 +53,20 @@ fn the_version_names_the_commit_it_was_built_from() {
         None => assert_eq!(run.stdout, format!("archctl {}\n", env!("CARGO_PKG_VERSION"))),
     }
 }
+
+/// `--color` reaches clap's own usage errors and help: `always` colours
+/// them even into a pipe, `never` never does.
+#[test]
+fn color_reaches_usage_errors_and_help() {
+    let p = crate::support::Project::new();
+    let always = p.run(&["--color", "always", "render", "--bogus"]);
+    assert_eq!(always.code, 2);
+    assert!(always.stderr.contains("\u{1b}["), "{:?}", always.stderr);
+    for args in [vec!["--color", "never", "render", "--bogus"], vec!["render", "--bogus", "--color=never"]] {
+        let never = p.run(&args);
+        assert_eq!(never.code, 2);
+        assert!(!never.stderr.contains('\u{1b}'), "{args:?}: {:?}", never.stderr);
+    }
+    let help = p.run(&["--color=always", "render", "--help"]).success();
+    assert!(help.stdout.contains("\u{1b}["), "{:?}", help.stdout);
+}

@@ -29,6 +29,10 @@ fn a_new_project_renders_in_every_profile_and_checks_clean() {
     let check = p.run(&["check", "--deny", "warnings"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
     assert!(check.stderr.contains("checked 4 renders ((topology), dev, production, staging): 0 errors, 0 warnings"));
+    // `archctl init demo && cd demo && archctl render && archctl check`
+    let plain = p.run(&["render"]).success();
+    assert!(plain.stderr.is_empty(), "{}", plain.stderr);
+    assert!(!plain.docs().is_empty());
     for profile in ["dev", "staging", "production"] {
         let run = p.run(&["render", "--profile", profile]).success();
         assert!(run.stderr.is_empty(), "{profile}: {}", run.stderr);

@@ -601,3 +601,20 @@ fn an_out_marker_that_is_not_a_regular_file_is_refused() {
     let run = p.run_within(&["render", "--out", "out"]).user_error();
     assert!(run.stderr.contains("larger than"), "{}", run.stderr);
 }
+
+/// `render -o json` (the format, as kubectl spells it) would write a folder
+/// `json/` of YAML: refused with both spellings while there is no such
+/// folder; `--out ./json` writes it.
+#[test]
+fn a_format_name_given_as_the_output_folder_is_refused() {
+    let p = Project::archivist();
+    for name in ["json", "yaml", "helm"] {
+        let run = p.run(&["render", "-o", name]).user_error();
+        assert!(run.stderr.contains(&format!("for the format write `--format {name}`")), "{}", run.stderr);
+        assert!(!p.path().join(name).exists());
+    }
+    p.run(&["render", "--out", "./json"]).success();
+    assert!(p.path().join("json").is_dir());
+    // an existing folder of that name is what the user meant
+    p.run(&["render", "-o", "json"]).success();
+}
