@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCandidates;
+
+use crate::completion;
 
 /// Typed infrastructure-as-code for Kubernetes: render a TOML topology as
 /// validated manifests.
@@ -192,8 +195,13 @@ pub enum Command {
     /// Print a shell completion script.
     ///
     /// Prints on stdout a completion script for bash, elvish, fish,
-    /// powershell or zsh, covering every subcommand and option. Reads no
-    /// file; save the script where the shell looks for completions.
+    /// powershell or zsh. The script asks `archctl` itself at each
+    /// completion (`COMPLETE=SHELL archctl -- …`), which offers every
+    /// subcommand and option, and the values of the moment: the profiles
+    /// and growth phases of `archctl.toml` in the current folder, and the
+    /// kubeconfig's contexts. Save the script where the shell looks for
+    /// completions, or source it at shell start (then it always matches
+    /// the installed archctl).
     ///
     /// Exit status: 0; 2 only when stdout cannot be written, or on a usage
     /// error (such as an unknown shell).
@@ -265,7 +273,7 @@ const MAN_EXAMPLES: &str = "Examples:
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Check only this profile (default: the topology alone and every profile).
-    #[arg(short, long, value_name = "NAME")]
+    #[arg(short, long, value_name = "NAME", add = ArgValueCandidates::new(completion::profiles))]
     pub profile: Option<String>,
 
     /// Fail (exit 1) on findings of this level: `warnings`.
@@ -284,7 +292,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// The profile to plan with.
-    #[arg(short, long, value_name = "NAME")]
+    #[arg(short, long, value_name = "NAME", add = ArgValueCandidates::new(completion::profiles))]
     pub profile: Option<String>,
 
     /// Also count the nodes each phase needs: `8cpu,32Gi` or `8cpu,64Gi,1gpu`.
@@ -306,7 +314,7 @@ pub enum PlanFormat {
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     /// The profile to draw.
-    #[arg(short, long, value_name = "NAME")]
+    #[arg(short, long, value_name = "NAME", add = ArgValueCandidates::new(completion::profiles))]
     pub profile: Option<String>,
 
     /// Output format.
@@ -385,11 +393,11 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The profile to render.
-    #[arg(short, long, value_name = "NAME")]
+    #[arg(short, long, value_name = "NAME", add = ArgValueCandidates::new(completion::profiles))]
     pub profile: Option<String>,
 
     /// The growth phase to render, instead of the one the profile picks.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(completion::phases))]
     pub phase: Option<String>,
 
     /// The kubeconfig file.
@@ -400,7 +408,7 @@ pub struct DiffArgs {
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(completion::contexts))]
     pub context: Option<String>,
 
     /// Diff only the objects of this namespace.
@@ -466,11 +474,11 @@ pub enum DiffOutput {
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// The profile to apply (`profiles/<NAME>.toml` beside the topology).
-    #[arg(short, long, value_name = "NAME")]
+    #[arg(short, long, value_name = "NAME", add = ArgValueCandidates::new(completion::profiles))]
     pub profile: Option<String>,
 
     /// The growth phase to render, instead of the one the profile picks.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(completion::phases))]
     pub phase: Option<String>,
 
     /// Output format.
@@ -539,6 +547,9 @@ impl Cli {
     /// colour before it has parsed `--color`, so the flag is looked up
     /// first. Exits (2, or 0 for `--help`/`--version`) as clap does.
     pub fn from_env() -> Cli {
+        // a shell asking for completions (`COMPLETE=bash archctl -- …`):
+        // answered here, and the process exits
+        clap_complete::CompleteEnv::with_factory(Cli::command).complete();
         let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
         let color = match color_flag(&args) {
             Some("always") => clap::ColorChoice::Always,

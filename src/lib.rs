@@ -14,6 +14,7 @@ mod address;
 pub mod api;
 mod cli;
 mod command;
+mod completion;
 mod diagnostic;
 mod diff;
 mod emit;

@@ -44,10 +44,18 @@ pub fn run(cli: Cli) -> ExitStatus {
             print(&(serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"))
         }
         Command::Completions(args) => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            // a script that asks `archctl` itself at each completion
+            // (`COMPLETE=SHELL archctl -- …`), so that profiles, phases and
+            // contexts are offered as they are at that moment
             let mut buf = Vec::new();
-            clap_complete::generate(args.shell, &mut cmd, "archctl", &mut buf);
-            print(&String::from_utf8_lossy(&buf))
+            let shells = clap_complete::env::Shells::builtins();
+            match shells.completer(&args.shell.to_string()) {
+                Some(shell) => shell
+                    .write_registration("COMPLETE", "archctl", "archctl", "archctl", &mut buf)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|()| print(&String::from_utf8_lossy(&buf))),
+                None => Err(anyhow::anyhow!("no completion for the shell `{}`", args.shell)),
+            }
         }
         Command::Man(args) => man::run(args),
     };

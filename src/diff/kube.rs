@@ -113,6 +113,15 @@ fn read_default_kubeconfig() -> anyhow::Result<Option<Kubeconfig>> {
     Ok(merged)
 }
 
+/// The names of the default kubeconfig's contexts (for shell completion):
+/// none when it cannot be read.
+pub(crate) fn context_names() -> Vec<String> {
+    match read_default_kubeconfig() {
+        Ok(Some(kc)) => kc.contexts.into_iter().map(|c| c.name).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// `line N column M` out of a parser's message.
 fn located(message: &str) -> Option<(u64, u64)> {
     let number_after = |word: &str| {

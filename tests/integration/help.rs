@@ -70,3 +70,39 @@ fn color_reaches_usage_errors_and_help() {
     let help = p.run(&["--color=always", "render", "--help"]).success();
     assert!(help.stdout.contains("\u{1b}["), "{:?}", help.stdout);
 }
+
+/// What a shell completes (`COMPLETE=fish archctl -- archctl …`, the call
+/// the script of `archctl completions` makes): subcommands without the
+/// removed developer command, the project's profiles and phases, and the
+/// kubeconfig's contexts.
+#[test]
+fn completions_offer_profiles_phases_and_contexts() {
+    let p = crate::support::Project::with(
+        "phases = [\"pilot\", \"growth\"]\n[project]\nname = \"p\"\n",
+    )
+    .file("profiles/dev.toml", "")
+    .file("profiles/production.toml", "")
+    .file(
+        "kubeconfig",
+        "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts:\n- name: staging-admin\n  context: {cluster: s, user: u}\n- name: prod-viewer\n  context: {cluster: p, user: u}\n",
+    );
+    let complete = |words: &[&str]| -> Vec<String> {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_archctl"))
+            .arg("--")
+            .arg("archctl")
+            .args(words)
+            .env("COMPLETE", "fish")
+            .env("KUBECONFIG", p.path().join("kubeconfig"))
+            .current_dir(p.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split('\t').next().unwrap().to_string()).collect()
+    };
+    let commands = complete(&[""]);
+    assert!(commands.contains(&"render".to_string()) && commands.contains(&"init".to_string()), "{commands:?}");
+    assert!(!commands.contains(&"dev".to_string()), "{commands:?}");
+    assert_eq!(complete(&["render", "--profile", ""]), ["dev", "production"]);
+    assert_eq!(complete(&["diff", "--phase", ""]), ["pilot", "growth"]);
+    assert_eq!(complete(&["diff", "--context", ""]), ["staging-admin", "prod-viewer"]);
+}
