@@ -6,7 +6,11 @@
 //! `on`, `0755` or `1_000` are not strings. serde_yaml writes YAML 1.2 and
 //! leaves `yes` unquoted, which `kubectl` then reads back as `true`. This
 //! emitter quotes every scalar that either version could read as anything
-//! but a string. Reading is [`read`], with serde-saphyr.
+//! but a string; `tests/integration/yaml_readers.rs` holds it to that
+//! against three readers (PyYAML for YAML 1.1, serde-saphyr for 1.2, and
+//! kubectl through a real API server). YAML 1.2 writers, serde-saphyr's
+//! included, are judged by a 1.2 reader and leave 1.1's booleans bare,
+//! which is why this one stays ours. Reading is [`read`], with serde-saphyr.
 
 mod read;
 
