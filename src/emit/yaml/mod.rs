@@ -8,9 +8,9 @@
 //! emitter quotes every scalar that either version could read as anything
 //! but a string; `tests/integration/yaml_readers.rs` holds it to that
 //! against three readers (PyYAML for YAML 1.1, serde-saphyr for 1.2, and
-//! kubectl through a real API server). YAML 1.2 writers, serde-saphyr's
-//! included, are judged by a 1.2 reader and leave 1.1's booleans bare,
-//! which is why this one stays ours. Reading is [`read`], with serde-saphyr.
+//! kubectl through a real API server). It stays ours until a maintained
+//! writer passes that test (serde-saphyr's writer has not been tried
+//! against it). Reading is [`read`], with serde-saphyr.
 
 mod read;
 
