@@ -136,10 +136,9 @@ pub(crate) fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
     for (name, svc) in &topo.services {
         let Some(v) = r.services.get(name) else { continue };
         let (lo, hi) = match svc.kind {
-            Kind::Job | Kind::CronJob => {
-                let p = i64::from(svc.parallelism.unwrap_or(1));
-                (p, p)
-            }
+            // batch work runs at times, not always: none of its pods at the
+            // fewest, `parallelism` of them while it runs
+            Kind::Job | Kind::CronJob => (0, i64::from(svc.parallelism.unwrap_or(1))),
             _ => match (v.hpa, v.keda) {
                 (Some((a, b)), _) | (_, Some((a, b))) => (i64::from(a), i64::from(b)),
                 _ => {

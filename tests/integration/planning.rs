@@ -193,3 +193,36 @@ fn init_containers_count_when_they_need_more_than_the_pod() {
     assert_eq!(db["requests"]["cpu_milli"], 3000);
     assert_eq!(db["requests"]["memory_bytes"], 4i64 << 30);
 }
+
+/// Batch work runs at times: a job or cronjob adds none of its pods to the
+/// fewest, and its `parallelism` to the most.
+#[test]
+fn jobs_and_cronjobs_count_only_while_they_run() {
+    let topo = r#"[project]
+name = "p"
+[services.web]
+kind = "deployment"
+replicas = 2
+resources = { requests = { cpu = 1, memory = "1Gi" } }
+container = { image = "web:1" }
+[services.batch]
+kind = "job"
+parallelism = 3
+resources = { requests = { cpu = 2, memory = "2Gi" } }
+container = { image = "batch:1" }
+[services.nightly]
+kind = "cronjob"
+schedule = "@daily"
+resources = { requests = { cpu = 1, memory = "1Gi" } }
+container = { image = "nightly:1" }
+"#;
+    let plans: Value =
+        serde_json::from_str(&Project::with(topo).run(&["plan", "--format", "json"]).success().stdout).unwrap();
+    let plan = &plans[0];
+    // 2 web pods always; 3 batch pods and 1 nightly pod only while they run
+    assert_eq!((plan["pods_min"].as_i64(), plan["pods_max"].as_i64()), (Some(2), Some(6)));
+    assert_eq!(plan["requests_min"]["cpu_milli"], 2000);
+    assert_eq!(plan["requests_max"]["cpu_milli"], 2000 + 3 * 2000 + 1000);
+    let batch = plan["services"].as_array().unwrap().iter().find(|s| s["name"] == "batch").unwrap();
+    assert_eq!((batch["replicas_min"].as_i64(), batch["replicas_max"].as_i64()), (Some(0), Some(3)));
+}
