@@ -15,7 +15,7 @@ use crate::term;
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
     /// The topology file (`-f`).
-    pub topology: PathBuf,
+    topology: PathBuf,
     pub colors: Colors,
 }
 

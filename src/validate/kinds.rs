@@ -1,7 +1,7 @@
 //! Rule: each key fits the kind of service it is set on, holds an allowed
 //! value, and each probe, volume and env reference has exactly one source.
 
-use super::one_of;
+use super::{containers, one_of};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::path::TomlPath;
 use crate::topology::{Container, Kind, PerPhase, Probe, Service, ServiceType, Topology};
@@ -12,14 +12,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
         kind_fields(svc, &path, out);
         enums(svc, &path, out);
         numbers(svc, &path, out);
-        let main = (path.key("container"), &svc.container);
-        let others = svc
-            .sidecars
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (path.key("sidecars").index(i), c))
-            .chain(svc.init_containers.iter().enumerate().map(|(i, c)| (path.key("init_containers").index(i), c)));
-        for (cpath, c) in std::iter::once(main).chain(others) {
+        for (cpath, c, _) in containers(svc, &path) {
             container(c, &cpath, out);
         }
         if svc.container.resources.is_some() {

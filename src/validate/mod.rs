@@ -48,6 +48,26 @@ pub fn validate(topo: &Topology) -> Vec<Diagnostic> {
     out
 }
 
+/// Where a container stands in its service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Main,
+    Sidecar,
+    Init,
+}
+
+/// Every container of a service with its TOML path and role, in order: the
+/// main container, the sidecars, the init containers.
+fn containers<'a>(
+    svc: &'a crate::topology::Service,
+    path: &TomlPath,
+) -> impl Iterator<Item = (TomlPath, &'a crate::topology::Container, Role)> + 'a {
+    let (main, sidecars, init) = (path.key("container"), path.key("sidecars"), path.key("init_containers"));
+    std::iter::once((main, &svc.container, Role::Main))
+        .chain(svc.sidecars.iter().enumerate().map(move |(i, c)| (sidecars.index(i), c, Role::Sidecar)))
+        .chain(svc.init_containers.iter().enumerate().map(move |(i, c)| (init.index(i), c, Role::Init)))
+}
+
 /// E005 unless `value` is one of the `allowed` words (settings that take
 /// one of a fixed set: a policy, a protocol, an operator).
 fn one_of(value: Option<&str>, allowed: &[&str], path: TomlPath, out: &mut Vec<Diagnostic>) {

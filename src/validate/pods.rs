@@ -3,6 +3,7 @@
 //! ids in range, liveness and startup probes that succeed once, tolerations
 //! the scheduler accepts.
 
+use super::{Role, containers};
 use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
@@ -35,19 +36,10 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                 sub_path(sp, &vpath.key("sub_path"), out);
             }
         }
-        let others = svc
-            .sidecars
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (path.key("sidecars").index(i), c))
-            .chain(svc.init_containers.iter().enumerate().map(|(i, c)| (path.key("init_containers").index(i), c)));
-        for (cpath, c) in others {
+        for (cpath, c, _) in containers(svc, &path).filter(|(_, _, role)| *role != Role::Main) {
             volume_mounts(c, &cpath, out);
         }
-        let all = std::iter::once((path.key("container"), &svc.container))
-            .chain(svc.sidecars.iter().enumerate().map(|(i, c)| (path.key("sidecars").index(i), c)))
-            .chain(svc.init_containers.iter().enumerate().map(|(i, c)| (path.key("init_containers").index(i), c)));
-        for (cpath, c) in all {
+        for (cpath, c, _) in containers(svc, &path) {
             for (kind, p) in [("liveness", &c.probes.liveness), ("startup", &c.probes.startup)] {
                 if let Some(t) = p.as_ref().and_then(|p| p.success_threshold)
                     && t > 1

@@ -2,6 +2,7 @@
 //! number and protocol, network policy ports written as the builder reads
 //! them (`8000`, `"http"`, `"53/UDP"`) and in range, probe ports in range.
 
+use super::containers;
 use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
@@ -125,10 +126,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        let all = std::iter::once((path.key("container"), &svc.container))
-            .chain(svc.sidecars.iter().enumerate().map(|(i, c)| (path.key("sidecars").index(i), c)))
-            .chain(svc.init_containers.iter().enumerate().map(|(i, c)| (path.key("init_containers").index(i), c)));
-        for (cpath, c) in all {
+        for (cpath, c, _) in containers(svc, &path) {
             for (kind, probe) in
                 [("liveness", &c.probes.liveness), ("readiness", &c.probes.readiness), ("startup", &c.probes.startup)]
             {

@@ -2,6 +2,7 @@
 //! keys, config maps and their keys, claims, sidecar volumes — is declared,
 //! in the namespace the reference is made from.
 
+use super::containers;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::path::TomlPath;
 use crate::diagnostic::suggest;
@@ -65,10 +66,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
         // in an undeclared namespace (reported above) every reference would
         // also be in the wrong namespace: check only that targets exist
         let ns = (topo.namespaces.is_empty() || topo.namespaces.contains_key(&ns_name)).then_some(ns_name.as_str());
-        let containers = std::iter::once((path.key("container"), &svc.container))
-            .chain(svc.sidecars.iter().enumerate().map(|(i, c)| (path.key("sidecars").index(i), c)))
-            .chain(svc.init_containers.iter().enumerate().map(|(i, c)| (path.key("init_containers").index(i), c)));
-        for (cpath, c) in containers {
+        for (cpath, c, _) in containers(svc, &path) {
             container_refs(topo, c, &cpath, ns, &ns_of, out);
             for vol in c.volume_mounts.keys() {
                 if !svc.volumes.contains_key(vol) {

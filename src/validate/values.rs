@@ -1,7 +1,7 @@
 //! Rule: settings that take one of a fixed set of words hold one of them,
 //! and hooks sit where Kubernetes allows them.
 
-use super::one_of;
+use super::{Role, containers, one_of};
 use crate::diagnostic::codes;
 use crate::diagnostic::path::TomlPath;
 use crate::diagnostic::suggest;
@@ -169,12 +169,8 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        let containers = std::iter::once((path.key("container"), &svc.container, false))
-            .chain(svc.sidecars.iter().enumerate().map(|(i, c)| (path.key("sidecars").index(i), c, false)))
-            .chain(
-                svc.init_containers.iter().enumerate().map(|(i, c)| (path.key("init_containers").index(i), c, true)),
-            );
-        for (cpath, c, init) in containers {
+        for (cpath, c, role) in containers(svc, &path) {
+            let init = role == Role::Init;
             match &c.pre_stop {
                 Some(_) if init => out.push(
                     Diagnostic::error("E030", "init containers take no `pre_stop` hook")
