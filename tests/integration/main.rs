@@ -18,6 +18,7 @@ mod fleet;
 mod helm;
 mod help;
 mod init;
+mod layout;
 mod man;
 mod pipes;
 mod planning;
