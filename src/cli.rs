@@ -116,12 +116,13 @@ pub enum Command {
     /// Validate the topology and every profile, and lint for practice.
     ///
     /// Runs the whole pipeline for the topology alone and with each profile
-    /// of `profiles/` (or only `--profile`), so that it also finds what
-    /// breaks a single profile. Reports every error (`E…`) and every
+    /// of `profiles/` (or only `--profile`), each at every growth phase of
+    /// the topology, so that it also finds what breaks a single profile or
+    /// phase. Reports every error (`E…`) and every
     /// practice warning (`W…`: what Kubernetes accepts and a reviewer would
     /// question) except those the topology's `[checks] allow` lists. A
     /// finding shared by several renders is reported once, naming its
-    /// renders when not all have it. Reads what `render` reads; writes no
+    /// renders (profiles and phases) when not all have it. Reads what `render` reads; writes no
     /// file.
     ///
     /// The findings and their count go to stderr; with `--format json`, one
@@ -141,11 +142,14 @@ pub enum Command {
     /// autoscaler decides), their CPU, memory and GPU requests and limits,
     /// and the storage they claim; a topology without phases has one plan.
     /// With `--node-size`, also how many nodes of that size each phase
-    /// needs. Reads what `render` reads; writes no file.
+    /// needs at its fewest and its most pods. Storage is shown in the units
+    /// the topology wrote (decimal stays decimal). Warnings go to stderr,
+    /// once each, with the phases they belong to. Reads what `render` reads;
+    /// writes no file.
     ///
-    /// Exit status: 0 when the plan was printed; 2 when a phase does not
-    /// resolve (its errors go to stderr), or on a usage error. plan never
-    /// exits 1.
+    /// Exit status: 0 when every phase was planned; 2 when a phase does not
+    /// resolve (its errors go to stderr and the other phases are still
+    /// planned on stdout), or on a usage error. plan never exits 1.
     #[command(after_long_help = PLAN_EXAMPLES)]
     Plan(PlanArgs),
     /// The topology as a picture: Mermaid or Graphviz DOT.

@@ -50,6 +50,16 @@ pub fn lints(r: &Resolved) -> Vec<Diagnostic> {
                     .with_help("add `probes.readiness` so traffic waits for the pod, and `probes.liveness` to restart a hung one"),
             );
         }
+        if let Some(vpa) = &svc.vpa
+            && topo.features.vpa
+            && vpa.mode.as_deref() == Some("Auto")
+        {
+            out.push(
+                warning("W012", format!("`{name}`'s VPA uses the deprecated update mode `Auto`"))
+                    .at(&path.key("vpa").key("mode"))
+                    .with_help("VPA 1.4 and later deprecate `Auto` (it means `Recreate` and will be removed): write `mode = \"Recreate\"`, or `\"InPlaceOrRecreate\"` to resize pods in place where the cluster can"),
+            );
+        }
         if v.resources.is_empty() {
             out.push(
                 warning("W003", format!("`{name}` sets no resources"))

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::k8s::quantity::Quantity;
+use crate::k8s::quantity::{Format, Quantity};
 use crate::resolve::{GPU_RESOURCE, Resolved};
 use crate::topology::Kind;
 
@@ -52,6 +52,40 @@ impl Amount {
     }
 }
 
+/// Bytes of storage, shown in the units the topology wrote: decimal
+/// (`500G`) when every size added up was decimal, else binary (`465.7Gi`
+/// would misreport a `500G` volume as the cloud bills it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Storage {
+    pub bytes: i64,
+    pub decimal: bool,
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage { bytes: 0, decimal: true }
+    }
+}
+
+impl Storage {
+    fn add(&mut self, size: &Quantity, times: i64) {
+        self.bytes += size.ceil_units() as i64 * times;
+        self.decimal &= size.format != Format::BinarySI;
+    }
+
+    fn plus(&mut self, o: Storage) {
+        self.bytes += o.bytes;
+        self.decimal &= o.decimal;
+    }
+}
+
+/// In JSON, plain bytes.
+impl Serialize for Storage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(self.bytes)
+    }
+}
+
 fn amounts(m: &BTreeMap<String, Quantity>) -> Amount {
     let q = |k: &str| m.get(k);
     Amount {
@@ -73,7 +107,7 @@ pub(crate) struct ServicePlan {
     pub requests: Amount,
     pub limits: Amount,
     /// Bytes of storage per class, at the most replicas.
-    pub storage: BTreeMap<String, i64>,
+    pub storage: BTreeMap<String, Storage>,
     #[serde(skip)]
     required_anti_affinity: bool,
 }
@@ -125,8 +159,11 @@ pub(crate) struct PhasePlan {
     pub requests_min: Amount,
     pub requests_max: Amount,
     pub limits_max: Amount,
-    pub storage: BTreeMap<String, i64>,
+    pub storage: BTreeMap<String, Storage>,
+    /// Nodes at the most pods.
     pub nodes: Option<NodePlan>,
+    /// Nodes at the fewest pods.
+    pub nodes_min: Option<NodePlan>,
 }
 
 /// The plan of one resolved phase.
@@ -159,11 +196,11 @@ pub(crate) fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
             requests = requests.max(amounts(&res.requests));
             limits = limits.max(amounts(&res.limits));
         }
-        let mut storage = BTreeMap::new();
+        let mut storage: BTreeMap<String, Storage> = BTreeMap::new();
         for vol in v.volumes.values() {
             if let Some(size) = &vol.size {
                 let class = vol.storage_class.clone().unwrap_or_else(|| "(default)".into());
-                *storage.entry(class).or_insert(0) += size.ceil_units() as i64 * hi;
+                storage.entry(class).or_default().add(size, hi);
             }
         }
         services.push(ServicePlan {
@@ -187,6 +224,7 @@ pub(crate) fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
         limits_max: Amount::default(),
         storage: BTreeMap::new(),
         nodes: None,
+        nodes_min: None,
         services: Vec::new(),
     };
     for s in &services {
@@ -194,24 +232,28 @@ pub(crate) fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
         plan.requests_max.add(s.requests.times(s.replicas_max));
         plan.limits_max.add(s.limits.times(s.replicas_max));
         for (c, b) in &s.storage {
-            *plan.storage.entry(c.clone()).or_insert(0) += b;
+            plan.storage.entry(c.clone()).or_default().plus(*b);
         }
     }
     for claim in r.claims.values() {
-        *plan.storage.entry(claim.storage_class.clone().unwrap_or_else(|| "(default)".into())).or_insert(0) +=
-            claim.size.ceil_units() as i64;
+        plan.storage
+            .entry(claim.storage_class.clone().unwrap_or_else(|| "(default)".into()))
+            .or_default()
+            .add(&claim.size, 1);
     }
-    plan.nodes = node.map(|n| nodes(&services, n));
+    plan.nodes = node.map(|n| nodes(&services, n, |s| s.replicas_max));
+    plan.nodes_min = node.map(|n| nodes(&services, n, |s| s.replicas_min));
     plan.services = services;
     plan
 }
 
 /// First-fit decreasing: the largest pods first, each into the first node
-/// with room (and, under required anti-affinity, no pod of its service).
-fn nodes(services: &[ServicePlan], size: NodeSize) -> NodePlan {
+/// with room (and, under required anti-affinity, no pod of its service),
+/// `replicas` of each service.
+fn nodes(services: &[ServicePlan], size: NodeSize, replicas: impl Fn(&ServicePlan) -> i64) -> NodePlan {
     let mut pods: Vec<(usize, Amount)> = Vec::new();
     for (i, s) in services.iter().enumerate() {
-        pods.extend(std::iter::repeat_n((i, s.requests), s.replicas_max as usize));
+        pods.extend(std::iter::repeat_n((i, s.requests), replicas(s).max(0) as usize));
     }
     pods.sort_by(|a, b| {
         (b.1.gpu, b.1.cpu_milli, b.1.memory_bytes, a.0).cmp(&(a.1.gpu, a.1.cpu_milli, a.1.memory_bytes, b.0))
@@ -271,11 +313,37 @@ fn range(lo: String, hi: String) -> String {
     if lo == hi { lo } else { format!("{lo}–{hi}") }
 }
 
-fn storage_text(m: &BTreeMap<String, i64>) -> String {
+/// Bytes in the largest decimal unit that keeps one decimal honest.
+pub(crate) fn decimal_bytes(b: i64) -> String {
+    const UNITS: [(&str, i64); 6] = [
+        ("E", 1_000_000_000_000_000_000),
+        ("P", 1_000_000_000_000_000),
+        ("T", 1_000_000_000_000),
+        ("G", 1_000_000_000),
+        ("M", 1_000_000),
+        ("k", 1_000),
+    ];
+    for (u, n) in UNITS {
+        if b >= n {
+            let v = b as f64 / n as f64;
+            return if (v - v.round()).abs() < 1e-9 {
+                format!("{}{u}", v.round() as i64)
+            } else {
+                format!("{v:.1}{u}")
+            };
+        }
+    }
+    format!("{b}")
+}
+
+fn storage_text(m: &BTreeMap<String, Storage>) -> String {
     if m.is_empty() {
         return "-".into();
     }
-    m.iter().map(|(c, b)| format!("{} {c}", bytes(*b))).collect::<Vec<_>>().join(", ")
+    m.iter()
+        .map(|(c, s)| format!("{} {c}", if s.decimal { decimal_bytes(s.bytes) } else { bytes(s.bytes) }))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Plain-text or Markdown tables.
@@ -294,7 +362,10 @@ pub(crate) fn table(plans: &[PhasePlan], markdown: bool) -> String {
             cpu(p.limits_max.cpu_milli),
             bytes(p.limits_max.memory_bytes),
             storage_text(&p.storage),
-            p.nodes.as_ref().map(|n| n.count.to_string()).unwrap_or_else(|| "-".into()),
+            match (&p.nodes_min, &p.nodes) {
+                (Some(lo), Some(hi)) => range(lo.count.to_string(), hi.count.to_string()),
+                _ => "-".into(),
+            },
         ]);
     }
     write_table(&mut out, &header, &rows, markdown);
@@ -334,11 +405,12 @@ pub(crate) fn table(plans: &[PhasePlan], markdown: bool) -> String {
             })
             .collect();
         write_table(&mut out, &header, &rows, markdown);
-        if let Some(n) = &p.nodes {
+        if let (Some(lo), Some(n)) = (&p.nodes_min, &p.nodes) {
             let _ = writeln!(
                 out,
-                "\n{} node(s); headroom {} CPU, {} memory, {} GPU{}",
+                "\n{} node(s) (at the fewest pods {}); headroom at the most {} CPU, {} memory, {} GPU{}",
                 n.count,
+                lo.count,
                 cpu(n.headroom.cpu_milli),
                 bytes(n.headroom.memory_bytes),
                 n.headroom.gpu,
@@ -396,5 +468,13 @@ mod tests {
         assert_eq!(cpu(250), "0.25");
         assert_eq!(bytes(3 << 29), "1.5Gi");
         assert_eq!(bytes(1 << 40), "1Ti");
+        assert_eq!(decimal_bytes(500_000_000_000), "500G");
+        assert_eq!(decimal_bytes(1_500_000_000_000), "1.5T");
+        let mut s = Storage::default();
+        s.add(&Quantity::parse("500G").unwrap(), 2);
+        assert_eq!((s.bytes, s.decimal), (1_000_000_000_000, true));
+        assert_eq!(storage_text(&BTreeMap::from([("gp3".to_string(), s)])), "1T gp3");
+        s.add(&Quantity::parse("1Gi").unwrap(), 1);
+        assert!(!s.decimal, "a binary size makes the sum binary");
     }
 }

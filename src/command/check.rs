@@ -1,5 +1,6 @@
-//! `archctl check`: every profile through the whole pipeline, findings
-//! collected and reported once each, with the renders they apply to.
+//! `archctl check`: every profile through the whole pipeline at every growth
+//! phase, findings collected and reported once each, with the renders (profiles
+//! and phases) they apply to.
 
 use super::print;
 use crate::cli::{CheckArgs, CheckFormat};
@@ -20,29 +21,95 @@ pub(super) fn run(settings: &Settings, args: &CheckArgs) -> anyhow::Result<ExitS
         diagnostic: Diagnostic,
         position: Option<diagnostic::Position>,
         text: String,
-        profiles: Vec<String>,
+        /// The renders it appears in: (index of the target, phase).
+        renders: Vec<(usize, Option<String>)>,
     }
     let mut findings: Vec<Finding> = Vec::new();
-    // the renders are independent: side by side, then reported in order
-    let outcomes = crate::parallel::map(&targets, |target| match pipeline::check(settings.topology(), target) {
-        Ok(r) => (r.warnings, r.context),
-        Err(f) => (f.diagnostics, f.context),
+    // the renders are independent: side by side, then reported in order.
+    // Each profile is loaded once, then resolved at every growth phase of
+    // its topology (a size or a warning may belong to one phase only).
+    let prepared = crate::parallel::map(&targets, |target| pipeline::prepare(settings.topology(), target));
+    let mut runs: Vec<(usize, Option<String>)> = Vec::new();
+    for (i, p) in prepared.iter().enumerate() {
+        match p {
+            Ok(p) if !p.topology().phases.is_empty() => {
+                runs.extend(p.topology().phases.iter().map(|ph| (i, Some(ph.clone()))));
+            }
+            _ => runs.push((i, None)),
+        }
+    }
+    let outcomes = crate::parallel::map(&runs, |(i, phase)| {
+        let at_phase = match (&prepared[*i], phase) {
+            (Err(f), _) => return (f.diagnostics.clone(), f.context.clone()),
+            (Ok(p), None) => Ok(p.clone()),
+            (Ok(p), Some(phase)) => p
+                .at_phase(phase)
+                .map(Ok)
+                .unwrap_or_else(|| pipeline::prepare(settings.topology(), &targets[*i].at_phase(phase))),
+        };
+        match at_phase.and_then(|p| p.resolve()) {
+            Ok(r) => (r.warnings, r.context),
+            Err(f) => (f.diagnostics, f.context),
+        }
     });
-    for (target, (diags, context)) in targets.iter().zip(outcomes) {
-        let name = target.name().to_string();
+    drop(prepared);
+    for (run, (diags, context)) in runs.iter().zip(outcomes) {
         for d in diags {
             let position = diagnostic::position(&d, &context.sources, Some(context.spans()));
             if let Some(f) = findings
                 .iter_mut()
                 .find(|f| f.diagnostic.code == d.code && f.diagnostic.message == d.message && f.position == position)
             {
-                f.profiles.push(name.clone());
+                if !f.renders.contains(run) {
+                    f.renders.push(run.clone());
+                }
                 continue;
             }
             let text = diagnostic::render(std::slice::from_ref(&d), &context.sources, Some(context.spans()), color);
-            findings.push(Finding { diagnostic: d, position, text, profiles: vec![name.clone()] });
+            findings.push(Finding { diagnostic: d, position, text, renders: vec![run.clone()] });
         }
     }
+    // the phases each target was checked at, and where a finding appears:
+    // a profile's name alone when it appears at all of that profile's phases
+    let phases_of =
+        |i: usize| -> Vec<&str> { runs.iter().filter(|(t, _)| *t == i).filter_map(|(_, ph)| ph.as_deref()).collect() };
+    let profiles_of = |f: &Finding| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (i, _) in &f.renders {
+            let name = targets[*i].name().to_string();
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        out
+    };
+    let places = |f: &Finding| -> Vec<String> {
+        // the same phases of every render: name the phases only
+        let at = |i: usize| -> Vec<&str> {
+            f.renders.iter().filter(|(t, _)| *t == i).filter_map(|(_, ph)| ph.as_deref()).collect()
+        };
+        let first = at(0);
+        if targets.len() > 1
+            && !first.is_empty()
+            && (0..targets.len()).all(|i| at(i) == first && phases_of(i) == phases_of(0))
+        {
+            return vec![format!("every render at {}", first.join(", "))];
+        }
+        let mut out = Vec::new();
+        for (i, target) in targets.iter().enumerate() {
+            let here: Vec<&str> =
+                f.renders.iter().filter(|(t, _)| *t == i).filter_map(|(_, ph)| ph.as_deref()).collect();
+            let all = phases_of(i);
+            if f.renders.iter().any(|(t, _)| *t == i) {
+                if here.len() == all.len() {
+                    out.push(target.name().to_string());
+                } else {
+                    out.push(format!("{} at {}", target.name(), here.join(", ")));
+                }
+            }
+        }
+        out
+    };
     let errors = findings.iter().filter(|f| f.diagnostic.severity == Severity::Error).count();
     let warnings = findings.len() - errors;
     let names: Vec<&str> = targets.iter().map(Target::name).collect();
@@ -59,25 +126,41 @@ pub(super) fn run(settings: &Settings, args: &CheckArgs) -> anyhow::Result<ExitS
                         "file": f.position.as_ref().map(|p| p.file.clone()),
                         "line": f.position.as_ref().map(|p| p.line),
                         "column": f.position.as_ref().map(|p| p.column),
-                        "profiles": f.profiles,
+                        "profiles": profiles_of(f),
+                        "renders": f.renders.iter().map(|(i, ph)| serde_json::json!({
+                            "profile": targets[*i].name(),
+                            "phase": ph,
+                        })).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
-            let report =
-                serde_json::json!({"checked": names, "errors": errors, "warnings": warnings, "findings": items});
+            let phases: serde_json::Map<String, serde_json::Value> =
+                (0..targets.len()).map(|i| (targets[i].name().to_string(), serde_json::json!(phases_of(i)))).collect();
+            let report = serde_json::json!({
+                "checked": names, "phases": phases, "errors": errors, "warnings": warnings, "findings": items,
+            });
             print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
         }
         CheckFormat::Text => {
             for f in &findings {
                 let mut text = f.text.trim_end().to_string();
-                if f.profiles.len() < targets.len() {
-                    text.push_str(&format!("\n  = in: {}", f.profiles.join(", ")));
+                if f.renders.len() < runs.len() {
+                    text.push_str(&format!("\n  = in: {}", places(f).join("; ")));
                 }
                 term::message(&(text + "\n"));
             }
+            // every target of one project shares its phases, unless a
+            // profile replaces the list
+            let mut at = String::new();
+            let first = phases_of(0);
+            if !first.is_empty() && (0..targets.len()).all(|i| phases_of(i) == first) {
+                at = format!(" at each phase ({})", first.join(", "));
+            } else if runs.len() > targets.len() {
+                at = " at each of their phases".to_string();
+            }
             term::message(&format!(
-                "checked {} ({}): {errors} error{}, {warnings} warning{}",
-                if targets.len() == 1 { "1 render".to_string() } else { format!("{} renders", targets.len()) },
+                "checked {} ({}){at}: {errors} error{}, {warnings} warning{}",
+                if runs.len() == 1 { "1 render".to_string() } else { format!("{} renders", runs.len()) },
                 names.join(", "),
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" },

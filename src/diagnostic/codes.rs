@@ -428,6 +428,13 @@ pub(crate) const CODES: &[Code] = &[
             name, add the protocol the container uses (`\"dns/UDP\"`), give the port by number, or declare \
             the port.",
     },
+    Code {
+        id: "W012",
+        title: "Deprecated VPA update mode",
+        explanation: "A VPA with `mode = \"Auto\"`: VPA 1.4 and later deprecate it (it does what `Recreate` does, and \
+            a later API version removes it; the VPA 1.7 API marks it deprecated). Write `Recreate`, or \
+            `InPlaceOrRecreate` to resize pods in place where the cluster supports it.",
+    },
 ];
 
 /// `docs/codes.md`, as the registry writes it.

@@ -92,6 +92,7 @@ fn every_warning_fires_and_clears() {
             format!("{BASE}[secret_stores.vault]\napi_version = \"v1beta1\"\n"),
             format!("{BASE}[secret_stores.vault]\n"),
         ),
+        ("W012", format!("{BASE}vpa = {{ mode = \"Auto\" }}\n"), format!("{BASE}vpa = {{ mode = \"Recreate\" }}\n")),
     ];
     for (code, bad, good) in cases {
         let p = Project::with(&bad).file("profiles/production.toml", "");
@@ -161,4 +162,57 @@ fn only_warnings_can_be_allowed() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("`W02` is not a check that can be allowed"), "{}", run.stderr);
     assert!(run.stderr.contains("`E042` is not a check that can be allowed"), "{}", run.stderr);
+}
+
+/// `check` resolves every profile at every growth phase, not only at the
+/// phase each one picks: an error or a warning of one phase is reported,
+/// with the phases (and profiles) it belongs to named.
+#[test]
+fn every_phase_of_every_profile_is_checked() {
+    let topology = r#"phases = ["pilot", "growth", "scale"]
+phase = "pilot"
+
+[project]
+name = "shop"
+
+[services.web]
+kind = "deployment"
+replicas = { pilot = 2, growth = 2, scale = 3 }
+disruption = { max_unavailable = 1 }
+resources = "small"
+container = { image = "web:1.0", ports = { http = 8080 }, probes = { readiness = { http = "/ready" } } }
+
+[claims.data]
+size = { pilot = "10Gi", growth = "100Gi", scale = "1x" }
+"#;
+    // production picks `growth`, where nothing is wrong: the scale phase's
+    // size is still an error, and a profile's own warning is named as its
+    let p = Project::with(topology)
+        .file("profiles/production.toml", "phase = \"growth\"\n")
+        .file("profiles/dev.toml", "[services.web]\nreplicas = { pilot = 1 }\n");
+    let run = p.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["phases"]["production"], serde_json::json!(["pilot", "growth", "scale"]));
+    let findings = report["findings"].as_array().unwrap();
+    let e008 = findings.iter().find(|f| f["code"] == "E008").expect("the scale phase's bad size");
+    assert_eq!(e008["line"], 15);
+    let phases: Vec<&str> = e008["renders"].as_array().unwrap().iter().map(|r| r["phase"].as_str().unwrap()).collect();
+    assert_eq!(phases, ["scale", "scale", "scale"], "{e008}");
+    let w004 = findings.iter().find(|f| f["code"] == "W004").expect("dev's single replica at pilot");
+    assert_eq!(w004["renders"], serde_json::json!([{"profile": "dev", "phase": "pilot"}]));
+    let text = p.run(&["check"]);
+    assert!(text.stderr.contains("= in: every render at scale"), "{}", text.stderr);
+    assert!(text.stderr.contains("= in: dev at pilot"), "{}", text.stderr);
+    assert!(
+        text.stderr.contains(
+            "checked 9 renders ((topology), dev, production) at each phase (pilot, growth, scale): 1 error, 1 warning"
+        ),
+        "{}",
+        text.stderr
+    );
+    // fixed, every phase passes
+    let fixed =
+        Project::with(&topology.replace("\"1x\"", "\"1Ti\"")).file("profiles/production.toml", "phase = \"growth\"\n");
+    assert_eq!(fixed.run(&["check", "--deny", "warnings"]).code, 0);
 }

@@ -28,7 +28,9 @@ fn a_new_project_renders_in_every_profile_and_checks_clean() {
 
     let check = p.run(&["check", "--deny", "warnings"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
-    assert!(check.stderr.contains("checked 4 renders ((topology), dev, production, staging): 0 errors, 0 warnings"));
+    assert!(check.stderr.contains(
+        "checked 8 renders ((topology), dev, production, staging) at each phase (pilot, growth): 0 errors, 0 warnings"
+    ));
     // `archctl init demo && cd demo && archctl render && archctl check`
     let plain = p.run(&["render"]).success();
     assert!(plain.stderr.is_empty(), "{}", plain.stderr);

@@ -226,3 +226,62 @@ container = { image = "nightly:1" }
     let batch = plan["services"].as_array().unwrap().iter().find(|s| s["name"] == "batch").unwrap();
     assert_eq!((batch["replicas_min"].as_i64(), batch["replicas_max"].as_i64()), (Some(0), Some(3)));
 }
+
+/// Storage in the units the topology wrote, nodes at the fewest pods as
+/// well as the most, warnings printed with their phases, and a phase with
+/// an error reported without stopping the others.
+#[test]
+fn plan_keeps_units_counts_nodes_at_both_ends_and_survives_a_bad_phase() {
+    let topo = r#"phases = ["pilot", "growth", "scale"]
+[project]
+name = "p"
+[storage_classes.gp3]
+[storage_classes.efs]
+[storage_classes.s3]
+[services.web]
+kind = "deployment"
+resources = { requests = { cpu = 1, memory = "1Gi" } }
+autoscaling = { min = { pilot = 1, growth = 2 }, max = { pilot = 1, growth = 6 }, cpu = 70 }
+disruption = { max_unavailable = 1 }
+container = { image = "web:1" }
+[services.db]
+kind = "statefulset"
+replicas = 2
+resources = { requests = { cpu = 1, memory = "1Gi" } }
+container = { image = "db:1" }
+volumes = { data = { mount = "/data", size = "500G", storage_class = "gp3" } }
+[claims.logs]
+size = "1Gi"
+storage_class = "efs"
+[claims.media]
+size = { pilot = "10G", growth = "10G", scale = "lots" }
+storage_class = "s3"
+"#;
+    let p = Project::with(topo);
+    let run = p.run(&["plan", "--node-size", "2cpu,8Gi"]);
+    // scale's size is no quantity: exit 2, yet pilot and growth are planned
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("error[E008]"), "{}", run.stderr);
+    assert!(run.stderr.contains("= in phase: scale"), "{}", run.stderr);
+    assert!(run.stderr.contains("1 of 3 phases cannot be planned (scale)"), "{}", run.stderr);
+    // W004 (a budget on one replica) holds at pilot only, and is printed
+    assert!(run.stderr.contains("warning[W004]"), "{}", run.stderr);
+    assert!(run.stderr.contains("= in phase: pilot"), "{}", run.stderr);
+    let table = &run.stdout;
+    assert!(!table.contains("scale"), "{table}");
+    // 2 × 500G stays decimal; a binary claim stays binary
+    assert!(table.contains("1T gp3"), "{table}");
+    assert!(table.contains("1Gi efs"), "{table}");
+    assert!(table.contains("10G s3"), "{table}");
+    assert!(!table.contains("931.3Gi"), "{table}");
+    // growth: 2 db pods + 2..6 web pods of 1 CPU on 2-CPU nodes: 2..4 nodes
+    let growth = table.lines().find(|l| l.starts_with("growth")).unwrap();
+    assert!(growth.trim_end().ends_with("2–4"), "{growth}");
+    assert!(table.contains("4 node(s) (at the fewest pods 2)"), "{table}");
+    let json = p.run(&["plan", "--format", "json", "--node-size", "2cpu,8Gi"]);
+    let plans: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(plans.as_array().unwrap().len(), 2);
+    assert_eq!(plans[1]["nodes_min"]["count"], 2);
+    assert_eq!(plans[1]["nodes"]["count"], 4);
+    assert_eq!(plans[1]["storage"]["gp3"], 1_000_000_000_000i64, "JSON keeps plain bytes");
+}
