@@ -103,6 +103,8 @@ pub(crate) struct ServicePlan {
     pub kind: &'static str,
     pub replicas_min: i64,
     pub replicas_max: i64,
+    /// The replicas the topology expects its autoscaler to keep.
+    pub replicas_expected: Option<i64>,
     /// Per pod.
     pub requests: Amount,
     pub limits: Amount,
@@ -156,6 +158,9 @@ pub(crate) struct PhasePlan {
     pub services: Vec<ServicePlan>,
     pub pods_min: i64,
     pub pods_max: i64,
+    /// When some service states its expected replicas: those, plus the
+    /// fewest pods of every other service.
+    pub pods_expected: Option<i64>,
     pub requests_min: Amount,
     pub requests_max: Amount,
     pub limits_max: Amount,
@@ -209,6 +214,7 @@ pub(crate) fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
             kind: svc.kind.as_str(),
             replicas_min: lo,
             replicas_max: hi,
+            replicas_expected: v.expected.map(i64::from),
             requests,
             limits,
             storage,
@@ -219,6 +225,10 @@ pub(crate) fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
         phase: r.phase.clone().unwrap_or_else(|| "(no phases)".into()),
         pods_min: services.iter().map(|s| s.replicas_min).sum(),
         pods_max: services.iter().map(|s| s.replicas_max).sum(),
+        pods_expected: services
+            .iter()
+            .any(|s| s.replicas_expected.is_some())
+            .then(|| services.iter().map(|s| s.replicas_expected.unwrap_or(s.replicas_min)).sum()),
         requests_min: Amount::default(),
         requests_max: Amount::default(),
         limits_max: Amount::default(),
@@ -309,6 +319,14 @@ pub(crate) fn bytes(b: i64) -> String {
     format!("{b}")
 }
 
+/// A range with the count expected within it.
+fn expected(range: String, expected: Option<i64>) -> String {
+    match expected {
+        Some(n) => format!("{range} (~{n})"),
+        None => range,
+    }
+}
+
 fn range(lo: String, hi: String) -> String {
     if lo == hi { lo } else { format!("{lo}–{hi}") }
 }
@@ -355,7 +373,7 @@ pub(crate) fn table(plans: &[PhasePlan], markdown: bool) -> String {
     for p in plans {
         rows.push(vec![
             p.phase.clone(),
-            range(p.pods_min.to_string(), p.pods_max.to_string()),
+            expected(range(p.pods_min.to_string(), p.pods_max.to_string()), p.pods_expected),
             range(cpu(p.requests_min.cpu_milli), cpu(p.requests_max.cpu_milli)),
             range(bytes(p.requests_min.memory_bytes), bytes(p.requests_max.memory_bytes)),
             range(p.requests_min.gpu.to_string(), p.requests_max.gpu.to_string()),
@@ -394,7 +412,7 @@ pub(crate) fn table(plans: &[PhasePlan], markdown: bool) -> String {
                     s.name.clone(),
                     s.namespace.clone(),
                     s.kind.to_string(),
-                    range(s.replicas_min.to_string(), s.replicas_max.to_string()),
+                    expected(range(s.replicas_min.to_string(), s.replicas_max.to_string()), s.replicas_expected),
                     cpu(s.requests.cpu_milli),
                     bytes(s.requests.memory_bytes),
                     s.requests.gpu.to_string(),

@@ -1,18 +1,21 @@
 //! Autoscalers and disruption budgets: HPA, KEDA ScaledObject, VPA, PDB.
 
 use k8s_openapi::api::autoscaling::v2::{
-    CrossVersionObjectReference, HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscaler,
-    HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget, ResourceMetricSource,
+    CrossVersionObjectReference, ExternalMetricSource, HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscaler,
+    HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricIdentifier, MetricSpec, MetricTarget,
+    ObjectMetricSource, PodsMetricSource, ResourceMetricSource,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity as ApiQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::crd::{
-    AuthenticationRef, ContainerPolicy, Fallback, ResourcePolicy, ScaleTrigger, ScaledObject, ScaledObjectSpec,
-    TargetRef, UpdatePolicy, VerticalPodAutoscaler, VpaSpec,
+    Advanced, AuthenticationRef, ContainerPolicy, Fallback, HpaConfig, ResourcePolicy, ScaleTrigger, ScaledObject,
+    ScaledObjectSpec, TargetRef, UpdatePolicy, VerticalPodAutoscaler, VpaSpec,
 };
 use super::{Object, labels::LabelSet};
+use crate::k8s::quantity::Quantity;
 use crate::resolve::ResolvedService;
 use crate::topology::{self, IntOrPercent, Kind};
 
@@ -97,21 +100,8 @@ fn hpa(
     if let Some(m) = a.memory {
         metrics.push(resource("memory", m));
     }
-    let rules = |r: &topology::ScalingRules| HPAScalingRules {
-        stabilization_window_seconds: r.stabilization,
-        select_policy: r.select.clone(),
-        policies: (!r.policies.is_empty()).then(|| {
-            r.policies
-                .iter()
-                .map(|p| HPAScalingPolicy { type_: p.kind.clone(), value: p.value, period_seconds: p.period })
-                .collect()
-        }),
-        ..Default::default()
-    };
-    let behavior = (a.scale_up.is_some() || a.scale_down.is_some()).then(|| HorizontalPodAutoscalerBehavior {
-        scale_up: a.scale_up.as_ref().map(rules),
-        scale_down: a.scale_down.as_ref().map(rules),
-    });
+    metrics.extend(a.metrics.iter().map(metric));
+    let behavior = behavior(&a.scale_up, &a.scale_down);
     HorizontalPodAutoscaler {
         metadata: meta(a.name.as_deref().unwrap_or(s.name), base),
         spec: Some(HorizontalPodAutoscalerSpec {
@@ -129,6 +119,77 @@ fn hpa(
     }
 }
 
+/// `behavior` of an HPA (ours, or the one KEDA creates).
+fn behavior(
+    up: &Option<topology::ScalingRules>,
+    down: &Option<topology::ScalingRules>,
+) -> Option<HorizontalPodAutoscalerBehavior> {
+    let rules = |r: &topology::ScalingRules| HPAScalingRules {
+        stabilization_window_seconds: r.stabilization,
+        select_policy: r.select.clone(),
+        policies: (!r.policies.is_empty()).then(|| {
+            r.policies
+                .iter()
+                .map(|p| HPAScalingPolicy { type_: p.kind.clone(), value: p.value, period_seconds: p.period })
+                .collect()
+        }),
+        ..Default::default()
+    };
+    (up.is_some() || down.is_some()).then(|| HorizontalPodAutoscalerBehavior {
+        scale_up: up.as_ref().map(rules),
+        scale_down: down.as_ref().map(rules),
+    })
+}
+
+/// A `Pods`, `Object` or `External` metric; its target quantities in
+/// canonical form (validation has checked that they parse).
+fn metric(m: &topology::HpaMetric) -> MetricSpec {
+    let quantity = |q: &Option<topology::QuantityText>| {
+        q.as_ref().map(|q| ApiQuantity(Quantity::parse(&q.0).map(|q| q.to_string()).unwrap_or_else(|_| q.0.clone())))
+    };
+    let target = MetricTarget {
+        type_: if m.value.is_some() { "Value" } else { "AverageValue" }.into(),
+        average_value: quantity(&m.average_value),
+        value: quantity(&m.value),
+        ..Default::default()
+    };
+    let id = MetricIdentifier {
+        name: m.name.clone(),
+        selector: (!m.selector.is_empty()).then(|| LabelSelector {
+            match_labels: Some(m.selector.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            ..Default::default()
+        }),
+    };
+    match m.kind.as_str() {
+        "pods" => MetricSpec {
+            type_: "Pods".into(),
+            pods: Some(PodsMetricSource { metric: id, target }),
+            ..Default::default()
+        },
+        "object" => {
+            let o = m.object.as_ref();
+            MetricSpec {
+                type_: "Object".into(),
+                object: Some(ObjectMetricSource {
+                    described_object: CrossVersionObjectReference {
+                        api_version: Some(o.and_then(|o| o.api_version.clone()).unwrap_or_else(|| "v1".into())),
+                        kind: o.map(|o| o.kind.clone()).unwrap_or_default(),
+                        name: o.map(|o| o.name.clone()).unwrap_or_default(),
+                    },
+                    metric: id,
+                    target,
+                }),
+                ..Default::default()
+            }
+        }
+        _ => MetricSpec {
+            type_: "External".into(),
+            external: Some(ExternalMetricSource { metric: id, target }),
+            ..Default::default()
+        },
+    }
+}
+
 fn keda(s: &ResolvedService<'_>, k: &topology::Keda, min: i32, max: i32, base: &ObjectMeta) -> ScaledObject {
     ScaledObject {
         metadata: meta(k.name.as_deref().unwrap_or(s.name), base),
@@ -139,6 +200,8 @@ fn keda(s: &ResolvedService<'_>, k: &topology::Keda, min: i32, max: i32, base: &
             min_replica_count: Some(min),
             max_replica_count: Some(max),
             fallback: k.fallback_replicas.map(|r| Fallback { failure_threshold: 3, replicas: r }),
+            advanced: behavior(&k.scale_up, &k.scale_down)
+                .map(|behavior| Advanced { horizontal_pod_autoscaler_config: HpaConfig { behavior } }),
             triggers: k
                 .triggers
                 .iter()

@@ -61,6 +61,9 @@ pub struct ServiceValues {
     pub hpa: Option<(i32, i32)>,
     /// KEDA bounds (min, max) in this phase, when autoscaling is on.
     pub keda: Option<(i32, i32)>,
+    /// The replicas the autoscaler is expected to keep in this phase, when
+    /// the topology says.
+    pub expected: Option<i32>,
     /// VPA bounds as canonical quantities.
     pub vpa_min: BTreeMap<String, Quantity>,
     pub vpa_max: BTreeMap<String, Quantity>,
@@ -216,9 +219,36 @@ pub fn resolve(loaded: Loaded) -> Result<Resolved, Vec<Diagnostic>> {
         if topo.features.autoscaling {
             if let Some(a) = &svc.autoscaling {
                 v.hpa = r.bounds(&a.min, &a.max, &path.key("autoscaling"));
+                for (i, m) in a.metrics.iter().enumerate() {
+                    let mpath = path.key("autoscaling").key("metrics").index(i);
+                    for (key, q) in [("average_value", &m.average_value), ("value", &m.value)] {
+                        if let Some(q) = q {
+                            r.quantity(&q.0, &mpath.key(key));
+                        }
+                    }
+                }
             }
             if let Some(k) = &svc.keda {
                 v.keda = r.bounds(&k.min, &k.max, &path.key("keda"));
+            }
+            let expected = match (&svc.autoscaling, &svc.keda) {
+                (Some(a), _) => a.expected.as_ref().zip(v.hpa).map(|e| (e, path.key("autoscaling"))),
+                (_, Some(k)) => k.expected.as_ref().zip(v.keda).map(|e| (e, path.key("keda"))),
+                _ => None,
+            };
+            if let Some(((e, (lo, hi)), apath)) = expected {
+                let epath = apath.key("expected");
+                if let Some(n) = r.per_phase(e, &epath) {
+                    if (lo..=hi).contains(&n) {
+                        v.expected = Some(n);
+                    } else {
+                        r.problems.push(
+                            Diagnostic::error("E050", format!("the expected replicas {n} lie outside the autoscaler's {lo}..{hi}"))
+                                .at(&epath)
+                                .with_help("the autoscaler keeps the replicas within `min` and `max`: expect a count between them, or change the bounds"),
+                        );
+                    }
+                }
             }
         }
         if let Some(d) = &svc.disruption

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Amounts, IntOrPercent, PerPhase};
+use super::{Amounts, IntOrPercent, PerPhase, QuantityText};
 
 /// A HorizontalPodAutoscaler (autoscaling/v2). While it is on, the
 /// workload's `replicas` is left for the autoscaler to own.
@@ -26,10 +26,54 @@ pub struct Autoscaling {
     /// Target average memory utilisation, percent of requests.
     /// At least 1.
     pub memory: Option<i32>,
+    /// Metrics beyond CPU and memory: `Pods`, `Object` and `External` metrics served by a
+    /// metrics adapter (a queue length from a Prometheus adapter, say), each with its target.
+    #[serde(default)]
+    pub metrics: Vec<HpaMetric>,
+    /// The replicas expected under normal load, a number or one per phase, within `min`..`max`.
+    /// Only `plan` reads it (its growth table shows it beside the min–max); the render leaves
+    /// `replicas` out, because the HPA owns it.
+    pub expected: Option<PerPhase<i32>>,
     /// How fast the HPA scales up (`behavior.scaleUp`).
     pub scale_up: Option<ScalingRules>,
     /// How fast the HPA scales down (`behavior.scaleDown`).
     pub scale_down: Option<ScalingRules>,
+}
+
+/// One `autoscaling/v2` metric that is not a container resource.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HpaMetric {
+    /// `pods` (a metric of each pod, averaged), `object` (a metric of one Kubernetes object) or
+    /// `external` (a metric from outside the cluster, such as a queue's length).
+    /// Becomes the metric's `type`: `Pods`, `Object` or `External`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The metric's name as the metrics adapter serves it (`metric.name`).
+    pub name: String,
+    /// Labels that select among the metric's series (`metric.selector.matchLabels`).
+    #[serde(default)]
+    pub selector: IndexMap<String, String>,
+    /// With `type = "object"`, required: the object the metric describes (`describedObject`).
+    pub object: Option<DescribedObject>,
+    /// Target per pod (`target.averageValue`, type `AverageValue`): a quantity such as `"30"` or
+    /// `"500m"`. The only target of a `pods` metric. Not with `value`.
+    pub average_value: Option<QuantityText>,
+    /// Target total (`target.value`, type `Value`), for `object` and `external` metrics. Not
+    /// with `average_value`.
+    pub value: Option<QuantityText>,
+}
+
+/// The object an `object` metric describes.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DescribedObject {
+    /// Its kind, such as `Ingress` or `Service`.
+    pub kind: String,
+    /// Its name, in the service's namespace.
+    pub name: String,
+    /// Its API version (`apiVersion`), such as `networking.k8s.io/v1`; default `v1`.
+    pub api_version: Option<String>,
 }
 
 /// `behavior.scaleUp` / `scaleDown` of an HPA.
@@ -85,6 +129,15 @@ pub struct Keda {
     pub fallback_replicas: Option<i32>,
     /// Required, at least one: what the ScaledObject scales on (`triggers`).
     pub triggers: Vec<Trigger>,
+    /// The replicas expected under normal load, a number or one per phase, within `min`..`max`.
+    /// Only `plan` reads it.
+    pub expected: Option<PerPhase<i32>>,
+    /// How fast KEDA's HPA scales up
+    /// (`advanced.horizontalPodAutoscalerConfig.behavior.scaleUp`).
+    pub scale_up: Option<ScalingRules>,
+    /// How fast KEDA's HPA scales down
+    /// (`advanced.horizontalPodAutoscalerConfig.behavior.scaleDown`).
+    pub scale_down: Option<ScalingRules>,
 }
 
 /// A KEDA trigger: its type (`nats-jetstream`, `prometheus`, `cpu`,

@@ -131,6 +131,9 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
         }
         let Some(a) = &svc.autoscaling else { continue };
         let apath = path.key("autoscaling");
+        for (i, m) in a.metrics.iter().enumerate() {
+            metric(m, &apath.key("metrics").index(i), out);
+        }
         let mins: Vec<i32> = match &a.min {
             PerPhase::Fixed(v) => vec![*v],
             PerPhase::Phased(m) => m.values().copied().collect(),
@@ -181,6 +184,49 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+    }
+}
+
+/// A `Pods`, `Object` or `External` HPA metric: the fields its type takes,
+/// and exactly one target. (Its quantities are read in resolve.)
+fn metric(m: &crate::topology::HpaMetric, path: &TomlPath, out: &mut Vec<Diagnostic>) {
+    super::one_of(Some(m.kind.as_str()), &["pods", "object", "external"], path.key("type"), out);
+    if m.name.trim().is_empty() {
+        out.push(
+            Diagnostic::error("E005", "an HPA metric needs the `name` its metrics adapter serves")
+                .at(&path.key("name"))
+                .with_help("write the metric's name, such as `name = \"queue_messages_ready\"`"),
+        );
+    }
+    if m.average_value.is_some() == m.value.is_some() {
+        out.push(
+            Diagnostic::error(
+                "E032",
+                format!("the HPA metric `{}` needs exactly one target: `average_value` or `value`", m.name),
+            )
+            .at_key(path)
+            .with_help("`average_value` is a target per pod; `value` a total (`object` and `external` metrics only)"),
+        );
+    }
+    if m.kind == "pods" && m.value.is_some() {
+        out.push(
+            Diagnostic::error("E030", format!("the pods metric `{}` cannot have a `value` target", m.name))
+                .at(&path.key("value"))
+                .with_help("a `Pods` metric is averaged over the pods: write the target as `average_value`"),
+        );
+    }
+    match (m.kind.as_str(), &m.object) {
+        ("object", None) => out.push(
+            Diagnostic::error("E006", format!("the object metric `{}` needs the `object` it describes", m.name))
+                .at_key(path)
+                .with_help("name the object: `object = { kind = \"Ingress\", name = \"main\", api_version = \"networking.k8s.io/v1\" }`"),
+        ),
+        ("pods" | "external", Some(_)) => out.push(
+            Diagnostic::error("E030", format!("only an `object` metric describes an object; `{}` is a {} metric", m.name, m.kind))
+                .at(&path.key("object"))
+                .with_help("remove `object`, or set `type = \"object\"`"),
+        ),
+        _ => {}
     }
 }
 

@@ -3,6 +3,7 @@
 mod support;
 
 mod apply;
+mod autoscaling;
 mod canary;
 mod check;
 mod cluster;

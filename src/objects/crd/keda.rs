@@ -22,7 +22,22 @@ pub struct ScaledObjectSpec {
     pub max_replica_count: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback: Option<Fallback>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advanced: Option<Advanced>,
     pub triggers: Vec<ScaleTrigger>,
+}
+
+/// `advanced`: only the HPA's behaviour, the part archctl sets.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Advanced {
+    pub horizontal_pod_autoscaler_config: HpaConfig,
+}
+
+/// `advanced.horizontalPodAutoscalerConfig`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HpaConfig {
+    pub behavior: k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
