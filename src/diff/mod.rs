@@ -30,8 +30,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
+use crate::k8s::labels::{MANAGED_BY, MANAGER, PART_OF};
 use crate::objects::Object;
-use crate::objects::labels::{MANAGED_BY, MANAGER, PART_OF};
 use crate::objects::object::{KINDS, is_namespaced};
 use cluster::{Cluster, ClusterError, Resource, Served};
 use compare::{Action, ObjectDiff};

@@ -1,6 +1,8 @@
 //! Kubernetes knowledge every stage shares: resource quantities, the names
-//! and label values the API server accepts, image references.
+//! and label values the API server accepts, image references, and the
+//! recommended labels (with the stable subset selectors use).
 
 pub(crate) mod image;
+pub(crate) mod labels;
 pub(crate) mod names;
 pub(crate) mod quantity;

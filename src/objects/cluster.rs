@@ -12,8 +12,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::crd::{
     DataFrom, ExternalSecret, ExternalSecretSpec, ExternalSecretV1, RemoteRef, SecretData, SecretStoreRef, Target,
 };
-use super::labels::LabelSet;
 use super::{Object, annotations, quantities};
+use crate::k8s::labels::LabelSet;
 use crate::resolve::Resolved;
 use crate::topology;
 

@@ -3,7 +3,6 @@
 
 mod cluster;
 pub(crate) mod crd;
-pub(crate) mod labels;
 mod network;
 pub(crate) mod object;
 mod pod;
@@ -20,7 +19,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use crate::resolve::Resolved;
 pub use object::Object;
 
-use labels::LabelSet;
+use crate::k8s::labels::LabelSet;
 
 /// Builds every object of the topology, in apply order.
 pub fn build(r: &Resolved) -> Vec<Object> {

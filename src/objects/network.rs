@@ -7,11 +7,11 @@ use k8s_openapi::api::networking::v1::{
     IngressSpec, IngressTLS, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
     NetworkPolicyPort, NetworkPolicySpec, ServiceBackendPort,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::labels::LabelSet;
 use super::{Object, annotations};
+use crate::k8s::labels::LabelSet;
 use crate::resolve::Resolved;
 use crate::topology::{self, PortRef};
 
@@ -138,9 +138,22 @@ pub(super) fn network_policies(r: &Resolved, out: &mut Vec<Object>) {
     for (name, pol) in &topo.network_policies {
         let ns = r.topology.namespace_of(&pol.namespace).to_string();
         let set = LabelSet { project: &topo.project, name, component: "network-policy", version: None };
-        let pod_selector = match &pol.service {
-            Some(s) => selector(service_selector(r, s)),
-            None => LabelSelector::default(),
+        let pod_selector = match (&pol.service, &pol.services[..], &pol.pod_labels) {
+            (Some(s), _, _) => selector(service_selector(r, s)),
+            (None, [], Some(labels)) => selector(map(labels)),
+            (None, [], None) => LabelSelector::default(),
+            // several services: their one instance, and any of their names
+            (None, names, _) => LabelSelector {
+                match_labels: Some(BTreeMap::from([(
+                    crate::k8s::labels::INSTANCE.to_string(),
+                    r.topology.project.name.clone(),
+                )])),
+                match_expressions: Some(vec![LabelSelectorRequirement {
+                    key: crate::k8s::labels::NAME.to_string(),
+                    operator: "In".into(),
+                    values: Some(names.to_vec()),
+                }]),
+            },
         };
         let mut types = Vec::new();
         let ingress = pol.ingress.as_ref().map(|rules| {

@@ -10,11 +10,12 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity as ApiQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::Object;
 use super::crd::{
     Advanced, AuthenticationRef, ContainerPolicy, Fallback, HpaConfig, ResourcePolicy, ScaleTrigger, ScaledObject,
     ScaledObjectSpec, TargetRef, UpdatePolicy, VerticalPodAutoscaler, VpaSpec,
 };
-use super::{Object, labels::LabelSet};
+use crate::k8s::labels::LabelSet;
 use crate::k8s::quantity::Quantity;
 use crate::resolve::ResolvedService;
 use crate::topology::{self, IntOrPercent, Kind};

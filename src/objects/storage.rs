@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{PersistentVolumeClaim, PersistentVolumeClaimSpe
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::Object;
-use super::labels::LabelSet;
+use crate::k8s::labels::LabelSet;
 use crate::resolve::Resolved;
 use crate::topology::AccessMode;
 

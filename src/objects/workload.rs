@@ -13,9 +13,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::Object;
 use super::crd::{Endpoint, ServiceMonitor, ServiceMonitorSpec};
-use super::labels::LabelSet;
 use super::storage::claim_spec;
 use crate::k8s::image::ImageRef;
+use crate::k8s::labels::LabelSet;
 use crate::resolve::{Resolved, ResolvedService};
 use crate::topology::{self, IntOrPercent, Kind, ServiceType};
 

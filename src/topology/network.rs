@@ -69,9 +69,16 @@ pub struct IngressPath {
 pub struct NetworkPolicy {
     /// Default: the project's namespace.
     pub namespace: Option<String>,
-    /// The service whose pods the policy selects; omit for every pod of the
-    /// namespace.
+    /// The service whose pods the policy selects; omit `service`, `services` and `pod_labels` for
+    /// every pod of the namespace.
     pub service: Option<String>,
+    /// The services whose pods the policy selects, all in its namespace: one policy for several
+    /// workloads (`app.kubernetes.io/name In [...]`). Not with `service` or `pod_labels`.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// The pods the policy selects, by their labels (`podSelector.matchLabels`), such as the
+    /// `labels` several services share. Not with `service` or `services`.
+    pub pod_labels: Option<IndexMap<String, String>>,
     /// Allowed incoming traffic; an empty list denies all.
     /// Given, even empty, it puts `Ingress` in `policyTypes`; omitted, this policy does not
     /// restrict incoming traffic.

@@ -117,6 +117,9 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     }
     for (name, pol) in &topo.network_policies {
         let path = root.key("network_policies").key(name.clone());
+        if let Some(sel) = &pol.pod_labels {
+            labels(sel, &path.key("pod_labels"), out);
+        }
         for (dir, rules) in [("ingress", &pol.ingress), ("egress", &pol.egress)] {
             for (i, rule) in rules.iter().flatten().enumerate() {
                 let peers = [("from", &rule.from), ("to", &rule.to)];

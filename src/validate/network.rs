@@ -212,16 +212,42 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     for (name, pol) in &topo.network_policies {
         let path = root.key("network_policies").key(name.clone());
         let ns = topo.namespace_of(&pol.namespace).to_string();
-        if let Some(s) = &pol.service {
+        let ways = [pol.service.is_some(), !pol.services.is_empty(), pol.pod_labels.is_some()];
+        if ways.iter().filter(|w| **w).count() > 1 {
+            out.push(
+                Diagnostic::error("E032", format!("network policy `{name}` selects its pods in more than one way"))
+                    .at_key(&path)
+                    .with_help(
+                        "keep one of `service`, `services` and `pod_labels` (none selects every pod of the namespace)",
+                    ),
+            );
+        }
+        let selected = pol
+            .service
+            .iter()
+            .map(|s| (s, path.key("service")))
+            .chain(pol.services.iter().enumerate().map(|(i, s)| (s, path.key("services").index(i))));
+        for (s, spath) in selected {
             match topo.services.get(s) {
-                None => out.push(unknown_service(topo, s, &path.key("service"))),
+                None => out.push(unknown_service(topo, s, &spath)),
                 Some(svc) if topo.namespace_of(&svc.namespace) != ns => out.push(
                     Diagnostic::error("E041", format!("service `{s}` is not in the policy's namespace `{ns}`"))
-                        .at(&path.key("service"))
+                        .at(&spath)
                         .with_help("a NetworkPolicy selects pods of its own namespace: set the policy's `namespace`"),
                 ),
                 Some(_) => {}
             }
+        }
+        if let Some(labels) = &pol.pod_labels
+            && labels.is_empty()
+        {
+            out.push(
+                Diagnostic::error("E005", format!("network policy `{name}` selects pods by no label"))
+                    .at(&path.key("pod_labels"))
+                    .with_help(
+                        "name at least one label, or leave `pod_labels` out to select every pod of the namespace",
+                    ),
+            );
         }
         if !topo.namespaces.is_empty() && !topo.namespaces.contains_key(&ns) {
             out.push(

@@ -29,5 +29,6 @@ mod real_cluster;
 mod render;
 mod schema;
 mod seeds;
+mod selection;
 mod snapshot;
 mod yaml_readers;
