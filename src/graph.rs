@@ -26,6 +26,8 @@ pub(crate) enum Shape {
     Claim,
     StorageClass,
     External,
+    /// A shared Service in front of several services.
+    Shared,
 }
 
 /// An edge, with an optional label.
@@ -183,6 +185,18 @@ impl Graph {
                 }
             }
         }
+        for (name, shared) in &topo.shared_services {
+            let ns = topo.namespace_of(&shared.namespace).to_string();
+            g.nodes.push(Node {
+                id: id("shared", name),
+                label: format!("{name}\nshared service"),
+                group: Some(ns),
+                shape: Shape::Shared,
+            });
+            for s in &shared.services {
+                edges.insert(Edge { from: id("shared", name), to: id("svc", s), label: shared.ports.join(", ") });
+            }
+        }
         for class in storage_classes {
             g.nodes.push(Node {
                 id: id("sc", &class),
@@ -215,6 +229,7 @@ impl Graph {
                 Shape::Claim => format!("{}[/\"{label}\"/]", n.id),
                 Shape::StorageClass => format!("{}[(\"{label}\")]", n.id),
                 Shape::External => format!("{}>\"{label}\"]", n.id),
+                Shape::Shared => format!("{}([\"{label}\"])", n.id),
             }
         };
         for group in &self.groups {
@@ -247,6 +262,7 @@ impl Graph {
             Shape::Claim => "folder",
             Shape::StorageClass => "cylinder",
             Shape::External => "cds",
+            Shape::Shared => "oval",
         };
         let mut out = String::from("digraph topology {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
         for group in &self.groups {

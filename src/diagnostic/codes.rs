@@ -64,7 +64,7 @@ pub(crate) const CODES: &[Code] = &[
     Code {
         id: "E003",
         title: "Profile changes something the topology does not define",
-        explanation: "A profile can only change what the topology declares: it sets keys of a service, config \
+        explanation: "A profile can only change what the topology declares: it sets keys of a service, shared service, config \
             map, secret, claim or namespace that the topology has no entry for. This is usually a misspelt \
             name; fix it, or declare the entry in the topology first.",
     },

@@ -18,6 +18,12 @@ pub(crate) const VERSION: &str = "app.kubernetes.io/version";
 pub(crate) const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub(crate) const MANAGER: &str = "archctl";
 
+/// The label a shared Service (`shared_services.<name>`) selects, on the
+/// pods of each service it fronts, with the value `"true"`.
+pub(crate) fn shared(name: &str) -> String {
+    format!("shared.archctl.io/{name}")
+}
+
 /// Labels for one object.
 pub(crate) struct LabelSet<'a> {
     pub project: &'a Project,

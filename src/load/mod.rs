@@ -317,7 +317,7 @@ pub(crate) fn display_path(path: &Path) -> String {
 
 /// Tables a profile may only change, never create: a profile that names a
 /// service the topology lacks is almost always a typo.
-const CLOSED_TABLES: [&str; 5] = ["services", "config_maps", "secrets", "claims", "namespaces"];
+const CLOSED_TABLES: [&str; 6] = ["services", "config_maps", "secrets", "claims", "namespaces", "shared_services"];
 
 fn check_overlay_targets(base: &toml::Table, overlay: &toml::Table) -> Vec<Diagnostic> {
     let mut out = Vec::new();

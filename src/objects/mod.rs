@@ -68,6 +68,7 @@ fn shared(r: &Resolved, out: &mut Vec<Object>) {
     cluster::namespaces(r, out);
     cluster::storage_classes(r, out);
     network::network_policies(r, out);
+    workload::shared_services(r, out);
 
     for (name, cm) in &topo.config_maps {
         let set = LabelSet { project: &topo.project, name, component: "config", version: None };

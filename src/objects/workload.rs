@@ -47,7 +47,14 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
         ..Default::default()
     };
     let selector = LabelSelector { match_labels: Some(set.selector()), ..Default::default() };
-    let template = super::pod::pod_template(r, s, all_labels.clone(), &set.selector());
+    // the pods also carry the label of each shared Service that fronts them
+    let mut pod_labels = all_labels.clone();
+    for (front, shared) in &topo.shared_services {
+        if shared.services.iter().any(|n| n == s.name) {
+            pod_labels.insert(crate::k8s::labels::shared(front), "true".into());
+        }
+    }
+    let template = super::pod::pod_template(r, s, pod_labels, &set.selector());
     // an autoscaler owns the replica count: leave it out so that
     // `kubectl apply` does not reset what the autoscaler chose
     let replicas = if s.values.autoscaled() { None } else { s.values.replicas };
@@ -226,6 +233,64 @@ fn deployment_strategy(st: &topology::Strategy) -> Option<DeploymentStrategy> {
         return None;
     }
     Some(DeploymentStrategy { type_: Some(kind.unwrap_or_else(|| "RollingUpdate".into())), rolling_update: rolling })
+}
+
+/// The Services that front the pods of several services: each selects the
+/// label its services' pods carry, with the ports they all declare.
+pub(super) fn shared_services(r: &Resolved, out: &mut Vec<Object>) {
+    let topo = &r.topology;
+    for (name, shared) in &topo.shared_services {
+        let set = LabelSet { project: &topo.project, name, component: "service", version: None };
+        let first = shared.services.first().and_then(|s| topo.services.get(s));
+        let ports: Vec<ServicePort> = shared
+            .ports
+            .iter()
+            .filter_map(|port| {
+                let p = first?
+                    .container
+                    .ports
+                    .iter()
+                    .chain(first?.sidecars.iter().flat_map(|c| c.ports.iter()))
+                    .find(|(n, _)| *n == port)?
+                    .1;
+                Some(ServicePort {
+                    name: Some(port.clone()),
+                    port: p.service_port.unwrap_or(p.port),
+                    target_port: Some(IntOrString::String(port.clone())),
+                    protocol: p.protocol.clone().filter(|p| p != "TCP"),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        let kind = shared.kind.unwrap_or(ServiceType::ClusterIP);
+        let mut selector =
+            std::collections::BTreeMap::from([(crate::k8s::labels::INSTANCE.to_string(), topo.project.name.clone())]);
+        selector.insert(crate::k8s::labels::shared(name), "true".into());
+        out.push(
+            Service {
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some(topo.namespace_of(&shared.namespace).to_string()),
+                    labels: Some(set.all([])),
+                    annotations: super::annotations(&topo.project.annotations, &shared.annotations),
+                    ..Default::default()
+                },
+                spec: Some(ServiceSpec {
+                    type_: match kind {
+                        ServiceType::LoadBalancer => Some("LoadBalancer".into()),
+                        ServiceType::NodePort => Some("NodePort".into()),
+                        _ => Some("ClusterIP".into()),
+                    },
+                    cluster_ip: (kind == ServiceType::Headless).then(|| "None".to_string()),
+                    selector: Some(selector),
+                    ports: Some(ports),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }
+            .into(),
+        );
+    }
 }
 
 /// The Service for a deployment or statefulset, if it exposes ports.

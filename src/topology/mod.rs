@@ -72,6 +72,9 @@ pub struct Topology {
     /// Network policies by name.
     #[serde(default)]
     pub network_policies: IndexMap<String, NetworkPolicy>,
+    /// Services (Kubernetes Service objects) that front the pods of several services, by name.
+    #[serde(default)]
+    pub shared_services: IndexMap<String, SharedService>,
     /// External secret stores (external-secrets.io) that secrets may name.
     #[serde(default)]
     pub secret_stores: IndexMap<String, SecretStoreRef>,

@@ -63,6 +63,29 @@ pub struct IngressPath {
     pub port: Option<PortRef>,
 }
 
+/// A Service that fronts the pods of several services of the topology: one API address for an
+/// ingestion and a query deployment, say. Each selected service's pods get the label
+/// `shared.archctl.io/<name>: "true"`, and the Service selects it.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SharedService {
+    /// Default: the project's namespace. Every selected service must be in it.
+    pub namespace: Option<String>,
+    /// Required, at least one: the services whose pods the Service selects (deployments and
+    /// statefulsets).
+    pub services: Vec<String>,
+    /// Required, at least one: names of container ports that every selected service declares,
+    /// with one protocol. The Service's port is the first service's `service_port` (else
+    /// `port`) for that name; its target is the name, so each workload may use its own number.
+    pub ports: Vec<String>,
+    /// `ClusterIP` (default), `LoadBalancer`, `NodePort` or `Headless`.
+    #[serde(rename = "type")]
+    pub kind: Option<super::ServiceType>,
+    /// Annotations on the Service, such as a cloud load balancer's settings.
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
+}
+
 /// A NetworkPolicy for the pods of one service (or of a whole namespace).
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -16,6 +16,7 @@ mod pods;
 pub(crate) mod ports;
 mod references;
 mod secrets;
+mod shared;
 mod values;
 mod workloads;
 mod zones;
@@ -45,6 +46,7 @@ pub fn validate(topo: &Topology) -> Vec<Diagnostic> {
     ingress::check(topo, &mut out);
     workloads::check(topo, &mut out);
     secrets::check(topo, &mut out);
+    shared::check(topo, &mut out);
     out
 }
 
