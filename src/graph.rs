@@ -36,6 +36,14 @@ pub(crate) struct Edge {
     pub from: String,
     pub to: String,
     pub label: String,
+    /// A network policy's allow, drawn dashed; otherwise a use.
+    pub allow: bool,
+}
+
+impl Edge {
+    fn uses(from: String, to: String, label: impl Into<String>) -> Edge {
+        Edge { from, to, label: label.into(), allow: false }
+    }
 }
 
 /// The picture of one render.
@@ -60,21 +68,42 @@ fn id(prefix: &str, name: &str) -> String {
     out
 }
 
-/// Hostnames a string points at: `<svc>.<ns>.svc…` or the bare host of a URL.
-fn hosts(text: &str) -> Vec<(String, Option<String>)> {
+/// A host a string may point at.
+#[derive(Debug, PartialEq, Eq)]
+struct Host {
+    name: String,
+    namespace: Option<String>,
+    /// Written as a cluster address (`<svc>.<ns>.svc…`): a service, of the
+    /// topology or outside it. Otherwise (`redis`, `redis:6379`,
+    /// `redis://redis`, `redis.data:6379`) only a service of the topology
+    /// by that name counts.
+    cluster: bool,
+}
+
+/// The hosts a value names: cluster addresses, URLs, `host:port` and bare
+/// names, in plain values and in config files alike.
+fn hosts(text: &str) -> Vec<Host> {
     let mut out = Vec::new();
-    for word in text.split(|c: char| c.is_whitespace() || c == ',' || c == '"' || c == '\'') {
+    let separator = |c: char| c.is_whitespace() || ",\"'=;()[]{}<>`".contains(c);
+    for word in text.split(separator) {
         let rest = crate::address::without_userinfo(word);
-        let host = rest.split(['/', ':']).next().unwrap_or(rest);
-        if host.is_empty() {
+        let host = rest.split(['/', ':', '?', '#']).next().unwrap_or(rest);
+        if host.is_empty()
+            || !host.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        {
             continue;
         }
         let parts: Vec<&str> = host.split('.').collect();
-        if parts.len() >= 3 && parts[2] == "svc" {
-            out.push((parts[0].to_string(), Some(parts[1].to_string())));
-        } else if parts.len() == 1 && word.contains("://") {
-            out.push((parts[0].to_string(), None));
+        let (name, namespace, cluster) = match parts[..] {
+            [name, ns, "svc", ..] => (name, Some(ns), true),
+            [name] => (name, None, false),
+            [name, ns] => (name, Some(ns), false),
+            _ => continue,
+        };
+        if name.is_empty() {
+            continue;
         }
+        out.push(Host { name: name.to_string(), namespace: namespace.map(str::to_string), cluster });
     }
     out
 }
@@ -107,14 +136,14 @@ impl Graph {
             let Some(v) = r.services.get(name) else { continue };
             let from = id("svc", name);
             let point = |text: &str, label: &str, edges: &mut BTreeSet<Edge>, externals: &mut Vec<String>| {
-                for (host, ns) in hosts(text) {
+                for Host { name: host, namespace: ns, cluster } in hosts(text) {
                     let target = topo.services.get(&host).and_then(|t| {
                         let t_ns = r.topology.namespace_of(&t.namespace).to_string();
                         (ns.as_deref().is_none_or(|n| n == t_ns) && (ns.is_some() || t_ns == v.namespace)).then_some(())
                     });
                     let to = match target {
                         Some(()) => id("svc", &host),
-                        None if ns.is_some() => {
+                        None if cluster => {
                             let ext = format!("{host}.{}", ns.clone().unwrap_or_default());
                             if !externals.contains(&ext) {
                                 externals.push(ext.clone());
@@ -124,7 +153,7 @@ impl Graph {
                         None => continue,
                     };
                     if to != from {
-                        edges.insert(Edge { from: from.clone(), to, label: label.to_string() });
+                        edges.insert(Edge::uses(from.clone(), to, label));
                     }
                 }
             };
@@ -133,6 +162,23 @@ impl Graph {
                     if let EnvValue::Plain(text) = value {
                         point(text, "", &mut edges, &mut externals);
                     }
+                }
+            }
+            // the config maps it reads, through env, env_from or a volume
+            let mut config_maps: Vec<&String> = Vec::new();
+            for c in std::iter::once(&svc.container).chain(&svc.sidecars).chain(&svc.init_containers) {
+                config_maps.extend(c.env_from.iter().filter_map(|e| e.config_map.as_ref()));
+                config_maps.extend(c.env.values().filter_map(|e| match e {
+                    EnvValue::Ref(r) => r.config_map.as_ref(),
+                    EnvValue::Plain(_) => None,
+                }));
+            }
+            config_maps.extend(svc.volumes.values().filter_map(|v| v.config_map.as_ref()));
+            config_maps.sort();
+            config_maps.dedup();
+            for cm in config_maps {
+                for value in r.config_data.get(cm).into_iter().flat_map(|d| d.values()) {
+                    point(value, &format!("via {cm}"), &mut edges, &mut externals);
                 }
             }
             if let Some(k) = &svc.keda {
@@ -144,13 +190,13 @@ impl Graph {
             }
             for (vname, vol) in &svc.volumes {
                 if let Some(claim) = &vol.claim {
-                    edges.insert(Edge { from: from.clone(), to: id("claim", claim), label: vname.clone() });
+                    edges.insert(Edge::uses(from.clone(), id("claim", claim), vname.clone()));
                 }
                 if let Some(class) = v.volumes.get(vname).and_then(|x| x.storage_class.clone()) {
                     if !storage_classes.contains(&class) {
                         storage_classes.push(class.clone());
                     }
-                    edges.insert(Edge { from: from.clone(), to: id("sc", &class), label: vname.clone() });
+                    edges.insert(Edge::uses(from.clone(), id("sc", &class), vname.clone()));
                 }
             }
         }
@@ -165,7 +211,7 @@ impl Graph {
                 if !storage_classes.contains(class) {
                     storage_classes.push(class.clone());
                 }
-                edges.insert(Edge { from: id("claim", name), to: id("sc", class), label: String::new() });
+                edges.insert(Edge::uses(id("claim", name), id("sc", class), String::new()));
             }
         }
         for (name, ing) in &topo.ingresses {
@@ -177,11 +223,46 @@ impl Graph {
             for rule in &ing.rules {
                 for p in &rule.paths {
                     let host = rule.host.clone().unwrap_or_default();
-                    edges.insert(Edge {
-                        from: id("ing", name),
-                        to: id("svc", &p.service),
-                        label: format!("{host}{}", p.path),
-                    });
+                    edges.insert(Edge::uses(id("ing", name), id("svc", &p.service), format!("{host}{}", p.path)));
+                }
+            }
+        }
+        // what network policies allow between services of the topology:
+        // dashed, from the peer that may connect, labelled with the ports
+        for pol in topo.network_policies.values() {
+            if !topo.features.network_policies {
+                break;
+            }
+            let selected = pol.selects(topo);
+            for (rules, incoming) in [(&pol.ingress, true), (&pol.egress, false)] {
+                for rule in rules.iter().flatten() {
+                    let ports: Vec<String> = rule
+                        .ports
+                        .iter()
+                        .map(|p| match p {
+                            crate::topology::PortRef::Number(n) => n.to_string(),
+                            crate::topology::PortRef::Name(n) => n.clone(),
+                        })
+                        .collect();
+                    let label =
+                        if ports.is_empty() { "allows".to_string() } else { format!("allows {}", ports.join(", ")) };
+                    let peers = if incoming { &rule.from } else { &rule.to };
+                    for peer in peers.iter().filter_map(|p| p.service.as_ref()) {
+                        if !topo.services.contains_key(peer) {
+                            continue;
+                        }
+                        for (s, _) in &selected {
+                            let (from, to) = if incoming { (peer.as_str(), *s) } else { (*s, peer.as_str()) };
+                            if from != to {
+                                edges.insert(Edge {
+                                    from: id("svc", from),
+                                    to: id("svc", to),
+                                    label: label.clone(),
+                                    allow: true,
+                                });
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -194,7 +275,7 @@ impl Graph {
                 shape: Shape::Shared,
             });
             for s in &shared.services {
-                edges.insert(Edge { from: id("shared", name), to: id("svc", s), label: shared.ports.join(", ") });
+                edges.insert(Edge::uses(id("shared", name), id("svc", s), shared.ports.join(", ")));
             }
         }
         for class in storage_classes {
@@ -243,10 +324,11 @@ impl Graph {
             let _ = writeln!(out, "  {}", node(n));
         }
         for e in &self.edges {
+            let arrow = if e.allow { "-.->" } else { "-->" };
             if e.label.is_empty() {
-                let _ = writeln!(out, "  {} --> {}", e.from, e.to);
+                let _ = writeln!(out, "  {} {arrow} {}", e.from, e.to);
             } else {
-                let _ = writeln!(out, "  {} -->|\"{}\"| {}", e.from, e.label.replace('"', "'"), e.to);
+                let _ = writeln!(out, "  {} {arrow}|\"{}\"| {}", e.from, e.label.replace('"', "'"), e.to);
             }
         }
         out
@@ -281,10 +363,17 @@ impl Graph {
             let _ = writeln!(out, "  {} [label={}, shape={}];", n.id, q(&n.label), shape(n.shape));
         }
         for e in &self.edges {
-            if e.label.is_empty() {
+            let mut attrs = Vec::new();
+            if !e.label.is_empty() {
+                attrs.push(format!("label={}", q(&e.label)));
+            }
+            if e.allow {
+                attrs.push("style=dashed".to_string());
+            }
+            if attrs.is_empty() {
                 let _ = writeln!(out, "  {} -> {};", e.from, e.to);
             } else {
-                let _ = writeln!(out, "  {} -> {} [label={}];", e.from, e.to, q(&e.label));
+                let _ = writeln!(out, "  {} -> {} [{}];", e.from, e.to, attrs.join(", "));
             }
         }
         out.push_str("}\n");
@@ -294,17 +383,23 @@ impl Graph {
 
 #[cfg(test)]
 mod tests {
-    use super::hosts;
+    use super::{Host, hosts};
+
+    fn host(name: &str, namespace: Option<&str>, cluster: bool) -> Host {
+        Host { name: name.into(), namespace: namespace.map(Into::into), cluster }
+    }
 
     #[test]
     fn finds_hosts_in_addresses() {
-        assert_eq!(
-            hosts("bolt://neo4j.data.svc.cluster.local:7687"),
-            [("neo4j".to_string(), Some("data".to_string()))]
-        );
-        assert_eq!(hosts("nats://nats:4222"), [("nats".to_string(), None)]);
-        assert_eq!(hosts("nats.percolate.svc:8222"), [("nats".to_string(), Some("percolate".to_string()))]);
-        assert!(hosts("https://s3.amazonaws.com").is_empty());
-        assert!(hosts("plain words").is_empty());
+        assert_eq!(hosts("bolt://neo4j.data.svc.cluster.local:7687"), [host("neo4j", Some("data"), true)]);
+        assert_eq!(hosts("nats://nats:4222"), [host("nats", None, false)]);
+        assert_eq!(hosts("nats.percolate.svc:8222"), [host("nats", Some("percolate"), true)]);
+        assert_eq!(hosts("redis:6379"), [host("redis", None, false)]);
+        assert_eq!(hosts("postgres"), [host("postgres", None, false)]);
+        assert_eq!(hosts("DB_HOST=postgres.data:5432;"), [host("postgres", Some("data"), false)]);
+        // names only a topology service can turn into an edge; never a
+        // public host split into service and namespace
+        assert!(hosts("https://s3.eu-west-1.amazonaws.com").is_empty());
+        assert!(hosts("Plain Words!").is_empty());
     }
 }

@@ -177,24 +177,7 @@ fn policy_ports(r: &Resolved, out: &mut Vec<Diagnostic>) {
     for (name, pol) in &topo.network_policies {
         let path = TomlPath::root().key("network_policies").key(name.clone());
         let ns = r.topology.namespace_of(&pol.namespace).to_string();
-        let in_namespace = topo.services.iter().filter(|(_, s)| r.topology.namespace_of(&s.namespace) == ns);
-        let selected: Vec<(&str, &Service)> = match (&pol.service, &pol.services[..], &pol.pod_labels) {
-            (Some(s), _, _) => topo.services.get_key_value(s).map(|(k, v)| (k.as_str(), v)).into_iter().collect(),
-            (None, [], None) => in_namespace.map(|(k, v)| (k.as_str(), v)).collect(),
-            // the services whose pods carry every label asked for
-            (None, [], Some(labels)) => in_namespace
-                .filter(|(k, s)| {
-                    let set =
-                        crate::k8s::labels::LabelSet { project: &topo.project, name: k, component: "", version: None };
-                    let all = set.all(&s.labels);
-                    labels.iter().all(|(key, v)| all.get(key) == Some(v))
-                })
-                .map(|(k, v)| (k.as_str(), v))
-                .collect(),
-            (None, names, _) => {
-                names.iter().filter_map(|n| topo.services.get_key_value(n)).map(|(k, v)| (k.as_str(), v)).collect()
-            }
-        };
+        let selected: Vec<(&str, &Service)> = pol.selects(topo);
         for (dir, rules) in [("ingress", &pol.ingress), ("egress", &pol.egress)] {
             for (i, rule) in rules.iter().flatten().enumerate() {
                 let targets: Vec<(&str, &Service)> = if dir == "ingress" {

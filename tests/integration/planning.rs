@@ -285,3 +285,56 @@ storage_class = "s3"
     assert_eq!(plans[1]["nodes"]["count"], 4);
     assert_eq!(plans[1]["storage"]["gp3"], 1_000_000_000_000i64, "JSON keeps plain bytes");
 }
+
+/// `graph` draws every connection a topology states: addresses in config
+/// map values, bare service names and `host:port` as well as cluster
+/// addresses and URLs, and network policy allows (dashed, with their ports).
+#[test]
+fn graph_shows_config_addresses_bare_names_and_policy_allows() {
+    let topo = r#"[project]
+name = "g"
+[namespaces.g]
+[namespaces.data]
+[config_maps.settings]
+data = { DATABASE = "postgres.data:5432", SEARCH_URL = "http://search:9200/index", NOTE = "see example.com" }
+[services.web]
+kind = "deployment"
+container = { image = "web:1", ports = { http = 8080 }, env = { CACHE = "redis", QUEUE = "nats:4222" }, env_from = [{ config_map = "settings" }] }
+[services.redis]
+kind = "deployment"
+container = { image = "redis:7", ports = { redis = 6379 } }
+[services.nats]
+kind = "deployment"
+container = { image = "nats:2", ports = { client = 4222 } }
+[services.search]
+kind = "deployment"
+container = { image = "search:1", ports = { http = 9200 } }
+[services.postgres]
+kind = "statefulset"
+namespace = "data"
+container = { image = "postgres:16", ports = { pg = 5432 } }
+[network_policies.redis-in]
+service = "redis"
+ingress = [{ from = [{ service = "web" }], ports = ["redis"] }]
+[network_policies.web-out]
+service = "web"
+egress = [{ to = [{ service = "search" }] }]
+"#;
+    let p = Project::with(topo);
+    let mermaid = p.run(&["graph"]).success().stdout;
+    for edge in [
+        "svc_web --> svc_redis",
+        "svc_web --> svc_nats",
+        "svc_web -->|\"via settings\"| svc_postgres",
+        "svc_web -->|\"via settings\"| svc_search",
+        "svc_web -.->|\"allows redis\"| svc_redis",
+        "svc_web -.->|\"allows\"| svc_search",
+    ] {
+        assert!(mermaid.contains(edge), "{edge} missing:\n{mermaid}");
+    }
+    // `example.com` is no service of the topology: no node, no edge
+    assert!(!mermaid.contains("example"), "{mermaid}");
+    let dot = p.run(&["graph", "--format", "dot"]).success().stdout;
+    assert!(dot.contains("svc_web -> svc_redis [label=\"allows redis\", style=dashed];"), "{dot}");
+    assert!(dot.contains("svc_web -> svc_redis;"), "{dot}");
+}
