@@ -38,11 +38,74 @@ pub(crate) fn message(text: &str) {
     }
 }
 
-/// Writes text to stderr as is (progress lines).
-pub(crate) fn message_inline(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
-    let _ = err.flush();
+/// Progress of work that may take a while (a diff against a cluster, a
+/// chart for a large topology), drawn on stderr by indicatif: only when
+/// stderr is a terminal, and only once the work has taken a second, so
+/// that quick runs and pipes see nothing.
+pub(crate) struct Progress {
+    bar: indicatif::ProgressBar,
+    /// Set when the work is over; the timer that shows the bar checks it
+    /// under the same lock, so a finished bar is never drawn again.
+    finished: std::sync::Arc<std::sync::Mutex<bool>>,
+}
+
+/// How long work runs before its progress is drawn.
+const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Progress {
+    /// Progress of `what` (`diffing`, `building the chart`), hidden until
+    /// the work has taken [`PROGRESS_AFTER`].
+    pub(crate) fn new(what: &str) -> Progress {
+        let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template(&format!("{what} {{pos}}/{{len}} {{wide_bar}} {{elapsed}}"))
+        {
+            bar.set_style(style);
+        }
+        let finished = std::sync::Arc::new(std::sync::Mutex::new(false));
+        if console::Term::stderr().is_term() {
+            let (bar, finished) = (bar.clone(), finished.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(PROGRESS_AFTER);
+                if let Ok(done) = finished.lock()
+                    && !*done
+                {
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+                }
+            });
+        }
+        Progress { bar, finished }
+    }
+
+    /// `done` of `total` finished.
+    pub(crate) fn set(&self, done: usize, total: usize) {
+        self.bar.set_length(total as u64);
+        self.bar.set_position(done as u64);
+    }
+
+    /// Prints a message above the bar.
+    pub(crate) fn message(&self, text: &str) {
+        self.bar.suspend(|| message(text));
+    }
+
+    /// Runs `f` (which writes to stderr) with the bar out of the way.
+    pub(crate) fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.bar.suspend(f)
+    }
+
+    /// Removes the bar for good.
+    pub(crate) fn finish(&self) {
+        let mut done = self.finished.lock().unwrap_or_else(|e| e.into_inner());
+        *done = true;
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
+    }
 }
 
 /// `error: …` for plumbing failures.

@@ -16,13 +16,18 @@ pub(super) fn run(settings: &Settings, args: &RenderArgs) -> anyhow::Result<Exit
     let color = settings.colors.stderr;
     let (targets, primary) = settings.to_chart(&args.profile, &args.phase);
     let mut renders = Vec::with_capacity(targets.len());
-    for target in &targets {
+    // a chart of a large topology takes a while: each render, then the chart
+    let bar = term::Progress::new("building the chart");
+    let steps = targets.len() + 1;
+    for (i, target) in targets.iter().enumerate() {
+        bar.set(i, steps);
         match pipeline::render(settings.topology(), target) {
             Ok(r) => {
-                warn(&r.warnings, &r.context, color);
+                bar.suspend(|| warn(&r.warnings, &r.context, color));
                 renders.push((target.profile.clone(), r));
             }
             Err(failed) => {
+                bar.finish();
                 report(&failed, color);
                 return Ok(ExitStatus::Error);
             }
@@ -33,7 +38,10 @@ pub(super) fn run(settings: &Settings, args: &RenderArgs) -> anyhow::Result<Exit
         .map(|(name, r)| emit::helm::Variant { profile: name.clone(), objects: &r.objects, resolved: &r.resolved })
         .collect();
     let skeleton = emit::helm::Skeleton::new(&settings.base_dir().join("templates"));
-    let chart = emit::helm::chart(&variants, primary, &skeleton)?;
+    bar.set(targets.len(), steps);
+    let chart = emit::helm::chart(&variants, primary, &skeleton);
+    bar.finish();
+    let chart = chart?;
     for key in &chart.fallbacks {
         term::message(&format!("warning: `{key}` differs between profiles in ways the chart carries as a whole value"));
     }

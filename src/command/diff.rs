@@ -46,22 +46,21 @@ pub(super) fn run(settings: &Settings, args: &DiffArgs) -> anyhow::Result<ExitSt
         concurrency: args.concurrency.into(),
         namespace: args.namespace.clone(),
     };
-    let interactive = console::Term::stderr().is_term();
-    let progress = move |n: usize, total: usize| {
-        if interactive {
-            term::message_inline(&format!("\r\x1b[2Kdiffing {n}/{total}"));
-        }
+    let bar = std::sync::Arc::new(term::Progress::new("diffing"));
+    let progress = {
+        let bar = bar.clone();
+        move |n: usize, total: usize| bar.set(n, total)
     };
-    let notify: diff::kube::Notify = std::sync::Arc::new(move |n: &diff::kube::Notice| {
-        let text = match n {
-            diff::kube::Notice::Warning(w) => format!("Warning: {w}"),
-            diff::kube::Notice::Retry(r) => format!("retrying {r}"),
-        };
-        if interactive {
-            term::message_inline("\r\x1b[2K");
-        }
-        term::message(&text);
-    });
+    let notify: diff::kube::Notify = {
+        let bar = bar.clone();
+        std::sync::Arc::new(move |n: &diff::kube::Notice| {
+            let text = match n {
+                diff::kube::Notice::Warning(w) => format!("Warning: {w}"),
+                diff::kube::Notice::Retry(r) => format!("retrying {r}"),
+            };
+            bar.message(&text);
+        })
+    };
     let deadline = std::time::Duration::from_secs(args.timeout);
     // an async runtime only for the one command that talks to a cluster
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -97,9 +96,7 @@ pub(super) fn run(settings: &Settings, args: &DiffArgs) -> anyhow::Result<ExitSt
             }
         }
     });
-    if interactive {
-        term::message_inline("\r\x1b[2K");
-    }
+    bar.finish();
     let report = match outcome? {
         Ok(r) => r,
         Err(e) => anyhow::bail!("cannot diff against the cluster: {e}"),

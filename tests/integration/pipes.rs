@@ -26,3 +26,34 @@ fn a_closed_pipe_ends_quietly_in_every_format() {
         assert!(out.stderr.is_empty(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// Work that takes more than a second shows its progress (indicatif) when
+/// stderr is a terminal — here a pseudo-terminal from util-linux `script` —
+/// and nothing at all when stderr is a pipe.
+#[test]
+fn progress_shows_on_a_terminal_and_never_in_a_pipe() {
+    // a chart of 600 services takes a few seconds in a debug build
+    let p = Project::fleet(600);
+    let archctl = env!("CARGO_BIN_EXE_archctl");
+    let piped = p.run(&["render", "--format", "helm", "--out", "chart"]).success();
+    assert!(piped.stderr.starts_with("wrote a chart with "), "{:?}", piped.stderr);
+    assert_eq!(piped.stderr.lines().count(), 1, "{:?}", piped.stderr);
+    assert!(!piped.stderr.contains('\u{1b}'), "no escape codes in a pipe: {:?}", piped.stderr);
+
+    let script = crate::support::tool("script");
+    let out = Command::new(script)
+        .args(["-qec", &format!("{archctl} render --format helm --out chart2"), "/dev/null"])
+        .current_dir(p.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{tty}");
+    assert!(tty.contains("building the chart"), "no progress on a terminal: {tty:?}");
+    // the bar is cleared before the closing line
+    assert!(
+        tty.trim_end()
+            .ends_with(&format!("wrote a chart with {} files to chart2", piped.stderr.split(' ').nth(4).unwrap())),
+        "{tty:?}"
+    );
+}
