@@ -233,7 +233,7 @@ impl Graph {
             if !topo.features.network_policies {
                 break;
             }
-            let selected = pol.selects(topo);
+            let selected = crate::k8s::labels::selected_by(pol, topo);
             for (rules, incoming) in [(&pol.ingress, true), (&pol.egress, false)] {
                 for rule in rules.iter().flatten() {
                     let ports: Vec<String> = rule

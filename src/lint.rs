@@ -177,7 +177,7 @@ fn policy_ports(r: &Resolved, out: &mut Vec<Diagnostic>) {
     for (name, pol) in &topo.network_policies {
         let path = TomlPath::root().key("network_policies").key(name.clone());
         let ns = r.topology.namespace_of(&pol.namespace).to_string();
-        let selected: Vec<(&str, &Service)> = pol.selects(topo);
+        let selected: Vec<(&str, &Service)> = crate::k8s::labels::selected_by(pol, topo);
         for (dir, rules) in [("ingress", &pol.ingress), ("egress", &pol.egress)] {
             for (i, rule) in rules.iter().flatten().enumerate() {
                 let targets: Vec<(&str, &Service)> = if dir == "ingress" {

@@ -64,3 +64,27 @@ impl LabelSet<'_> {
         m
     }
 }
+
+/// The services of the topology whose pods a network policy selects: the
+/// one named, those listed, those whose pods carry every `pod_labels`
+/// label, or every service of its namespace.
+pub(crate) fn selected_by<'a>(
+    policy: &crate::topology::NetworkPolicy,
+    topo: &'a crate::topology::Topology,
+) -> Vec<(&'a str, &'a crate::topology::Service)> {
+    let ns = topo.namespace_of(&policy.namespace);
+    let in_namespace = topo.services.iter().filter(|(_, s)| topo.namespace_of(&s.namespace) == ns);
+    let named = |n: &String| topo.services.get_key_value(n).map(|(k, v)| (k.as_str(), v));
+    match (&policy.service, &policy.services[..], &policy.pod_labels) {
+        (Some(s), _, _) => named(s).into_iter().collect(),
+        (None, [], None) => in_namespace.map(|(k, v)| (k.as_str(), v)).collect(),
+        (None, [], Some(labels)) => in_namespace
+            .filter(|(k, s)| {
+                let all = LabelSet { project: &topo.project, name: k, component: "", version: None }.all(&s.labels);
+                labels.iter().all(|(key, v)| all.get(key) == Some(v))
+            })
+            .map(|(k, v)| (k.as_str(), v))
+            .collect(),
+        (None, names, _) => names.iter().filter_map(named).collect(),
+    }
+}

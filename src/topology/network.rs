@@ -112,31 +112,6 @@ pub struct NetworkPolicy {
     pub egress: Option<Vec<PolicyRule>>,
 }
 
-impl NetworkPolicy {
-    /// The services of the topology whose pods the policy selects: the one
-    /// named, those listed, those whose pods carry every `pod_labels` label,
-    /// or every service of its namespace.
-    pub(crate) fn selects<'a>(&self, topo: &'a super::Topology) -> Vec<(&'a str, &'a super::Service)> {
-        let ns = topo.namespace_of(&self.namespace);
-        let in_namespace = topo.services.iter().filter(|(_, s)| topo.namespace_of(&s.namespace) == ns);
-        let named = |n: &String| topo.services.get_key_value(n).map(|(k, v)| (k.as_str(), v));
-        match (&self.service, &self.services[..], &self.pod_labels) {
-            (Some(s), _, _) => named(s).into_iter().collect(),
-            (None, [], None) => in_namespace.map(|(k, v)| (k.as_str(), v)).collect(),
-            (None, [], Some(labels)) => in_namespace
-                .filter(|(k, s)| {
-                    let set =
-                        crate::k8s::labels::LabelSet { project: &topo.project, name: k, component: "", version: None };
-                    let all = set.all(&s.labels);
-                    labels.iter().all(|(key, v)| all.get(key) == Some(v))
-                })
-                .map(|(k, v)| (k.as_str(), v))
-                .collect(),
-            (None, names, _) => names.iter().filter_map(named).collect(),
-        }
-    }
-}
-
 /// One allow rule: from/to these peers, on these ports.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
