@@ -36,13 +36,71 @@ fn helm(args: &[&str], chart: &Path) -> std::process::Output {
         .expect("run helm")
 }
 
-/// `helm template` of the chart with extra arguments, parsed.
-fn template(chart: &Path, extra: &[&str]) -> BTreeMap<String, Value> {
-    let mut args = vec!["template", "release"];
+/// The custom-resource APIs a chart may use, for `--api-versions`: the
+/// chart renders a custom kind only where the API server serves it.
+const CUSTOM_APIS: &[&str] = &[
+    "monitoring.coreos.com/v1/ServiceMonitor",
+    "autoscaling.k8s.io/v1/VerticalPodAutoscaler",
+    "keda.sh/v1alpha1/ScaledObject",
+    "external-secrets.io/v1/ExternalSecret",
+    "gateway.networking.k8s.io/v1/Gateway",
+    "gateway.networking.k8s.io/v1/HTTPRoute",
+    "gateway.networking.k8s.io/v1/GRPCRoute",
+    "gateway.networking.k8s.io/v1beta1/ReferenceGrant",
+];
+
+/// The chart's name (the project's).
+fn chart_name(chart: &Path) -> String {
+    let text = std::fs::read_to_string(chart.join("Chart.yaml")).unwrap();
+    text.lines().find_map(|l| l.strip_prefix("name: ")).unwrap().trim().to_string()
+}
+
+/// `helm template` as it is: raw output, asserted to succeed.
+fn template_text(chart: &Path, release: &str, extra: &[&str]) -> String {
+    let mut args = vec!["template", release];
     args.extend_from_slice(extra);
     let out = helm(&args, chart);
     assert!(out.status.success(), "helm template {extra:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    by_key(archctl::api::parse_stream(&String::from_utf8_lossy(&out.stdout)).unwrap())
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// The round-trip arguments of the README: the release named after the
+/// project, in the topology's namespace (made by the chart) for a
+/// single-namespace topology, with every custom API served.
+fn round_trip_args(chart: &Path, namespace: Option<&str>) -> Vec<String> {
+    let mut args = vec![chart_name(chart)];
+    if let Some(ns) = namespace {
+        args.extend(["--namespace".into(), ns.into(), "--set".into(), "namespace.create=true".into()]);
+    }
+    for api in CUSTOM_APIS {
+        args.extend(["--api-versions".into(), api.to_string()]);
+    }
+    args
+}
+
+/// `helm template` of the chart for the round trip, with extra arguments,
+/// parsed; `namespace` for a single-namespace topology.
+fn template_in(chart: &Path, namespace: Option<&str>, extra: &[&str]) -> BTreeMap<String, Value> {
+    let args = round_trip_args(chart, namespace);
+    let mut all: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+    all.extend_from_slice(extra);
+    by_key(archctl::api::parse_stream(&template_text(chart, &args[0], &all)).unwrap())
+}
+
+/// [`template_in`] for a chart of the topology's namespaces: found from the
+/// render's Namespace objects when there is one.
+fn template(chart: &Path, extra: &[&str]) -> BTreeMap<String, Value> {
+    template_in(chart, namespace_of(chart).as_deref(), extra)
+}
+
+/// The one namespace of a single-namespace chart: the `--namespace` of the
+/// round-trip command its README gives.
+fn namespace_of(chart: &Path) -> Option<String> {
+    let readme = std::fs::read_to_string(chart.join("README.md")).unwrap();
+    let line = readme.lines().find(|l| l.starts_with("helm template "))?;
+    let mut words = line.split_whitespace();
+    words.find(|w| *w == "--namespace")?;
+    words.next().map(str::to_string)
 }
 
 /// Asserts two object sets are equal, naming the first difference.
