@@ -125,6 +125,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_custom_kinds_are_those_outside_the_builtin_groups() {
+        let custom: Vec<&str> = crate::objects::object::KINDS
+            .iter()
+            .filter(|(group, ..)| !crate::objects::object::is_builtin_group(group))
+            .map(|(_, _, kind, _)| *kind)
+            .collect();
+        for kind in ["ExternalSecret", "ScaledObject", "ServiceMonitor", "VerticalPodAutoscaler"] {
+            assert!(custom.contains(&kind), "{kind} is a custom resource: {custom:?}");
+        }
+        for kind in ["Deployment", "Ingress", "HorizontalPodAutoscaler", "NetworkPolicy", "StorageClass"] {
+            assert!(!custom.contains(&kind), "{kind} is built in");
+        }
+    }
+
+    #[test]
     fn values_that_are_topology_keys_take_its_descriptions() {
         let t = topology_schema();
         let p = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
