@@ -555,3 +555,38 @@ fn the_release_names_the_instance_and_the_namespace() {
     let docs = by_key(archctl::api::parse_stream(&moved).unwrap());
     assert_eq!(docs["StatefulSet data2/neo4j"]["metadata"]["namespace"], "data2");
 }
+
+/// Every value of the schema says what it is, and the chart's README lists
+/// it with its default.
+#[test]
+fn every_value_has_a_description() {
+    let p = Project::new();
+    let dir = chart(&p, &repo().join("archctl.toml"), &["--profile", "production"]);
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("values.schema.json")).unwrap()).unwrap();
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    fn walk(s: &Value, root: &Value, path: &mut Vec<String>, readme: &str) {
+        let s = match s.get("$ref").and_then(Value::as_str) {
+            Some(r) => &root["definitions"][r.rsplit('/').next().unwrap()],
+            None => s,
+        };
+        let key = path.join(".");
+        if !path.is_empty() {
+            assert!(s.get("description").is_some(), "{key} has no description");
+        }
+        match s.get("properties").and_then(Value::as_object) {
+            Some(props) if !props.is_empty() && path.first().is_none_or(|p| p != "overrides") => {
+                for (k, child) in props {
+                    path.push(k.clone());
+                    walk(child, root, path, readme);
+                    path.pop();
+                }
+            }
+            _ => assert!(
+                path.first().is_some_and(|p| p == "overrides") || readme.contains(&format!("| `{key}` |")),
+                "the README lists no {key}"
+            ),
+        }
+    }
+    walk(&schema, &schema, &mut Vec::new(), &readme);
+}

@@ -97,6 +97,8 @@ pub(super) fn describe(topology: &Value, path: &[String]) -> Option<String> {
         ["services", _, "image", "tag"] => own("Tag of the image."),
         ["services", _, "resources"] => from(&["services", "*", "container", "resources"])
             .or(own("Resource requests and limits of the main container.")),
+        ["services", _, "resources", _] => own("Requests or limits of the main container, by resource."),
+        ["services", _, "resources", _, _] => own("A request or limit of the main container."),
         ["services", _, "storage"] => own("Volume claim templates of the stateful set."),
         ["services", _, "storage", _] => own("A volume claim template."),
         ["services", _, "storage", _, "size"] => own("Requested storage."),
