@@ -9,18 +9,18 @@ render again rather than editing them.
 [[ chart ]]
 {{- end }}
 
-{{/* Labels archctl puts on every object of a service (pass the service name). */}}
+{{/* Labels archctl puts on every object of a service: (list $ "service"). */}}
 {{- define "[[ chart ]].labels" -}}
-app.kubernetes.io/name: {{ . }}
-app.kubernetes.io/instance: [[ project ]]
+app.kubernetes.io/name: {{ index . 1 }}
+app.kubernetes.io/instance: {{ (index . 0).Release.Name }}
 app.kubernetes.io/part-of: [[ project ]]
 app.kubernetes.io/managed-by: archctl
 {{- end }}
 
-{{/* The labels that select a service's pods (pass the service name). */}}
+{{/* The labels that select a service's pods: (list $ "service"). */}}
 {{- define "[[ chart ]].selectorLabels" -}}
-app.kubernetes.io/name: {{ . }}
-app.kubernetes.io/instance: [[ project ]]
+app.kubernetes.io/name: {{ index . 1 }}
+app.kubernetes.io/instance: {{ (index . 0).Release.Name }}
 {{- end }}
 
 {{/*

@@ -200,6 +200,39 @@ pub const KINDS: &[(&str, &str, &str, &str)] = &[
     ("autoscaling.k8s.io", "v1", "VerticalPodAutoscaler", "verticalpodautoscalers"),
 ];
 
+/// The API groups built into Kubernetes; a kind of any other group is a
+/// custom resource, served only where its CRD is installed.
+const BUILTIN_GROUPS: &[&str] = &[
+    "",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "apps",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "autoscaling",
+    "batch",
+    "certificates.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io",
+    "networking.k8s.io",
+    "node.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "resource.k8s.io",
+    "scheduling.k8s.io",
+    "storage.k8s.io",
+    "storagemigration.k8s.io",
+];
+
+/// Whether `group` is served by every Kubernetes API server (not a CRD's).
+pub(crate) fn is_builtin_group(group: &str) -> bool {
+    BUILTIN_GROUPS.contains(&group)
+}
+
 /// Sorts objects into apply order.
 pub(crate) fn sort(objects: &mut Vec<Object>) {
     // the rank is a search of INSTALL_ORDER: found once per object rather

@@ -158,3 +158,55 @@ fn the_helm_chart_installs_and_diffs_clean_for_every_profile() {
         assert!(gone.code == 0 || gone.stderr.contains("not found"), "namespaces not deleted:\n{}", gone.stderr);
     }
 }
+
+/// Two releases of a single-namespace chart, in two namespaces, do not
+/// collide: the first installed for real, the second accepted by the API
+/// server's dry run, and each object of it in its own namespace with its
+/// own instance label.
+#[test]
+fn two_releases_of_a_single_namespace_chart_do_not_collide() {
+    let c = Live::new(Project::copy_of(&repo().join("examples/percolate-reading")), CRDS);
+    c.p.run(&["render", "--format", "helm", "--out", "chart"]).success();
+    let helm = tool("helm");
+    let kubeconfig = c.k.kubeconfig().to_path_buf();
+    let helm_run = |args: &[&str]| {
+        let out = std::process::Command::new(&helm)
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .current_dir(c.p.path())
+            .env("HELM_CACHE_HOME", c.p.path().join(".helm/cache"))
+            .env("HELM_CONFIG_HOME", c.p.path().join(".helm/config"))
+            .env("HELM_DATA_HOME", c.p.path().join(".helm/data"))
+            .output()
+            .unwrap();
+        crate::support::Run::from(out)
+    };
+    let values = "chart/values-production.yaml";
+    let first = helm_run(&["install", "one", "chart", "-n", "team-one", "--create-namespace", "-f", values]);
+    assert_eq!(first.code, 0, "first release:\n{}\n{}", first.stdout, first.stderr);
+    let second = helm_run(&[
+        "install",
+        "two",
+        "chart",
+        "-n",
+        "team-two",
+        "--create-namespace",
+        "-f",
+        values,
+        "--dry-run=server",
+    ]);
+    assert_eq!(second.code, 0, "second release beside the first:\n{}\n{}", second.stdout, second.stderr);
+    let docs = archctl::api::parse_stream(
+        second.stdout.split_once("MANIFEST:").map(|(_, m)| m).unwrap_or(&second.stdout).split("NOTES:").next().unwrap(),
+    )
+    .unwrap();
+    assert!(!docs.is_empty(), "{}", second.stdout);
+    for d in &docs {
+        assert_eq!(d["metadata"]["namespace"], "team-two", "{}", d["metadata"]["name"]);
+        assert_eq!(d["metadata"]["labels"]["app.kubernetes.io/instance"], "two", "{}", d["metadata"]["name"]);
+    }
+    let pods = c.k.kubectl(&["get", "deployments,statefulsets", "-n", "team-one", "-o", "name"]);
+    assert_eq!(pods.code, 0, "{}", pods.stderr);
+    assert!(!pods.stdout.trim().is_empty(), "the first release's workloads are in team-one");
+}

@@ -36,13 +36,71 @@ fn helm(args: &[&str], chart: &Path) -> std::process::Output {
         .expect("run helm")
 }
 
-/// `helm template` of the chart with extra arguments, parsed.
-fn template(chart: &Path, extra: &[&str]) -> BTreeMap<String, Value> {
-    let mut args = vec!["template", "release"];
+/// The custom-resource APIs a chart may use, for `--api-versions`: the
+/// chart renders a custom kind only where the API server serves it.
+const CUSTOM_APIS: &[&str] = &[
+    "monitoring.coreos.com/v1/ServiceMonitor",
+    "autoscaling.k8s.io/v1/VerticalPodAutoscaler",
+    "keda.sh/v1alpha1/ScaledObject",
+    "external-secrets.io/v1/ExternalSecret",
+    "gateway.networking.k8s.io/v1/Gateway",
+    "gateway.networking.k8s.io/v1/HTTPRoute",
+    "gateway.networking.k8s.io/v1/GRPCRoute",
+    "gateway.networking.k8s.io/v1beta1/ReferenceGrant",
+];
+
+/// The chart's name (the project's).
+fn chart_name(chart: &Path) -> String {
+    let text = std::fs::read_to_string(chart.join("Chart.yaml")).unwrap();
+    text.lines().find_map(|l| l.strip_prefix("name: ")).unwrap().trim().to_string()
+}
+
+/// `helm template` as it is: raw output, asserted to succeed.
+fn template_text(chart: &Path, release: &str, extra: &[&str]) -> String {
+    let mut args = vec!["template", release];
     args.extend_from_slice(extra);
     let out = helm(&args, chart);
     assert!(out.status.success(), "helm template {extra:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    by_key(archctl::api::parse_stream(&String::from_utf8_lossy(&out.stdout)).unwrap())
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// The round-trip arguments of the README: the release named after the
+/// project, in the topology's namespace (made by the chart) for a
+/// single-namespace topology, with every custom API served.
+fn round_trip_args(chart: &Path, namespace: Option<&str>) -> Vec<String> {
+    let mut args = vec![chart_name(chart)];
+    if let Some(ns) = namespace {
+        args.extend(["--namespace".into(), ns.into(), "--set".into(), "namespace.create=true".into()]);
+    }
+    for api in CUSTOM_APIS {
+        args.extend(["--api-versions".into(), api.to_string()]);
+    }
+    args
+}
+
+/// `helm template` of the chart for the round trip, with extra arguments,
+/// parsed; `namespace` for a single-namespace topology.
+fn template_in(chart: &Path, namespace: Option<&str>, extra: &[&str]) -> BTreeMap<String, Value> {
+    let args = round_trip_args(chart, namespace);
+    let mut all: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+    all.extend_from_slice(extra);
+    by_key(archctl::api::parse_stream(&template_text(chart, &args[0], &all)).unwrap())
+}
+
+/// [`template_in`] for a chart of the topology's namespaces: found from the
+/// render's Namespace objects when there is one.
+fn template(chart: &Path, extra: &[&str]) -> BTreeMap<String, Value> {
+    template_in(chart, namespace_of(chart).as_deref(), extra)
+}
+
+/// The one namespace of a single-namespace chart: the `--namespace` of the
+/// round-trip command its README gives.
+fn namespace_of(chart: &Path) -> Option<String> {
+    let readme = std::fs::read_to_string(chart.join("README.md")).unwrap();
+    let line = readme.lines().find(|l| l.starts_with("helm template "))?;
+    let mut words = line.split_whitespace();
+    words.find(|w| *w == "--namespace")?;
+    words.next().map(str::to_string)
 }
 
 /// Asserts two object sets are equal, naming the first difference.
@@ -306,4 +364,229 @@ container = { image = "nginx", ports = { http = 80 } }
     let expected = by_key(p.run(&["render"]).success().docs());
     assert_eq!(expected["ConfigMap tiny/settings"]["data"]["template"], "{{ .Values.x }}");
     assert_same(&expected, &template(&dir, &[]), "tiny");
+}
+
+/// `helm template` output, document by document: the text of each, by key.
+fn documents(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for chunk in text.split("\n---\n").map(|c| c.trim_start_matches("---\n")) {
+        let docs = archctl::api::parse_stream(chunk).unwrap();
+        if let Some(key) = by_key(docs).into_keys().next() {
+            // the last document of a file ends where the next file's begins
+            assert!(out.insert(key.clone(), chunk.trim_end().to_string()).is_none(), "{key} twice");
+        }
+    }
+    out
+}
+
+/// The kinds each feature switch owns.
+fn kinds_of(feature: &str) -> &'static [&'static str] {
+    match feature {
+        "autoscaling" => &["HorizontalPodAutoscaler", "ScaledObject"],
+        "vpa" => &["VerticalPodAutoscaler"],
+        "disruptionBudgets" => &["PodDisruptionBudget"],
+        "networkPolicies" => &["NetworkPolicy"],
+        "serviceMonitors" => &["ServiceMonitor"],
+        "ingress" => &["Ingress"],
+        other => panic!("a feature switch this test does not know: {other}"),
+    }
+}
+
+/// Asserts `after` is `before` without exactly the objects `gone` picks,
+/// every other document byte-identical but those `changed` allows.
+fn assert_removed(
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+    gone: impl Fn(&str) -> bool,
+    changed: impl Fn(&str, &str, &str) -> bool,
+    what: &str,
+) {
+    let mut removed = 0;
+    for (k, text) in before {
+        match after.get(k) {
+            None => {
+                assert!(gone(k), "{what}: {k} disappeared");
+                removed += 1;
+            }
+            Some(t) => {
+                assert!(!gone(k), "{what}: {k} is still rendered");
+                assert!(t == text || changed(k, text, t), "{what}: {k} changed:\n{text}\n---\n{t}");
+            }
+        }
+    }
+    assert!(removed > 0, "{what}: nothing was removed");
+    assert!(after.keys().all(|k| before.contains_key(k)), "{what}: objects appeared");
+}
+
+/// Each switch of values.yaml, set off with `--set`, removes exactly the
+/// objects it names and changes nothing else (but the replicas an
+/// autoscaler gives back).
+#[test]
+fn every_switch_removes_exactly_its_objects() {
+    let p = Project::new();
+    let dir = chart(&p, &repo().join("archctl.toml"), &["--profile", "production"]);
+    let values: Value = serde_yaml_values(&std::fs::read_to_string(dir.join("values.yaml")).unwrap());
+    let args = round_trip_args(&dir, None);
+    let base_args: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+    let with = |extra: &[&str]| {
+        let mut a = base_args.clone();
+        a.extend_from_slice(extra);
+        documents(&template_text(&dir, &args[0], &a))
+    };
+    let before = with(&[]);
+    let replicas_back = |k: &str, old: &str, new: &str| {
+        // a workload gets `replicas` from its values back, nothing else
+        let name = k.rsplit('/').next().unwrap();
+        let n = &values["services"][name]["replicas"];
+        k.starts_with("Deployment ") && old.replacen("\nspec:\n", &format!("\nspec:\n  replicas: {n}\n"), 1) == new
+    };
+    let features = values["features"].as_object().unwrap();
+    assert_eq!(features.len(), 6);
+    for (f, on) in features {
+        assert_eq!(on, true, "production has every feature on");
+        let set = format!("features.{f}={}", false);
+        let after = with(&["--set", &set]);
+        let kinds = kinds_of(f);
+        assert_removed(&before, &after, |k| kinds.contains(&k.split(' ').next().unwrap()), replicas_back, &set);
+    }
+    let mut scaled = 0;
+    for (name, svc) in values["services"].as_object().unwrap() {
+        if svc["autoscaling"]["enabled"] != true {
+            continue;
+        }
+        scaled += 1;
+        let set = format!("services.{name}.autoscaling.enabled=false");
+        let after = with(&["--set", &set]);
+        let hpa = |k: &str| {
+            let kind = k.split(' ').next().unwrap();
+            matches!(kind, "HorizontalPodAutoscaler" | "ScaledObject") && before[k].contains(&format!("name: {name}\n"))
+        };
+        assert_removed(
+            &before,
+            &after,
+            hpa,
+            |k, o, n| k.ends_with(&format!("/{name}")) && replicas_back(k, o, n),
+            &set,
+        );
+        let deploy = archctl::api::parse_stream(&after[&format!("Deployment archivist/{name}")]).unwrap();
+        assert_eq!(deploy[0]["spec"]["replicas"], values["services"][name]["replicas"], "{set}");
+    }
+    assert!(scaled > 0);
+    // capabilities.force: the custom kinds without any --api-versions
+    let bare = documents(&template_text(&dir, &args[0], &[]));
+    let forced = documents(&template_text(&dir, &args[0], &["--set", "capabilities.force=true"]));
+    assert_eq!(forced, before, "forced custom kinds are those the APIs give");
+    let custom = |k: &str| {
+        matches!(
+            k.split(' ').next().unwrap(),
+            "ServiceMonitor" | "VerticalPodAutoscaler" | "ScaledObject" | "ExternalSecret"
+        )
+    };
+    assert_removed(&forced, &bare, custom, |_, _, _| false, "without the custom APIs");
+}
+
+fn serde_yaml_values(text: &str) -> Value {
+    archctl::api::parse_stream(text).unwrap().into_iter().next().unwrap()
+}
+
+/// A single-namespace chart follows the release's namespace and creates
+/// the Namespace only when asked; every chart's instance label is the
+/// release's name, selectors included.
+#[test]
+fn the_release_names_the_instance_and_the_namespace() {
+    let p = Project::new();
+    let single = repo().join("examples/percolate-reading/archctl.toml");
+    let dir = chart(&p, &single, &[]);
+    let ns = namespace_of(&dir).expect("a single-namespace chart");
+    let plain = template_text(&dir, "other-name", &["--namespace", "elsewhere", "--set", "capabilities.force=true"]);
+    let docs = by_key(archctl::api::parse_stream(&plain).unwrap());
+    assert!(docs.keys().all(|k| !k.starts_with("Namespace ")), "no Namespace unless asked");
+    for (k, d) in &docs {
+        assert_eq!(d["metadata"]["namespace"], "elsewhere", "{k}");
+    }
+    // DNS names in env values follow it (those inside values that differ
+    // between profiles, such as some args, stay as the profile wrote them)
+    assert!(
+        plain.lines().filter(|l| l.trim_start().starts_with("value:")).all(|l| !l.contains(&format!(".{ns}.svc"))),
+        "DNS names follow the namespace"
+    );
+    let made = template_text(&dir, "x", &["--namespace", "elsewhere", "--set", "namespace.create=true"]);
+    let made = by_key(archctl::api::parse_stream(&made).unwrap());
+    assert!(made.contains_key("Namespace -/elsewhere"), "{:?}", made.keys());
+
+    assert_ne!(chart_name(&dir), "other-name");
+    let mut instances = 0;
+    fn walk(v: &Value, n: &mut usize) {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    if k == "app.kubernetes.io/instance" {
+                        assert_eq!(child, "other-name", "instance label left as {child}");
+                        *n += 1;
+                    }
+                    walk(child, n);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|c| walk(c, n)),
+            _ => {}
+        }
+    }
+    for d in docs.values() {
+        walk(d, &mut instances);
+    }
+    assert!(instances > docs.len(), "labels and selectors: {instances}");
+
+    // several namespaces: each is a value, selectors included
+    let p = Project::new();
+    let dir = chart(&p, &repo().join("archctl.toml"), &["--profile", "production"]);
+    let moved = template_text(
+        &dir,
+        "archivist",
+        &["--set", "namespaces.archivist-data=data2", "--set", "capabilities.force=true"],
+    );
+    assert!(
+        moved
+            .lines()
+            .filter(|l| l.contains("archivist-data"))
+            .all(|l| l.contains("# Source") || l.contains("app.kubernetes.io/name:")),
+        "every mention of the namespace follows it:\n{}",
+        moved.lines().filter(|l| l.contains("archivist-data")).collect::<Vec<_>>().join("\n")
+    );
+    let docs = by_key(archctl::api::parse_stream(&moved).unwrap());
+    assert_eq!(docs["StatefulSet data2/neo4j"]["metadata"]["namespace"], "data2");
+}
+
+/// Every value of the schema says what it is, and the chart's README lists
+/// it with its default.
+#[test]
+fn every_value_has_a_description() {
+    let p = Project::new();
+    let dir = chart(&p, &repo().join("archctl.toml"), &["--profile", "production"]);
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("values.schema.json")).unwrap()).unwrap();
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    fn walk(s: &Value, root: &Value, path: &mut Vec<String>, readme: &str) {
+        let s = match s.get("$ref").and_then(Value::as_str) {
+            Some(r) => &root["definitions"][r.rsplit('/').next().unwrap()],
+            None => s,
+        };
+        let key = path.join(".");
+        if !path.is_empty() {
+            assert!(s.get("description").is_some(), "{key} has no description");
+        }
+        match s.get("properties").and_then(Value::as_object) {
+            Some(props) if !props.is_empty() && path.first().is_none_or(|p| p != "overrides") => {
+                for (k, child) in props {
+                    path.push(k.clone());
+                    walk(child, root, path, readme);
+                    path.pop();
+                }
+            }
+            _ => assert!(
+                path.first().is_some_and(|p| p == "overrides") || readme.contains(&format!("| `{key}` |")),
+                "the README lists no {key}"
+            ),
+        }
+    }
+    walk(&schema, &schema, &mut Vec::new(), &readme);
 }

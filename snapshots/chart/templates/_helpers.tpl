@@ -9,18 +9,18 @@ render again rather than editing them.
 archivist
 {{- end }}
 
-{{/* Labels archctl puts on every object of a service (pass the service name). */}}
+{{/* Labels archctl puts on every object of a service: (list $ "service"). */}}
 {{- define "archivist.labels" -}}
-app.kubernetes.io/name: {{ . }}
-app.kubernetes.io/instance: archivist
+app.kubernetes.io/name: {{ index . 1 }}
+app.kubernetes.io/instance: {{ (index . 0).Release.Name }}
 app.kubernetes.io/part-of: archivist
 app.kubernetes.io/managed-by: archctl
 {{- end }}
 
-{{/* The labels that select a service's pods (pass the service name). */}}
+{{/* The labels that select a service's pods: (list $ "service"). */}}
 {{- define "archivist.selectorLabels" -}}
-app.kubernetes.io/name: {{ . }}
-app.kubernetes.io/instance: archivist
+app.kubernetes.io/name: {{ index . 1 }}
+app.kubernetes.io/instance: {{ (index . 0).Release.Name }}
 {{- end }}
 
 {{/*

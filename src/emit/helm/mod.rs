@@ -6,6 +6,8 @@
 //! .helmignore and the values header — comes from `templates/` in this
 //! repository, built into the binary, unless the project has its own.
 
+mod describe;
+mod release;
 mod skeleton;
 mod template;
 mod values;
@@ -90,6 +92,19 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
         by_key.push(d.iter().map(|d| (object_key(d), d)).collect());
     }
 
+    // the namespaces objects live in (and Namespace objects name)
+    let namespaces: BTreeSet<String> = docs
+        .iter()
+        .flatten()
+        .filter_map(|d| {
+            if d["kind"] == "Namespace" { d["metadata"]["name"].as_str() } else { d["metadata"]["namespace"].as_str() }
+        })
+        .map(str::to_string)
+        .collect();
+    let namespaces: Vec<String> = namespaces.into_iter().collect();
+    let single = namespaces.len() == 1;
+    let release = release::Release::new(&chart_name, &namespaces, single);
+
     let mut values = Values::new(n);
     let services: BTreeSet<String> =
         variants.iter().flat_map(|v| v.resolved.topology.services.keys().cloned()).collect();
@@ -103,10 +118,24 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
             "commonLabels": v.resolved.topology.project.labels,
         });
         vals["features"] = features_value(v.resolved);
+        vals["capabilities"] = json!({ "force": false });
+        if single {
+            vals["namespace"] = json!({ "create": false });
+        } else {
+            vals["namespaces"] = Value::Object(namespaces.iter().map(|ns| (ns.clone(), json!(ns))).collect());
+        }
     }
     for name in &services {
-        let replicas: Vec<Option<Value>> =
-            variants.iter().map(|v| v.resolved.services.get(name).and_then(|s| s.replicas).map(|r| json!(r))).collect();
+        // an autoscaled service runs its fewest replicas when its
+        // autoscaler is switched off
+        let replicas: Vec<Option<Value>> = variants
+            .iter()
+            .map(|v| {
+                let s = v.resolved.services.get(name)?;
+                let scaled = v.resolved.topology.features.autoscaling && (s.hpa.is_some() || s.keda.is_some());
+                s.replicas.or(if scaled { s.min_replicas() } else { None }).map(|r| json!(r))
+            })
+            .collect();
         let scaled: Vec<Option<Value>> = variants
             .iter()
             .map(|v| {
@@ -118,7 +147,7 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
         values.set(&p(&["services", name, "autoscaling", "enabled"]), &scaled);
     }
 
-    let namer = move |doc: &Value, path: &[PathSeg]| -> Option<Named> { name_setting(doc, path, &services, &common) };
+    let namer = |doc: &Value, path: &[PathSeg]| -> Option<Named> { name_setting(doc, path, &services, &common) };
 
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     let mut fallbacks = Vec::new();
@@ -154,32 +183,39 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
             insert_entry(&mut t, "spec", ("replicas".into(), T::Slot(rp), Some(cond)));
         }
 
-        // whole-object presence: a feature switch, else a flag of its own
+        // whole-object presence: the switches of its kind, always, and a
+        // flag of its own where they do not explain the profiles
         let presence: Vec<bool> = vs.iter().map(Option::is_some).collect();
         let mut conds = Vec::new();
-        let feature = feature_of(&kind);
-        let explained = feature.is_some_and(|f| {
-            values
-                .per_variant
-                .iter()
-                .zip(&presence)
-                .all(|(vals, present)| vals["features"][f].as_bool() == Some(*present))
-        });
-        if let Some(f) = feature
-            && presence.iter().any(|x| !x)
-        {
+        if let Some(f) = feature_of(&kind) {
             conds.push(Cond::Truthy(p(&["features", f])));
         }
-        if presence.iter().any(|x| !x) && !explained {
+        if matches!(kind.as_str(), "HorizontalPodAutoscaler" | "ScaledObject")
+            && let Some(target) = sample["spec"]["scaleTargetRef"]["name"].as_str()
+            && services.contains(target)
+        {
+            conds.push(Cond::Truthy(p(&["services", target, "autoscaling", "enabled"])));
+        }
+        let switched = Cond::And(conds.clone());
+        let explained = values.per_variant.iter().zip(&presence).all(|(vals, present)| switched.eval(vals) == *present);
+        if !explained {
             let fp = p(&["overrides", key, "enabled?"]);
             values.set(&fp, &presence.iter().map(|x| Some(json!(x))).collect::<Vec<_>>());
             conds.push(Cond::Truthy(fp));
+        }
+        // a custom resource only where the API server serves its kind
+        let api_version = sample["apiVersion"].as_str().unwrap_or("");
+        if let Some((group, _)) = api_version.split_once('/')
+            && !crate::objects::object::is_builtin_group(group)
+        {
+            conds.push(Cond::Serves(format!("{api_version}/{kind}")));
         }
         let mut cond = match conds.len() {
             0 => None,
             1 => conds.pop(),
             _ => Some(Cond::And(conds)),
         };
+        t = release.apply(t, &kind);
 
         // the template must give back every profile's object
         let exact = |t: &T, cond: &Option<Cond>, values: &Values| {
@@ -199,6 +235,19 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
             t = T::Slot(op.clone());
             cond = Some(Cond::Set(op));
             fallbacks.push(key.clone());
+        }
+
+        // a single namespace is the release's, made only when asked
+        if single && kind == "Namespace" {
+            let create = Cond::Truthy(p(&["namespace", "create"]));
+            cond = Some(match cond {
+                None => create,
+                Some(Cond::And(mut cs)) => {
+                    cs.insert(0, create);
+                    Cond::And(cs)
+                }
+                Some(c) => Cond::And(vec![create, c]),
+            });
         }
 
         let file = file_for(&kind, sample, first);
@@ -229,12 +278,116 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
     }
     // maps operators may extend: any label goes
     let free: BTreeSet<Vec<String>> = BTreeSet::from([p(&["global", "commonLabels"])]);
-    let schema = values::schema(&values.per_variant, &free);
+    let topology_schema = describe::topology_schema();
+    let describe = |path: &[String]| describe::describe(&topology_schema, path);
+    let schema = values::schema(&values.per_variant, &free, &describe);
     out.push(("values.schema.json".into(), serde_json::to_string_pretty(&schema)? + "\n"));
+    let customs: BTreeSet<String> = keys
+        .iter()
+        .filter_map(|k| by_key.iter().find_map(|m| m.get(k)))
+        .filter_map(|d| {
+            let (api, kind) = (d["apiVersion"].as_str()?, d["kind"].as_str()?);
+            let (group, _) = api.split_once('/')?;
+            (!crate::objects::object::is_builtin_group(group)).then(|| format!("{api}/{kind}"))
+        })
+        .collect();
+    let ns = if single { namespaces.first().map(String::as_str) } else { None };
+    out.push(("README.md".into(), readme(&chart_name, ns, &profiles, &customs, primary_values, &describe)));
     for (path, text) in files {
         out.push((format!("templates/{path}"), text));
     }
     Ok(Chart { files: out, fallbacks })
+}
+
+/// The chart's README: how to install it, its round trip, and its values
+/// with their defaults and descriptions.
+fn readme(
+    chart: &str,
+    namespace: Option<&str>,
+    profiles: &[String],
+    customs: &BTreeSet<String>,
+    values: &Value,
+    describe: &dyn Fn(&[String]) -> Option<String>,
+) -> String {
+    let mut s = format!(
+        "# {chart}\n\nA Helm chart generated by archctl from archctl.toml; render again rather than editing it.\n\n"
+    );
+    s.push_str("## Install\n\n```\n");
+    match namespace {
+        Some(_) => {
+            s.push_str("helm install RELEASE . --namespace NAMESPACE --create-namespace -f values-PROFILE.yaml\n")
+        }
+        None => s.push_str("helm install RELEASE . -f values-PROFILE.yaml\n"),
+    }
+    s.push_str("```\n\n");
+    match namespace {
+        Some(_) => s.push_str(
+            "Every object goes to the release's namespace; `namespace.create=true` makes the chart create it (with its quota and labels).\n",
+        ),
+        None => s.push_str("The topology's namespaces are values (`namespaces.<name>`): set them to install a second copy elsewhere.\n"),
+    }
+    s.push_str("`app.kubernetes.io/instance` is the release's name, selectors included.\n\n");
+    s.push_str("## The render, exactly\n\nFor each profile (");
+    s.push_str(&profiles.join(", "));
+    s.push_str("), this gives exactly `archctl render --profile PROFILE`:\n\n```\n");
+    let mut cmd = format!("helm template {chart} .");
+    if let Some(ns) = namespace {
+        cmd.push_str(&format!(" --namespace {ns} --set namespace.create=true"));
+    }
+    for api in customs {
+        cmd.push_str(&format!(" --api-versions {api}"));
+    }
+    cmd.push_str(" -f values-PROFILE.yaml");
+    s.push_str(&cmd);
+    s.push_str("\n```\n\n");
+    if !customs.is_empty() {
+        s.push_str("## Custom resources\n\nRendered only where the API server serves their kind (`helm template` knows none unless told with `--api-versions`), or with `capabilities.force=true`:\n\n");
+        for api in customs {
+            s.push_str(&format!("- `{api}`\n"));
+        }
+        s.push('\n');
+    }
+    s.push_str("## Values\n\n| Key | Default | Description |\n|---|---|---|\n");
+    let mut rows = Vec::new();
+    readme_rows(values, &mut Vec::new(), describe, &mut rows);
+    for (key, default, d) in rows {
+        s.push_str(&format!("| `{key}` | `{default}` | {d} |\n"));
+    }
+    s
+}
+
+/// One row per value; `overrides` (one row per object) and tables with
+/// more than 50 entries (a fleet's services) in brief.
+fn readme_rows(
+    v: &Value,
+    path: &mut Vec<String>,
+    describe: &dyn Fn(&[String]) -> Option<String>,
+    rows: &mut Vec<(String, String, String)>,
+) {
+    let cell = |s: String| s.replace('|', "\\|").replace('\n', " ");
+    let brief = path.first().is_some_and(|p| p == "overrides") && path.len() == 2
+        || path.first().is_some_and(|p| p == "global") && path.len() == 2 && path[1] == "commonLabels";
+    match v {
+        Value::Object(m) if !m.is_empty() && !brief && m.len() <= 50 => {
+            for (k, child) in m {
+                path.push(k.clone());
+                readme_rows(child, path, describe, rows);
+                path.pop();
+            }
+        }
+        _ => {
+            let default = match v {
+                Value::Object(m) if m.len() > 50 => format!("{} entries", m.len()),
+                _ => serde_json::to_string(v).unwrap_or_default(),
+            };
+            let default = if default.len() > 60 {
+                format!("{}…", default.chars().take(57).collect::<String>())
+            } else {
+                default
+            };
+            rows.push((cell(path.join(".")), cell(default), cell(describe(path).unwrap_or_default())));
+        }
+    }
 }
 
 /// Values with null leaves removed (Helm treats them as absent).

@@ -24,6 +24,10 @@ pub(super) enum Cond {
     Set(ValuePath),
     Not(Box<Cond>),
     And(Vec<Cond>),
+    /// The API server serves `group/version/Kind` (a custom resource's
+    /// CRD is installed), or `capabilities.force` is set. Taken as true
+    /// when the chart is checked against the render.
+    Serves(String),
 }
 
 /// A template tree.
@@ -39,6 +43,14 @@ pub(super) enum T {
     /// A container image assembled from `global.imageRegistry` and the
     /// image's `registry`, `repository` and `tag` values.
     Image(ValuePath),
+    /// A Go template expression of the release (`.Release.Name`,
+    /// `.Release.Namespace`, a namespace value), with the value it has
+    /// for the round-trip release: named after the project, installed in
+    /// the topology's namespaces.
+    Expr {
+        go: String,
+        value: Value,
+    },
 }
 
 /// Looks a path up in a values tree (missing keys and non-maps give None).
@@ -69,6 +81,7 @@ impl Cond {
             Cond::Set(p) => lookup(values, p).is_some(),
             Cond::Not(c) => !c.eval(values),
             Cond::And(cs) => cs.iter().all(|c| c.eval(values)),
+            Cond::Serves(_) => true,
         }
     }
 
@@ -79,6 +92,11 @@ impl Cond {
             Cond::Set(p) => format!("(ne (toJson {}) \"null\")", index(p)),
             Cond::Not(c) => format!("(not {})", c.expr()),
             Cond::And(cs) => format!("(and {})", cs.iter().map(Cond::expr).collect::<Vec<_>>().join(" ")),
+            Cond::Serves(api) => format!(
+                "(or {} (.Capabilities.APIVersions.Has {}))",
+                index(&["capabilities".into(), "force".into()]),
+                go_string(api)
+            ),
         }
     }
 }
@@ -95,7 +113,7 @@ pub(super) fn index(path: &[String]) -> String {
 }
 
 /// A Go string literal.
-fn go_string(s: &str) -> String {
+pub(super) fn go_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
@@ -146,6 +164,7 @@ impl T {
     pub(super) fn eval(&self, values: &Value) -> Option<Value> {
         match self {
             T::Lit(v) => Some(v.clone()),
+            T::Expr { value, .. } => Some(value.clone()),
             T::Slot(p) => lookup(values, p).cloned(),
             T::Image(p) => {
                 let img = lookup(values, p)?;
@@ -287,6 +306,7 @@ fn emit_seq(items: &[T], level: usize, chart: &str, out: &mut String) {
 fn emit_inline(t: &T, level: usize, chart: &str, out: &mut String) {
     match t {
         T::Slot(p) => out.push_str(&format!("{{{{ {} | toJson }}}}", index(p))),
+        T::Expr { go, .. } => out.push_str(&format!("{{{{ {go} | toJson }}}}")),
         T::Image(p) => out.push_str(&format!(
             "{{{{ include \"{chart}.image\" (list {} {}) | toJson }}}}",
             index(&["global".into(), "imageRegistry".into()]),

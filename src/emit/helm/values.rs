@@ -72,8 +72,13 @@ fn type_name(v: &Value) -> &'static str {
 /// structural tables (`global`, `features`, `services.<name>` …) reject
 /// unknown keys; each setting accepts the types its profiles use (and null
 /// where a profile leaves it unset).
-pub(super) fn schema(variants: &[Value], free: &BTreeSet<Vec<String>>) -> Value {
+pub(super) fn schema(
+    variants: &[Value],
+    free: &BTreeSet<Vec<String>>,
+    describe: &dyn Fn(&[String]) -> Option<String>,
+) -> Value {
     let mut s = node(variants, &mut Vec::new(), free);
+    add_descriptions(&mut s, &mut Vec::new(), describe);
     let definitions = share_repeated(&mut s);
     if let Value::Object(m) = &mut s {
         m.insert("$schema".into(), json!("https://json-schema.org/draft-07/schema#"));
@@ -83,6 +88,25 @@ pub(super) fn schema(variants: &[Value], free: &BTreeSet<Vec<String>>) -> Value 
         }
     }
     s
+}
+
+/// Puts each value's description into its schema (before definitions are
+/// shared, so that entries of one shape and one description still share).
+fn add_descriptions(s: &mut Value, path: &mut Vec<String>, describe: &dyn Fn(&[String]) -> Option<String>) {
+    // entries of `services` and `overrides` are described by their shape,
+    // the same for each, so that their schemas stay shareable
+    if let Some(d) = describe(path)
+        && let Value::Object(m) = s
+    {
+        m.insert("description".into(), Value::String(d));
+    }
+    if let Some(Value::Object(props)) = s.get_mut("properties") {
+        for (k, child) in props.iter_mut() {
+            path.push(k.clone());
+            add_descriptions(child, path, describe);
+            path.pop();
+        }
+    }
 }
 
 /// Writes each table schema that repeats among the entries of a top-level
@@ -178,7 +202,7 @@ mod tests {
             json!({"s": {"replicas": 3, "image": {"tag": "1"}}}),
             json!({"s": {"replicas": null, "image": {"tag": "2"}}}),
         ];
-        let sch = schema(&vs, &BTreeSet::new());
+        let sch = schema(&vs, &BTreeSet::new(), &|_| None);
         assert_eq!(sch["properties"]["s"]["properties"]["replicas"]["type"], json!(["integer", "null"]));
         assert_eq!(sch["properties"]["s"]["additionalProperties"], false);
         assert_eq!(sch["properties"]["s"]["properties"]["image"]["properties"]["tag"]["type"], "string");
@@ -193,7 +217,7 @@ mod tests {
             "c": {"image": {"tag": "3"}},
             "d": {"replicas": 3, "image": {"tag": "4"}},
         }, "global": {"registry": "r"}})];
-        let sch = schema(&vs, &BTreeSet::new());
+        let sch = schema(&vs, &BTreeSet::new(), &|_| None);
         let services = &sch["properties"]["services"]["properties"];
         assert_eq!(services["a"], json!({"$ref": "#/definitions/services-1"}));
         assert_eq!(services["b"], services["a"]);
