@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::template::{T, go_string, index};
-use crate::objects::labels::INSTANCE;
+use crate::k8s::labels::INSTANCE;
 
 /// What the templates say instead of the project's and namespaces' names.
 pub(super) struct Release {
