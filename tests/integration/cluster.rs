@@ -19,6 +19,11 @@ pub(crate) const CRDS: &[&str] = &[
     "external-secrets.io_externalsecrets.yaml",
     "external-secrets.io_secretstores.yaml",
     "external-secrets.io_clustersecretstores.yaml",
+    "gateway.networking.k8s.io_gatewayclasses.yaml",
+    "gateway.networking.k8s.io_gateways.yaml",
+    "gateway.networking.k8s.io_httproutes.yaml",
+    "gateway.networking.k8s.io_grpcroutes.yaml",
+    "gateway.networking.k8s.io_referencegrants.yaml",
 ];
 
 /// A project and a control plane of its own.
