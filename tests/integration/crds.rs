@@ -83,8 +83,13 @@ fn gateway_api_schema(plural: &str, version: &str) -> Value {
     v.unwrap_or_else(|| panic!("{} has no version {version}", path.display()))["schema"]["openAPIV3Schema"].clone()
 }
 
+/// Whether a document is a Gateway API object (validated against the released CRD manifests).
+pub(crate) fn is_gateway_api(doc: &Value) -> bool {
+    doc["apiVersion"].as_str().is_some_and(|a| a.starts_with("gateway.networking.k8s.io/"))
+}
+
 /// Validates every Gateway API object in `docs` against its CRD; returns how many were checked.
-fn validate_gateway_api(docs: &[Value], what: &str) -> usize {
+pub(crate) fn validate_gateway_api(docs: &[Value], what: &str) -> usize {
     let mut checked = 0;
     for doc in docs {
         let Some(version) = doc["apiVersion"].as_str().and_then(|a| a.strip_prefix("gateway.networking.k8s.io/"))
