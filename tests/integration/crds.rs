@@ -116,9 +116,11 @@ pub(crate) fn validate_gateway_api(docs: &[Value], what: &str) -> usize {
 #[test]
 fn gateway_api_objects_match_their_crds() {
     let p = Project::copy_of(&crate::support::repo().join("examples/semantic-explorer"));
-    for (profile, want) in [("production", 2), ("staging", 2), ("dev", 0)] {
+    // production migrates (both), staging serves through the gateway only, dev through the Ingress only
+    for (profile, want, ingresses) in [("production", 2, 1), ("staging", 2, 0), ("dev", 0, 1)] {
         let docs = p.run(&["render", "--profile", profile]).success().docs();
         assert_eq!(validate_gateway_api(&docs, profile), want, "{profile}: Gateway API objects");
+        assert_eq!(docs.iter().filter(|d| d["kind"] == "Ingress").count(), ingresses, "{profile}: Ingresses");
     }
     // every kind, a GRPCRoute and a ReferenceGrant among them
     let p = Project::with(
