@@ -113,18 +113,9 @@ pub(crate) fn validate_gateway_api(docs: &[Value], what: &str) -> usize {
     checked
 }
 
-#[test]
-fn gateway_api_objects_match_their_crds() {
-    let p = Project::copy_of(&crate::support::repo().join("examples/semantic-explorer"));
-    // production migrates (both), staging serves through the gateway only, dev through the Ingress only
-    for (profile, want, ingresses) in [("production", 2, 1), ("staging", 2, 0), ("dev", 0, 1)] {
-        let docs = p.run(&["render", "--profile", profile]).success().docs();
-        assert_eq!(validate_gateway_api(&docs, profile), want, "{profile}: Gateway API objects");
-        assert_eq!(docs.iter().filter(|d| d["kind"] == "Ingress").count(), ingresses, "{profile}: Ingresses");
-    }
-    // every kind, a GRPCRoute and a ReferenceGrant among them
-    let p = Project::with(
-        r#"
+/// Every Gateway API kind archctl renders: a gateway, HTTP and gRPC routes, a route from another
+/// namespace than its gateway, and a backend in another namespace (a ReferenceGrant).
+pub(crate) const GATEWAY_TOPOLOGY: &str = r#"
 [project]
 name = "shop"
 [namespaces.shop]
@@ -147,10 +138,31 @@ rules = [{ matches = [{ path = "/", headers = { "x-canary" = "1" } }], backends 
 kind = "grpc"
 gateway = "public"
 rules = [{ matches = [{ grpc_service = "shop.Db", grpc_method = "Get" }], backends = [{ service = "db" }] }]
-"#,
-    );
+[routes.admin]
+namespace = "data"
+gateway = "public"
+hostnames = ["admin.example.com"]
+rules = [{ matches = [{ path = "/", type = "Exact" }], backends = [{ service = "db" }] }]
+"#;
+
+#[test]
+fn gateway_api_objects_match_their_crds() {
+    let p = Project::copy_of(&crate::support::repo().join("examples/semantic-explorer"));
+    // production migrates (both), staging serves through the gateway only, dev through the Ingress only
+    for (profile, want, ingresses) in [("production", 2, 1), ("staging", 2, 0), ("dev", 0, 1)] {
+        let docs = p.run(&["render", "--profile", profile]).success().docs();
+        assert_eq!(validate_gateway_api(&docs, profile), want, "{profile}: Gateway API objects");
+        assert_eq!(docs.iter().filter(|d| d["kind"] == "Ingress").count(), ingresses, "{profile}: Ingresses");
+    }
+    // every kind, a GRPCRoute and a ReferenceGrant among them
+    let p = Project::with(GATEWAY_TOPOLOGY);
     let docs = p.run(&["render"]).success().docs();
-    assert_eq!(validate_gateway_api(&docs, "every kind"), 4);
+    assert_eq!(validate_gateway_api(&docs, "every kind"), 5);
+    // a route of another namespace: its parentRef names the gateway's, and the listener admits it
+    let admin = crate::support::find(&docs, "HTTPRoute", Some("data"), "admin");
+    assert_eq!(admin["spec"]["parentRefs"][0]["namespace"], "shop");
+    let gateway = crate::support::find(&docs, "Gateway", Some("shop"), "public");
+    assert_eq!(gateway["spec"]["listeners"][0]["allowedRoutes"]["namespaces"]["from"], "All");
     let grant = crate::support::find(&docs, "ReferenceGrant", Some("data"), "grpcroute-shop");
     assert_eq!(grant["spec"]["from"][0]["namespace"], "shop");
     // a broken route fails its schema: the tests would notice a wrong field
