@@ -226,3 +226,15 @@ container = { image = "nightly:1" }
     let batch = plan["services"].as_array().unwrap().iter().find(|s| s["name"] == "batch").unwrap();
     assert_eq!((batch["replicas_min"].as_i64(), batch["replicas_max"].as_i64()), (Some(0), Some(3)));
 }
+
+#[test]
+fn graph_draws_routes_to_their_backends_with_weights() {
+    let p = Project::with(crate::crds::GATEWAY_TOPOLOGY);
+    let out = p.run(&["graph"]).success().stdout;
+    assert!(out.contains(r#"route_web -->|"shop.example.com/ (90)"| svc_web"#), "{out}");
+    assert!(out.contains("route_db -->"), "{out}");
+    assert!(out.contains("svc_db"), "{out}");
+    // no routes without the Gateway API
+    let off = Project::with(&format!("{}\n[features]\ngateway_api = false\n", crate::crds::GATEWAY_TOPOLOGY));
+    assert!(!off.run(&["graph"]).success().stdout.contains("route_"));
+}
