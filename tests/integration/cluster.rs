@@ -412,6 +412,8 @@ fn external_secrets_against_both_crd_versions() {
         "keda.sh_scaledobjects.yaml",
         "monitoring.coreos.com_servicemonitors.yaml",
         "autoscaling.k8s.io_vpa-v1-crd-gen.yaml",
+        "gateway.networking.k8s.io_gateways.yaml",
+        "gateway.networking.k8s.io_httproutes.yaml",
     ]);
     old.edit(|t| t.replace("[secret_stores.aws-secrets]", "[secret_stores.aws-secrets]\napi_version = \"v1beta1\""));
     old.apply(&["--profile", "production"]);
