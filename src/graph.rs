@@ -1,5 +1,5 @@
 //! `archctl graph`: the topology as a picture — namespaces as groups,
-//! services as nodes, edges from ingresses to services, from services to
+//! services as nodes, edges from ingresses and routes to services, from services to
 //! the services their environment and autoscalers point at, and from
 //! volumes and claims to storage classes.
 
@@ -276,6 +276,26 @@ impl Graph {
             });
             for s in &shared.services {
                 edges.insert(Edge::uses(id("shared", name), id("svc", s), shared.ports.join(", ")));
+            }
+        }
+        for (name, rt) in &topo.routes {
+            if !topo.features.gateway_api {
+                break;
+            }
+            let ns = r.topology.namespace_of(&rt.namespace).to_string();
+            g.nodes.push(Node { id: id("route", name), label: name.clone(), group: Some(ns), shape: Shape::Ingress });
+            let host = rt.hostnames.first().cloned().unwrap_or_default();
+            for rule in &rt.rules {
+                let path = rule.matches.first().and_then(|m| m.path.clone()).unwrap_or_default();
+                for b in &rule.backends {
+                    let weight = b.weight.map(|w| format!(" ({w})")).unwrap_or_default();
+                    edges.insert(Edge {
+                        from: id("route", name),
+                        to: id("svc", &b.service),
+                        label: format!("{host}{path}{weight}"),
+                        allow: false,
+                    });
+                }
             }
         }
         for class in storage_classes {

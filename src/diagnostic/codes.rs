@@ -276,7 +276,7 @@ pub(crate) const CODES: &[Code] = &[
     Code {
         id: "E038",
         title: "Invalid host name",
-        explanation: "An ingress or TLS host that is not a DNS name: `*` other than as the whole first label, \
+        explanation: "An ingress, TLS, route or gateway listener host that is not a DNS name: `*` other than as the whole first label, \
             upper case, a port, or an IP address. Write a lowercase DNS name (`shop.example.com`), or a \
             wildcard as `*.example.com`.",
     },
@@ -334,7 +334,8 @@ pub(crate) const CODES: &[Code] = &[
     Code {
         id: "E053",
         title: "Route to an unknown service or port",
-        explanation: "An ingress path or network policy names a service the topology does not declare, or an \
+        explanation: "An ingress path, route backend or network policy names a service the topology does not \
+            declare, or an \
             ingress path routes to a service in another namespace (an Ingress routes only to Services of its \
             own namespace) or to a port its Service does not expose. Fix the service name or port (the help \
             lists the Service's ports), or move the ingress or the service.",
@@ -351,6 +352,27 @@ pub(crate) const CODES: &[Code] = &[
         explanation: "A rolling update whose `max_surge` and `max_unavailable` are both 0: no pod may be added and \
             none may go, so the rollout never progresses. Allow one extra pod (`max_surge = 1`) or one missing \
             pod (`max_unavailable = 1`).",
+    },
+    Code {
+        id: "E056",
+        title: "Route to an undeclared gateway",
+        explanation: "A route (or a network policy peer) names a gateway that is not in `[gateways]` and is not \
+            marked external, or a listener (`section`) the gateway does not have. Declare the gateway, mark \
+            one that exists in the cluster `external = true` (in `[gateways.<name>]` or in the route's \
+            `gateway = { name, namespace, external = true }`), or fix the name (the help suggests the closest).",
+    },
+    Code {
+        id: "E057",
+        title: "Two routes claim the same requests",
+        explanation: "Two route matches, of one route or of two, claim the same host, path (or gRPC method) and \
+            headers on one gateway listener: the gateway sends those requests to one of them only. Change \
+            the path, host or headers of one, or merge their backends into one rule with weights.",
+    },
+    Code {
+        id: "E058",
+        title: "Backend weight out of range",
+        explanation: "A route backend's `weight` below 0 or above 1000000, which the Gateway API rejects. \
+            Weights are relative: `90` and `10` split the traffic 9:1.",
     },
     Code {
         id: "W001",

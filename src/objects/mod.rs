@@ -58,7 +58,10 @@ pub(crate) fn build_part(r: &Resolved, part: Part<'_>, out: &mut Vec<Object>) {
     match part {
         Part::Shared => shared(r, out),
         Part::Service(name) => workload::service(r, name, out),
-        Part::Ingresses => network::ingresses(r, out),
+        Part::Ingresses => {
+            network::ingresses(r, out);
+            network::gateway_api(r, out);
+        }
     }
 }
 

@@ -10,6 +10,12 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::crd::{
+    AllowedRoutes, BackendRef, GRPCMethodMatch, GRPCRoute, GRPCRouteMatch, GRPCRouteRule, GRPCRouteSpec, Gateway,
+    GatewaySpec, HTTPPathMatch, HTTPRoute, HTTPRouteMatch, HTTPRouteRule, HTTPRouteSpec, HeaderMatch,
+    Listener as GwListener, ListenerTls, ParentReference, ReferenceGrant, ReferenceGrantFrom, ReferenceGrantSpec,
+    ReferenceGrantTo, RouteNamespaces, SecretObjectReference,
+};
 use super::{Object, annotations};
 use crate::k8s::labels::LabelSet;
 use crate::resolve::Resolved;
@@ -244,6 +250,13 @@ fn peer(r: &Resolved, ns: &str, p: &topology::Peer) -> NetworkPolicyPeer {
             namespace_selector = Some(selector(BTreeMap::from([(NAMESPACE_NAME_LABEL.into(), svc_ns)])));
         }
     }
+    if let Some(g) = &p.gateway
+        && let Some(gw) = r.topology.gateways.get(g)
+    {
+        let gw_ns = r.topology.namespace_of(&gw.namespace).to_string();
+        namespace_selector = Some(selector(BTreeMap::from([(NAMESPACE_NAME_LABEL.into(), gw_ns)])));
+        pod_selector = gw.pod_labels.as_ref().map(|l| selector(map(l)));
+    }
     NetworkPolicyPeer { namespace_selector, pod_selector, ..Default::default() }
 }
 
@@ -262,5 +275,199 @@ fn policy_port(p: &PortRef) -> NetworkPolicyPort {
             };
             NetworkPolicyPort { port: Some(port), protocol: proto, ..Default::default() }
         }
+    }
+}
+
+/// The Service port number a route backend means: a number as given, a name (or nothing: the
+/// first exposed port) looked up among the service's ports. 0 when there is none (`check` reports
+/// it).
+fn backend_port(r: &Resolved, service: &str, port: Option<&PortRef>) -> i32 {
+    if let Some(PortRef::Number(n)) = port {
+        return *n;
+    }
+    let Some(svc) = r.topology.services.get(service) else { return 0 };
+    svc.container
+        .ports
+        .iter()
+        .chain(svc.sidecars.iter().flat_map(|c| c.ports.iter()))
+        .filter(|(_, p)| p.expose)
+        .find(|(n, _)| match port {
+            Some(PortRef::Name(want)) => *n == want,
+            _ => true,
+        })
+        .map(|(_, p)| p.service_port.unwrap_or(p.port))
+        .unwrap_or(0)
+}
+
+fn header_matches(h: &indexmap::IndexMap<String, String>) -> Vec<HeaderMatch> {
+    h.iter().map(|(k, v)| HeaderMatch { kind: "Exact".into(), name: k.clone(), value: v.clone() }).collect()
+}
+
+/// Gateways, ReferenceGrants, HTTPRoutes and GRPCRoutes (`features.gateway_api`).
+pub(super) fn gateway_api(r: &Resolved, out: &mut Vec<Object>) {
+    let topo = &r.topology;
+    if !topo.features.gateway_api {
+        return;
+    }
+    for (name, gw) in &topo.gateways {
+        if gw.external {
+            continue;
+        }
+        let ns = topo.namespace_of(&gw.namespace).to_string();
+        // routes of other namespaces may attach only when the listener allows them
+        let foreign = topo.routes.values().any(|rt| {
+            let rns = topo.namespace_of(&rt.namespace);
+            let t = rt.gateway.target();
+            t.name == *name && !t.external && topo.gateway_namespace(rns, &t) == ns && rns != ns
+        });
+        let set = LabelSet { project: &topo.project, name, component: "gateway", version: None };
+        let listeners = gw
+            .listeners
+            .iter()
+            .map(|l| GwListener {
+                name: l.name.clone(),
+                hostname: l.hostname.clone(),
+                port: l.port,
+                protocol: l.protocol.clone(),
+                tls: (!l.certificates.is_empty()).then(|| ListenerTls {
+                    mode: "Terminate".into(),
+                    certificate_refs: l
+                        .certificates
+                        .iter()
+                        .map(|c| SecretObjectReference { kind: "Secret".into(), name: c.clone() })
+                        .collect(),
+                }),
+                allowed_routes: foreign.then(|| AllowedRoutes { namespaces: RouteNamespaces { from: "All".into() } }),
+            })
+            .collect();
+        out.push(
+            Gateway {
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some(ns),
+                    labels: Some(set.all([])),
+                    annotations: annotations(&topo.project.annotations, &gw.annotations),
+                    ..Default::default()
+                },
+                spec: GatewaySpec { gateway_class_name: gw.class.clone().unwrap_or_default(), listeners },
+            }
+            .into(),
+        );
+    }
+    // (service namespace, route kind, route namespace) → the grant each needs, once
+    let mut grants: std::collections::BTreeSet<(String, &'static str, String)> = Default::default();
+    for (name, rt) in &topo.routes {
+        let ns = topo.namespace_of(&rt.namespace).to_string();
+        let grpc = rt.kind.as_deref() == Some("grpc");
+        let t = rt.gateway.target();
+        let gw_ns = topo.gateway_namespace(&ns, &t);
+        let parent_refs = vec![ParentReference {
+            name: t.name.clone(),
+            namespace: (gw_ns != ns).then_some(gw_ns),
+            section_name: t.section.clone(),
+        }];
+        let set = LabelSet { project: &topo.project, name, component: "route", version: None };
+        let backends = |rule: &topology::RouteRule| -> Vec<BackendRef> {
+            rule.backends
+                .iter()
+                .map(|b| {
+                    let svc_ns = r.services.get(&b.service).map(|v| v.namespace.clone());
+                    BackendRef {
+                        name: b.service.clone(),
+                        namespace: svc_ns.filter(|s| *s != ns),
+                        port: backend_port(r, &b.service, b.port.as_ref()),
+                        weight: b.weight,
+                    }
+                })
+                .collect()
+        };
+        for rule in &rt.rules {
+            for b in &rule.backends {
+                if let Some(svc) = r.services.get(&b.service)
+                    && svc.namespace != ns
+                {
+                    grants.insert((svc.namespace.clone(), if grpc { "GRPCRoute" } else { "HTTPRoute" }, ns.clone()));
+                }
+            }
+        }
+        let metadata = ObjectMeta {
+            name: Some(name.clone()),
+            namespace: Some(ns.clone()),
+            labels: Some(set.all([])),
+            annotations: annotations(&topo.project.annotations, &rt.annotations),
+            ..Default::default()
+        };
+        if grpc {
+            let rules = rt
+                .rules
+                .iter()
+                .map(|rule| GRPCRouteRule {
+                    matches: rule
+                        .matches
+                        .iter()
+                        .map(|m| GRPCRouteMatch {
+                            method: (m.grpc_service.is_some() || m.grpc_method.is_some()).then(|| GRPCMethodMatch {
+                                kind: "Exact".into(),
+                                service: m.grpc_service.clone(),
+                                method: m.grpc_method.clone(),
+                            }),
+                            headers: header_matches(&m.headers),
+                        })
+                        .collect(),
+                    backend_refs: backends(rule),
+                })
+                .collect();
+            out.push(
+                GRPCRoute { metadata, spec: GRPCRouteSpec { parent_refs, hostnames: rt.hostnames.clone(), rules } }
+                    .into(),
+            );
+        } else {
+            let rules = rt
+                .rules
+                .iter()
+                .map(|rule| HTTPRouteRule {
+                    matches: rule
+                        .matches
+                        .iter()
+                        .map(|m| HTTPRouteMatch {
+                            path: m.path.as_ref().map(|p| HTTPPathMatch {
+                                kind: m.kind.clone().unwrap_or_else(|| "PathPrefix".into()),
+                                value: p.clone(),
+                            }),
+                            headers: header_matches(&m.headers),
+                        })
+                        .collect(),
+                    backend_refs: backends(rule),
+                })
+                .collect();
+            out.push(
+                HTTPRoute { metadata, spec: HTTPRouteSpec { parent_refs, hostnames: rt.hostnames.clone(), rules } }
+                    .into(),
+            );
+        }
+    }
+    for (svc_ns, kind, from_ns) in grants {
+        let grant = format!("{}-{from_ns}", kind.to_ascii_lowercase());
+        let set = LabelSet { project: &topo.project, name: &grant, component: "reference-grant", version: None };
+        out.push(
+            ReferenceGrant {
+                metadata: ObjectMeta {
+                    name: Some(grant.clone()),
+                    namespace: Some(svc_ns),
+                    labels: Some(set.all([])),
+                    annotations: annotations(&topo.project.annotations, &Default::default()),
+                    ..Default::default()
+                },
+                spec: ReferenceGrantSpec {
+                    from: vec![ReferenceGrantFrom {
+                        group: "gateway.networking.k8s.io".into(),
+                        kind: kind.into(),
+                        namespace: from_ns,
+                    }],
+                    to: vec![ReferenceGrantTo { group: String::new(), kind: "Service".into(), name: None }],
+                },
+            }
+            .into(),
+        );
     }
 }

@@ -11,7 +11,10 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::StorageClass;
 
-use super::crd::{ExternalSecret, ExternalSecretV1, ScaledObject, ServiceMonitor, VerticalPodAutoscaler};
+use super::crd::{
+    ExternalSecret, ExternalSecretV1, GRPCRoute, Gateway, HTTPRoute, ReferenceGrant, ScaledObject, ServiceMonitor,
+    VerticalPodAutoscaler,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{Metadata, Resource};
 use serde::Serialize;
@@ -80,6 +83,10 @@ objects!(
     Job,
     CronJob,
     Ingress,
+    Gateway,
+    ReferenceGrant,
+    HTTPRoute,
+    GRPCRoute,
     ExternalSecret,
     ExternalSecretV1,
     ScaledObject,
@@ -125,6 +132,11 @@ pub(crate) const INSTALL_ORDER: &[&str] = &[
     "CronJob",
     "IngressClass",
     "Ingress",
+    // Gateway API: the gateway and the grants a route relies on before the routes
+    "Gateway",
+    "ReferenceGrant",
+    "HTTPRoute",
+    "GRPCRoute",
     "APIService",
     "MutatingWebhookConfiguration",
     "ValidatingWebhookConfiguration",
@@ -194,6 +206,10 @@ pub const KINDS: &[(&str, &str, &str, &str)] = &[
     ("batch", "v1", "Job", "jobs"),
     ("batch", "v1", "CronJob", "cronjobs"),
     ("networking.k8s.io", "v1", "Ingress", "ingresses"),
+    ("gateway.networking.k8s.io", "v1", "Gateway", "gateways"),
+    ("gateway.networking.k8s.io", "v1", "ReferenceGrant", "referencegrants"),
+    ("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes"),
+    ("gateway.networking.k8s.io", "v1", "GRPCRoute", "grpcroutes"),
     ("external-secrets.io", "v1", "ExternalSecret", "externalsecrets"),
     ("keda.sh", "v1alpha1", "ScaledObject", "scaledobjects"),
     ("monitoring.coreos.com", "v1", "ServiceMonitor", "servicemonitors"),

@@ -69,6 +69,12 @@ pub struct Topology {
     /// Ingresses by name.
     #[serde(default)]
     pub ingresses: IndexMap<String, Ingress>,
+    /// Gateways (Gateway API) by name: rendered ones, and `external` ones that routes may name.
+    #[serde(default)]
+    pub gateways: IndexMap<String, Gateway>,
+    /// HTTPRoutes and GRPCRoutes (Gateway API) by name.
+    #[serde(default)]
+    pub routes: IndexMap<String, Route>,
     /// Network policies by name.
     #[serde(default)]
     pub network_policies: IndexMap<String, NetworkPolicy>,

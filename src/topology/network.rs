@@ -151,6 +151,9 @@ pub struct Peer {
     /// The pods of a service of the topology.
     /// A service in another namespace also gets a namespace selector for it, unless one is given.
     pub service: Option<String>,
+    /// Traffic from a gateway of `[gateways]`: its namespace, and its pods by the gateway's
+    /// `pod_labels` when it declares them. Not with other selectors.
+    pub gateway: Option<String>,
     /// An IP block (`ipBlock.cidr`) such as `"10.0.0.0/8"`, instead of a selection of namespaces
     /// and pods.
     pub cidr: Option<String>,
@@ -186,5 +189,166 @@ pub enum RemoteRef {
 impl<'de> Deserialize<'de> for RemoteRef {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         super::string_or_struct(d, RemoteRef::Key, RemoteRef::Keys)
+    }
+}
+
+/// A Gateway (gateway.networking.k8s.io/v1) that routes attach to, or one that already exists.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gateway {
+    /// Default: the project's namespace.
+    pub namespace: Option<String>,
+    /// `true`: the gateway exists in the cluster (managed elsewhere); nothing is rendered for it,
+    /// and routes may still name it.
+    #[serde(default)]
+    pub external: bool,
+    /// `gatewayClassName`; required unless `external`.
+    pub class: Option<String>,
+    /// The gateway's listeners (`listeners`); at least one unless `external`.
+    #[serde(default)]
+    pub listeners: Vec<Listener>,
+    /// Labels of the gateway's own pods (the data plane), for network policy peers
+    /// `{ gateway = "<name>" }`. Omitted: such a peer selects every pod of the gateway's namespace.
+    pub pod_labels: Option<IndexMap<String, String>>,
+    /// Annotations on the Gateway.
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
+}
+
+/// One listener of a gateway: a port, a protocol and an optional host name.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Listener {
+    /// The listener's name (`name`), which routes name as `section`; an RFC 1123 label.
+    pub name: String,
+    /// `HTTP`, `HTTPS`, `TLS`, `TCP` or `UDP` (`protocol`).
+    pub protocol: String,
+    /// The port (`port`), 1–65535.
+    pub port: i32,
+    /// The host name the listener serves (`hostname`); a `*` only as the whole first label.
+    pub hostname: Option<String>,
+    /// Secrets holding the certificate and key for `HTTPS` and `TLS` listeners
+    /// (`tls.certificateRefs`, mode `Terminate`), in the gateway's namespace.
+    #[serde(default)]
+    pub certificates: Vec<String>,
+}
+
+/// An HTTPRoute or GRPCRoute (gateway.networking.k8s.io/v1) attached to a gateway.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// `http` (default, an HTTPRoute) or `grpc` (a GRPCRoute).
+    pub kind: Option<String>,
+    /// Default: the project's namespace.
+    pub namespace: Option<String>,
+    /// Required: the gateway the route attaches to (`parentRefs`), by name (`"public"`) or as
+    /// `{ name, namespace, section, external }`.
+    pub gateway: GatewayRef,
+    /// Host names the route serves (`hostnames`); a `*` only as the whole first label. Omitted: the
+    /// listener's.
+    #[serde(default)]
+    pub hostnames: Vec<String>,
+    /// Annotations on the route.
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
+    /// Required: the rules, each matches and the backends they go to (`rules`).
+    pub rules: Vec<RouteRule>,
+}
+
+/// The gateway a route attaches to.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayTarget {
+    /// The gateway's name: one of `[gateways]`, unless `external`.
+    pub name: String,
+    /// The gateway's namespace; default: that of the `[gateways]` entry, else the route's.
+    pub namespace: Option<String>,
+    /// One listener of the gateway, by name (`sectionName`).
+    pub section: Option<String>,
+    /// `true`: the gateway exists in the cluster and is not in `[gateways]`.
+    #[serde(default)]
+    pub external: bool,
+}
+
+/// A gateway by name, or with its namespace, listener and whether it is external.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum GatewayRef {
+    /// A gateway of `[gateways]` by name.
+    Name(String),
+    /// `{ name, namespace, section, external }`.
+    Target(GatewayTarget),
+}
+
+impl<'de> Deserialize<'de> for GatewayRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::string_or_struct(d, GatewayRef::Name, GatewayRef::Target)
+    }
+}
+
+impl GatewayRef {
+    /// As a target: a bare name is `{ name }`.
+    pub fn target(&self) -> GatewayTarget {
+        match self {
+            GatewayRef::Name(n) => GatewayTarget { name: n.clone(), ..Default::default() },
+            GatewayRef::Target(t) => t.clone(),
+        }
+    }
+}
+
+/// One rule of a route: requests that match, and the backends they go to.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteRule {
+    /// Matches (`matches`); a request matching any of them takes this rule. Omitted: every request
+    /// (`/` as a prefix for HTTP).
+    #[serde(default)]
+    pub matches: Vec<RouteMatch>,
+    /// Required: services of the topology that get the traffic (`backendRefs`).
+    pub backends: Vec<RouteBackend>,
+}
+
+/// What a request must look like: its path (HTTP) or method (gRPC), and headers.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteMatch {
+    /// HTTP routes: the URL path (`path.value`); it must start with `/`.
+    pub path: Option<String>,
+    /// HTTP routes: `PathPrefix` (default), `Exact` or `RegularExpression` (`path.type`).
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// gRPC routes: the service (`method.service`), such as `"shop.Cart"`.
+    pub grpc_service: Option<String>,
+    /// gRPC routes: the method (`method.method`), such as `"AddItem"`.
+    pub grpc_method: Option<String>,
+    /// Headers that must have these exact values (`headers`, type `Exact`).
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+}
+
+/// A service of the topology that gets part of a rule's traffic.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteBackend {
+    /// The service; in another namespace than the route, a ReferenceGrant is rendered in the
+    /// service's namespace.
+    pub service: String,
+    /// The service's port, by number or name; defaults to its first port.
+    pub port: Option<PortRef>,
+    /// The share of the rule's traffic (`weight`), 0–1000000; default 1.
+    pub weight: Option<i32>,
+}
+
+impl super::Topology {
+    /// The namespace of the gateway a route in `route_ns` attaches to: as given, else the
+    /// `[gateways]` entry's, else the route's own.
+    pub fn gateway_namespace(&self, route_ns: &str, target: &GatewayTarget) -> String {
+        if let Some(ns) = &target.namespace {
+            return ns.clone();
+        }
+        match self.gateways.get(&target.name) {
+            Some(g) => self.namespace_of(&g.namespace).to_string(),
+            None => route_ns.to_string(),
+        }
     }
 }

@@ -214,6 +214,8 @@ pub struct Features {
     pub service_monitors: bool,
     /// `false` leaves out every Ingress. Default `true`.
     pub ingress: bool,
+    /// `false` leaves out every Gateway, HTTPRoute, GRPCRoute and ReferenceGrant. Default `true`.
+    pub gateway_api: bool,
 }
 
 impl Default for Features {
@@ -225,6 +227,7 @@ impl Default for Features {
             network_policies: true,
             service_monitors: true,
             ingress: true,
+            gateway_api: true,
         }
     }
 }
@@ -240,6 +243,7 @@ impl<'de> Deserialize<'de> for Features {
             network_policies: Option<bool>,
             service_monitors: Option<bool>,
             ingress: Option<bool>,
+            gateway_api: Option<bool>,
         }
         let p = Partial::deserialize(d)?;
         Ok(Features {
@@ -249,6 +253,7 @@ impl<'de> Deserialize<'de> for Features {
             network_policies: p.network_policies.unwrap_or(true),
             service_monitors: p.service_monitors.unwrap_or(true),
             ingress: p.ingress.unwrap_or(true),
+            gateway_api: p.gateway_api.unwrap_or(true),
         })
     }
 }

@@ -15,6 +15,7 @@ mod objects;
 mod pods;
 pub(crate) mod ports;
 mod references;
+mod routes;
 mod secrets;
 mod shared;
 mod values;
@@ -44,6 +45,7 @@ pub fn validate(topo: &Topology) -> Vec<Diagnostic> {
     ports::check(topo, &mut out);
     pods::check(topo, &mut out);
     ingress::check(topo, &mut out);
+    routes::check(topo, &mut out);
     workloads::check(topo, &mut out);
     secrets::check(topo, &mut out);
     shared::check(topo, &mut out);

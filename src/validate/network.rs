@@ -7,7 +7,7 @@ use crate::diagnostic::suggest;
 use crate::topology::{Kind, PortRef, Service, ServiceType, Topology};
 
 /// The ports a service's Service exposes: (name, port number).
-fn service_ports(svc: &Service) -> Vec<(String, i32)> {
+pub(super) fn service_ports(svc: &Service) -> Vec<(String, i32)> {
     if svc.kind.is_batch() || svc.service.as_ref().and_then(|s| s.kind) == Some(ServiceType::None) {
         return Vec::new();
     }
@@ -20,7 +20,7 @@ fn service_ports(svc: &Service) -> Vec<(String, i32)> {
         .collect()
 }
 
-fn unknown_service(topo: &Topology, name: &str, path: &TomlPath) -> Diagnostic {
+pub(super) fn unknown_service(topo: &Topology, name: &str, path: &TomlPath) -> Diagnostic {
     Diagnostic::error("E053", format!("service `{name}` is not declared")).at(path).with_help(suggest::help(
         name,
         "services",
@@ -283,6 +283,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                     let kinds = [
                         p.cidr.is_some(),
                         p.service.is_some()
+                            || p.gateway.is_some()
                             || p.pod_labels.is_some()
                             || p.namespace.is_some()
                             || p.namespace_labels.is_some(),
@@ -305,6 +306,29 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                         && !topo.services.contains_key(s)
                     {
                         out.push(unknown_service(topo, s, &ppath.key("service")));
+                    }
+                    if let Some(g) = &p.gateway {
+                        if !topo.gateways.contains_key(g) {
+                            out.push(
+                                Diagnostic::error("E056", format!("gateway `{g}` is not declared"))
+                                    .at(&ppath.key("gateway"))
+                                    .with_help(suggest::help(
+                                        g,
+                                        "gateways",
+                                        topo.gateways.keys().map(String::as_str).collect::<Vec<_>>(),
+                                    )),
+                            );
+                        } else if p.service.is_some()
+                            || p.pod_labels.is_some()
+                            || p.namespace.is_some()
+                            || p.namespace_labels.is_some()
+                        {
+                            out.push(
+                                Diagnostic::error("E032", "a `gateway` peer takes no other selectors")
+                                    .at(&ppath)
+                                    .with_help("the gateway selects its namespace and its `pod_labels`; write `{ gateway = \"<name>\" }` alone"),
+                            );
+                        }
                     }
                     if let Some(n) = &p.namespace
                         && !topo.namespaces.contains_key(n)

@@ -167,12 +167,43 @@ pub(super) fn generated(topo: &Topology) -> Vec<Generated> {
             add(&mut out, "Ingress", ns_of(&ing.namespace), name, root.key("ingresses").key(name.clone()), false);
         }
     }
+    if topo.features.gateway_api {
+        for (name, gw) in topo.gateways.iter().filter(|(_, g)| !g.external) {
+            add(&mut out, "Gateway", ns_of(&gw.namespace), name, root.key("gateways").key(name.clone()), false);
+        }
+        let mut grants = std::collections::BTreeSet::new();
+        for (name, rt) in &topo.routes {
+            let path = root.key("routes").key(name.clone());
+            let kind = if rt.kind.as_deref() == Some("grpc") { "GRPCRoute" } else { "HTTPRoute" };
+            let ns = ns_of(&rt.namespace);
+            for b in rt.rules.iter().flat_map(|r| r.backends.iter()) {
+                if let Some(svc) = topo.services.get(&b.service) {
+                    let svc_ns = ns_of(&svc.namespace);
+                    if svc_ns != ns {
+                        grants.insert((
+                            svc_ns,
+                            format!("{}-{}", kind.to_ascii_lowercase(), ns.clone().unwrap_or_default()),
+                            path.clone(),
+                        ));
+                    }
+                }
+            }
+            add(&mut out, kind, ns, name, path, false);
+        }
+        for (ns, name, path) in grants {
+            add(&mut out, "ReferenceGrant", ns, &name, path, false);
+        }
+    }
     out
 }
 
 /// Kinds whose `app.kubernetes.io/name` label is the object's own name
 /// (the others carry the name of their service, a DNS label already).
-const NAME_LABELLED: [&str; 8] = [
+const NAME_LABELLED: [&str; 12] = [
+    "Gateway",
+    "HTTPRoute",
+    "GRPCRoute",
+    "ReferenceGrant",
     "StorageClass",
     "NetworkPolicy",
     "ConfigMap",
@@ -413,9 +444,20 @@ kind = "job"
 container = { image = "once:1" }
 [ingresses.front]
 rules = [{ host = "shop.example.com", paths = [{ path = "/", service = "web" }] }]
+[gateways.public]
+class = "istio"
+listeners = [{ name = "http", protocol = "HTTP", port = 80 }]
+[routes.shop]
+gateway = "public"
+hostnames = ["shop.example.com"]
+rules = [{ backends = [{ service = "web" }] }]
+[routes.data-api]
+kind = "grpc"
+gateway = { name = "public", section = "http" }
+rules = [{ backends = [{ service = "db", port = "pg" }] }]
 [network_policies.web-in]
 service = "web"
-ingress = [{ from = [{ service = "worker" }] }]
+ingress = [{ from = [{ service = "worker" }, { gateway = "public" }] }]
 "#;
         std::fs::write(dir.path().join("archctl.toml"), topology).unwrap();
         let target = crate::pipeline::Target::default();

@@ -19,6 +19,11 @@ pub(crate) const CRDS: &[&str] = &[
     "external-secrets.io_externalsecrets.yaml",
     "external-secrets.io_secretstores.yaml",
     "external-secrets.io_clustersecretstores.yaml",
+    "gateway.networking.k8s.io_gatewayclasses.yaml",
+    "gateway.networking.k8s.io_gateways.yaml",
+    "gateway.networking.k8s.io_httproutes.yaml",
+    "gateway.networking.k8s.io_grpcroutes.yaml",
+    "gateway.networking.k8s.io_referencegrants.yaml",
 ];
 
 /// A project and a control plane of its own.
@@ -407,6 +412,8 @@ fn external_secrets_against_both_crd_versions() {
         "keda.sh_scaledobjects.yaml",
         "monitoring.coreos.com_servicemonitors.yaml",
         "autoscaling.k8s.io_vpa-v1-crd-gen.yaml",
+        "gateway.networking.k8s.io_gateways.yaml",
+        "gateway.networking.k8s.io_httproutes.yaml",
     ]);
     old.edit(|t| t.replace("[secret_stores.aws-secrets]", "[secret_stores.aws-secrets]\napi_version = \"v1beta1\""));
     old.apply(&["--profile", "production"]);

@@ -71,3 +71,103 @@ fn the_schemas_reject_a_broken_resource() {
     let validator = jsonschema::validator_for(&schema).unwrap();
     assert!(!validator.is_valid(&doc));
 }
+
+/// The `openAPIV3Schema` of a Gateway API kind's `version`, from its released CRD manifest
+/// (`crds/manifests/gateway.networking.k8s.io_<plural>.yaml`).
+fn gateway_api_schema(plural: &str, version: &str) -> Value {
+    let path = crds_dir().join(format!("manifests/gateway.networking.k8s.io_{plural}.yaml"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let docs = archctl::api::parse_stream(&text).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+    let crd = docs.into_iter().find(|d| d["kind"] == "CustomResourceDefinition").expect("a CRD");
+    let v = crd["spec"]["versions"].as_array().unwrap().iter().find(|v| v["name"] == version).cloned();
+    v.unwrap_or_else(|| panic!("{} has no version {version}", path.display()))["schema"]["openAPIV3Schema"].clone()
+}
+
+/// Whether a document is a Gateway API object (validated against the released CRD manifests).
+pub(crate) fn is_gateway_api(doc: &Value) -> bool {
+    doc["apiVersion"].as_str().is_some_and(|a| a.starts_with("gateway.networking.k8s.io/"))
+}
+
+/// Validates every Gateway API object in `docs` against its CRD; returns how many were checked.
+pub(crate) fn validate_gateway_api(docs: &[Value], what: &str) -> usize {
+    let mut checked = 0;
+    for doc in docs {
+        let Some(version) = doc["apiVersion"].as_str().and_then(|a| a.strip_prefix("gateway.networking.k8s.io/"))
+        else {
+            continue;
+        };
+        let plural = format!("{}s", doc["kind"].as_str().unwrap().to_ascii_lowercase());
+        let schema = gateway_api_schema(&plural, version);
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> =
+            validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(
+            errors.is_empty(),
+            "{what}: {} {} fails its CRD:\n{}",
+            doc["kind"],
+            doc["metadata"]["name"],
+            errors.join("\n")
+        );
+        checked += 1;
+    }
+    checked
+}
+
+/// Every Gateway API kind archctl renders: a gateway, HTTP and gRPC routes, a route from another
+/// namespace than its gateway, and a backend in another namespace (a ReferenceGrant).
+pub(crate) const GATEWAY_TOPOLOGY: &str = r#"
+[project]
+name = "shop"
+[namespaces.shop]
+[namespaces.data]
+[services.web]
+kind = "deployment"
+container = { image = "web:1", ports = { http = 8080 } }
+[services.db]
+kind = "deployment"
+namespace = "data"
+container = { image = "db:1", ports = { grpc = 9000 } }
+[gateways.public]
+class = "istio"
+listeners = [{ name = "http", protocol = "HTTP", port = 80, hostname = "*.example.com" }]
+[routes.web]
+gateway = { name = "public", section = "http" }
+hostnames = ["shop.example.com"]
+rules = [{ matches = [{ path = "/", headers = { "x-canary" = "1" } }], backends = [{ service = "web", port = "http", weight = 90 }, { service = "web", weight = 10 }] }]
+[routes.db]
+kind = "grpc"
+gateway = "public"
+rules = [{ matches = [{ grpc_service = "shop.Db", grpc_method = "Get" }], backends = [{ service = "db" }] }]
+[routes.admin]
+namespace = "data"
+gateway = "public"
+hostnames = ["admin.example.com"]
+rules = [{ matches = [{ path = "/", type = "Exact" }], backends = [{ service = "db" }] }]
+"#;
+
+#[test]
+fn gateway_api_objects_match_their_crds() {
+    let p = Project::copy_of(&crate::support::repo().join("examples/semantic-explorer"));
+    // production migrates (both), staging serves through the gateway only, dev through the Ingress only
+    for (profile, want, ingresses) in [("production", 2, 1), ("staging", 2, 0), ("dev", 0, 1)] {
+        let docs = p.run(&["render", "--profile", profile]).success().docs();
+        assert_eq!(validate_gateway_api(&docs, profile), want, "{profile}: Gateway API objects");
+        assert_eq!(docs.iter().filter(|d| d["kind"] == "Ingress").count(), ingresses, "{profile}: Ingresses");
+    }
+    // every kind, a GRPCRoute and a ReferenceGrant among them
+    let p = Project::with(GATEWAY_TOPOLOGY);
+    let docs = p.run(&["render"]).success().docs();
+    assert_eq!(validate_gateway_api(&docs, "every kind"), 5);
+    // a route of another namespace: its parentRef names the gateway's, and the listener admits it
+    let admin = crate::support::find(&docs, "HTTPRoute", Some("data"), "admin");
+    assert_eq!(admin["spec"]["parentRefs"][0]["namespace"], "shop");
+    let gateway = crate::support::find(&docs, "Gateway", Some("shop"), "public");
+    assert_eq!(gateway["spec"]["listeners"][0]["allowedRoutes"]["namespaces"]["from"], "All");
+    let grant = crate::support::find(&docs, "ReferenceGrant", Some("data"), "grpcroute-shop");
+    assert_eq!(grant["spec"]["from"][0]["namespace"], "shop");
+    // a broken route fails its schema: the tests would notice a wrong field
+    let mut route = crate::support::find(&docs, "HTTPRoute", Some("shop"), "web").clone();
+    route["spec"]["rules"][0]["backendRefs"][0]["weight"] = serde_json::json!(2_000_000);
+    let validator = jsonschema::validator_for(&gateway_api_schema("httproutes", "v1")).unwrap();
+    assert!(!validator.is_valid(&route));
+}

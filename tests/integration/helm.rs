@@ -46,7 +46,7 @@ const CUSTOM_APIS: &[&str] = &[
     "gateway.networking.k8s.io/v1/Gateway",
     "gateway.networking.k8s.io/v1/HTTPRoute",
     "gateway.networking.k8s.io/v1/GRPCRoute",
-    "gateway.networking.k8s.io/v1beta1/ReferenceGrant",
+    "gateway.networking.k8s.io/v1/ReferenceGrant",
 ];
 
 /// The chart's name (the project's).

@@ -338,3 +338,15 @@ egress = [{ to = [{ service = "search" }] }]
     assert!(dot.contains("svc_web -> svc_redis [label=\"allows redis\", style=dashed];"), "{dot}");
     assert!(dot.contains("svc_web -> svc_redis;"), "{dot}");
 }
+
+#[test]
+fn graph_draws_routes_to_their_backends_with_weights() {
+    let p = Project::with(crate::crds::GATEWAY_TOPOLOGY);
+    let out = p.run(&["graph"]).success().stdout;
+    assert!(out.contains(r#"route_web -->|"shop.example.com/ (90)"| svc_web"#), "{out}");
+    assert!(out.contains("route_db -->"), "{out}");
+    assert!(out.contains("svc_db"), "{out}");
+    // no routes without the Gateway API
+    let off = Project::with(&format!("{}\n[features]\ngateway_api = false\n", crate::crds::GATEWAY_TOPOLOGY));
+    assert!(!off.run(&["graph"]).success().stdout.contains("route_"));
+}

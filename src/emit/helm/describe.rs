@@ -64,6 +64,7 @@ pub(super) fn describe(topology: &Value, path: &[String]) -> Option<String> {
                 "disruptionBudgets" => "disruption_budgets",
                 "networkPolicies" => "network_policies",
                 "serviceMonitors" => "service_monitors",
+                "gatewayApi" => "gateway_api",
                 other => other,
             };
             from(&["features", key]).or(own("Renders the objects of this feature."))

@@ -49,6 +49,7 @@ fn feature_of(kind: &str) -> Option<&'static str> {
         "NetworkPolicy" => Some("networkPolicies"),
         "ServiceMonitor" => Some("serviceMonitors"),
         "Ingress" => Some("ingress"),
+        "Gateway" | "HTTPRoute" | "GRPCRoute" | "ReferenceGrant" => Some("gatewayApi"),
         _ => None,
     }
 }
@@ -62,6 +63,7 @@ fn features_value(r: &Resolved) -> Value {
         "networkPolicies": f.network_policies,
         "serviceMonitors": f.service_monitors,
         "ingress": f.ingress,
+        "gatewayApi": f.gateway_api,
     })
 }
 

@@ -6,11 +6,13 @@
 //! the rest of archctl treats built-in and custom kinds alike.
 
 mod external_secrets;
+mod gateway;
 mod keda;
 mod monitoring;
 mod vpa;
 
 pub(crate) use external_secrets::*;
+pub(crate) use gateway::*;
 pub(crate) use keda::*;
 pub(crate) use monitoring::*;
 pub(crate) use vpa::*;
