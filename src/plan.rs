@@ -305,8 +305,13 @@ pub(crate) fn cpu(milli: i64) -> String {
 
 /// Bytes in the largest binary unit that keeps one decimal honest.
 pub(crate) fn bytes(b: i64) -> String {
-    const UNITS: [(&str, i64); 4] = [("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)];
-    for (u, n) in UNITS {
+    in_units(b, &[("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)])
+}
+
+/// `b` in the largest of `units` (largest first) it reaches, to one
+/// decimal unless whole.
+fn in_units(b: i64, units: &[(&str, i64)]) -> String {
+    for &(u, n) in units {
         if b >= n {
             let v = b as f64 / n as f64;
             return if (v - v.round()).abs() < 1e-9 {
@@ -333,25 +338,17 @@ fn range(lo: String, hi: String) -> String {
 
 /// Bytes in the largest decimal unit that keeps one decimal honest.
 pub(crate) fn decimal_bytes(b: i64) -> String {
-    const UNITS: [(&str, i64); 6] = [
-        ("E", 1_000_000_000_000_000_000),
-        ("P", 1_000_000_000_000_000),
-        ("T", 1_000_000_000_000),
-        ("G", 1_000_000_000),
-        ("M", 1_000_000),
-        ("k", 1_000),
-    ];
-    for (u, n) in UNITS {
-        if b >= n {
-            let v = b as f64 / n as f64;
-            return if (v - v.round()).abs() < 1e-9 {
-                format!("{}{u}", v.round() as i64)
-            } else {
-                format!("{v:.1}{u}")
-            };
-        }
-    }
-    format!("{b}")
+    in_units(
+        b,
+        &[
+            ("E", 1_000_000_000_000_000_000),
+            ("P", 1_000_000_000_000_000),
+            ("T", 1_000_000_000_000),
+            ("G", 1_000_000_000),
+            ("M", 1_000_000),
+            ("k", 1_000),
+        ],
+    )
 }
 
 fn storage_text(m: &BTreeMap<String, Storage>) -> String {

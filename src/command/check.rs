@@ -97,11 +97,9 @@ pub(super) fn run(settings: &Settings, args: &CheckArgs) -> anyhow::Result<ExitS
         }
         let mut out = Vec::new();
         for (i, target) in targets.iter().enumerate() {
-            let here: Vec<&str> =
-                f.renders.iter().filter(|(t, _)| *t == i).filter_map(|(_, ph)| ph.as_deref()).collect();
-            let all = phases_of(i);
+            let here = at(i);
             if f.renders.iter().any(|(t, _)| *t == i) {
-                if here.len() == all.len() {
+                if here.len() == phases_of(i).len() {
                     out.push(target.name().to_string());
                 } else {
                     out.push(format!("{} at {}", target.name(), here.join(", ")));

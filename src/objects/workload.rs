@@ -253,13 +253,7 @@ pub(super) fn shared_services(r: &Resolved, out: &mut Vec<Object>) {
                     .chain(first?.sidecars.iter().flat_map(|c| c.ports.iter()))
                     .find(|(n, _)| *n == port)?
                     .1;
-                Some(ServicePort {
-                    name: Some(port.clone()),
-                    port: p.service_port.unwrap_or(p.port),
-                    target_port: Some(IntOrString::String(port.clone())),
-                    protocol: p.protocol.clone().filter(|p| p != "TCP"),
-                    ..Default::default()
-                })
+                Some(service_port(port, p))
             })
             .collect();
         let kind = shared.kind.unwrap_or(ServiceType::ClusterIP);
@@ -275,21 +269,44 @@ pub(super) fn shared_services(r: &Resolved, out: &mut Vec<Object>) {
                     annotations: super::annotations(&topo.project.annotations, &shared.annotations),
                     ..Default::default()
                 },
-                spec: Some(ServiceSpec {
-                    type_: match kind {
-                        ServiceType::LoadBalancer => Some("LoadBalancer".into()),
-                        ServiceType::NodePort => Some("NodePort".into()),
-                        _ => Some("ClusterIP".into()),
-                    },
-                    cluster_ip: (kind == ServiceType::Headless).then(|| "None".to_string()),
-                    selector: Some(selector),
-                    ports: Some(ports),
-                    ..Default::default()
-                }),
+                spec: Some(service_spec(kind, selector, ports)),
                 ..Default::default()
             }
             .into(),
         );
+    }
+}
+
+/// A Service of `kind` selecting `selector` on `ports`.
+fn service_spec(
+    kind: ServiceType,
+    selector: std::collections::BTreeMap<String, String>,
+    ports: Vec<ServicePort>,
+) -> ServiceSpec {
+    ServiceSpec {
+        type_: Some(
+            match kind {
+                ServiceType::LoadBalancer => "LoadBalancer",
+                ServiceType::NodePort => "NodePort",
+                _ => "ClusterIP",
+            }
+            .into(),
+        ),
+        cluster_ip: (kind == ServiceType::Headless).then(|| "None".to_string()),
+        selector: Some(selector),
+        ports: Some(ports),
+        ..Default::default()
+    }
+}
+
+/// The Service port for a container port, targeting it by name.
+fn service_port(name: &str, p: &topology::Port) -> ServicePort {
+    ServicePort {
+        name: Some(name.to_string()),
+        port: p.service_port.unwrap_or(p.port),
+        target_port: Some(IntOrString::String(name.to_string())),
+        protocol: p.protocol.clone().filter(|p| p != "TCP"),
+        ..Default::default()
     }
 }
 
@@ -312,13 +329,7 @@ fn k8s_service(
         .iter()
         .chain(s.svc.sidecars.iter().flat_map(|c| c.ports.iter()))
         .filter(|(_, p)| p.expose)
-        .map(|(name, p)| ServicePort {
-            name: Some(name.clone()),
-            port: p.service_port.unwrap_or(p.port),
-            target_port: Some(IntOrString::String(name.clone())),
-            protocol: p.protocol.clone().filter(|p| p != "TCP"),
-            ..Default::default()
-        })
+        .map(|(name, p)| service_port(name, p))
         .collect();
     if ports.is_empty() {
         return None;
@@ -328,16 +339,8 @@ fn k8s_service(
     Some(Service {
         metadata: ObjectMeta { annotations: (!annotations.is_empty()).then_some(annotations), ..meta.clone() },
         spec: Some(ServiceSpec {
-            type_: match kind {
-                ServiceType::LoadBalancer => Some("LoadBalancer".into()),
-                ServiceType::NodePort => Some("NodePort".into()),
-                _ => Some("ClusterIP".into()),
-            },
-            cluster_ip: (kind == ServiceType::Headless).then(|| "None".to_string()),
-            selector: Some(set.selector()),
-            ports: Some(ports),
             publish_not_ready_addresses: spec.publish_not_ready,
-            ..Default::default()
+            ..service_spec(kind, set.selector(), ports)
         }),
         ..Default::default()
     })

@@ -122,27 +122,29 @@ fn the_generated_fleet_applies_and_diffs_clean() {
     assert!(run.stdout.lines().last().unwrap_or("").ends_with(" unchanged, 0 errors"), "{}", run.stdout);
 }
 
+/// The real Helm against the project's cluster, with its caches in the
+/// project's folder.
+fn helm(c: &Live, args: &[&str]) -> crate::support::Run {
+    let out = std::process::Command::new(tool("helm"))
+        .args(args)
+        .arg("--kubeconfig")
+        .arg(c.k.kubeconfig())
+        .current_dir(c.p.path())
+        .env("HELM_CACHE_HOME", c.p.path().join(".helm/cache"))
+        .env("HELM_CONFIG_HOME", c.p.path().join(".helm/config"))
+        .env("HELM_DATA_HOME", c.p.path().join(".helm/data"))
+        .output()
+        .unwrap();
+    crate::support::Run::from(out)
+}
+
 /// The chart, installed by the real Helm with each profile's values, is
 /// the render: `archctl diff` of that profile reports no change.
 #[test]
 fn the_helm_chart_installs_and_diffs_clean_for_every_profile() {
     let c = Live::archivist();
     c.p.run(&["render", "--format", "helm", "--out", "chart"]).success();
-    let helm = tool("helm");
-    let kubeconfig = c.k.kubeconfig().to_path_buf();
-    let helm_run = |args: &[&str]| {
-        let out = std::process::Command::new(&helm)
-            .args(args)
-            .arg("--kubeconfig")
-            .arg(&kubeconfig)
-            .current_dir(c.p.path())
-            .env("HELM_CACHE_HOME", c.p.path().join(".helm/cache"))
-            .env("HELM_CONFIG_HOME", c.p.path().join(".helm/config"))
-            .env("HELM_DATA_HOME", c.p.path().join(".helm/data"))
-            .output()
-            .unwrap();
-        crate::support::Run::from(out)
-    };
+    let helm_run = |args: &[&str]| helm(&c, args);
     for profile in profiles(&repo()) {
         let values = format!("chart/values-{profile}.yaml");
         let run = helm_run(&["upgrade", "--install", "archivist", "chart", "-f", &values]);
@@ -167,21 +169,7 @@ fn the_helm_chart_installs_and_diffs_clean_for_every_profile() {
 fn two_releases_of_a_single_namespace_chart_do_not_collide() {
     let c = Live::new(Project::copy_of(&repo().join("examples/percolate-reading")), CRDS);
     c.p.run(&["render", "--format", "helm", "--out", "chart"]).success();
-    let helm = tool("helm");
-    let kubeconfig = c.k.kubeconfig().to_path_buf();
-    let helm_run = |args: &[&str]| {
-        let out = std::process::Command::new(&helm)
-            .args(args)
-            .arg("--kubeconfig")
-            .arg(&kubeconfig)
-            .current_dir(c.p.path())
-            .env("HELM_CACHE_HOME", c.p.path().join(".helm/cache"))
-            .env("HELM_CONFIG_HOME", c.p.path().join(".helm/config"))
-            .env("HELM_DATA_HOME", c.p.path().join(".helm/data"))
-            .output()
-            .unwrap();
-        crate::support::Run::from(out)
-    };
+    let helm_run = |args: &[&str]| helm(&c, args);
     let values = "chart/values-production.yaml";
     let first = helm_run(&["install", "one", "chart", "-n", "team-one", "--create-namespace", "-f", values]);
     assert_eq!(first.code, 0, "first release:\n{}\n{}", first.stdout, first.stderr);

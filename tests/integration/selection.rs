@@ -153,15 +153,7 @@ fn check_reports_a_policy_that_selects_in_two_ways_or_names_an_unknown_service()
     for (from, to, code, line, message) in cases {
         assert!(TOPOLOGY.contains(from));
         let p = Project::with(&TOPOLOGY.replacen(from, to, 1));
-        let run = p.run(&["check", "--format", "json"]);
-        assert_eq!(run.code, 2, "{code}: {}", run.stderr);
-        let report: Value = serde_json::from_str(&run.stdout).unwrap();
-        let found = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["code"] == code)
-            .unwrap_or_else(|| panic!("no {code} in {report:#}"));
+        let found = crate::support::check_error(&p, code);
         assert!(found["message"].as_str().unwrap().contains(message), "{found}");
         assert_eq!((found["file"].as_str(), found["line"].as_i64()), (Some("archctl.toml"), Some(line)), "{found}");
     }

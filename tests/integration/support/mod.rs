@@ -168,6 +168,21 @@ impl Run {
     }
 }
 
+/// The finding with `code` that `check --format json` reports for `p`,
+/// which must fail with errors (exit 2).
+pub(crate) fn check_error(p: &Project, code: &str) -> serde_json::Value {
+    let run = p.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 2, "{code}: {}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {code} in {report:#}"))
+}
+
 /// Finds a document by kind, namespace and name.
 pub(crate) fn find<'a>(
     docs: &'a [serde_json::Value],
