@@ -78,6 +78,22 @@ pub(crate) fn write_tree(
     }
     let head = format!("refusing to write into `{}`", dir.display());
     check_plain(dir, &head, "--out", "out/")?;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // the parent first, before anything is created in it; the folder
+    // itself only under the lock, since another run renames it away and
+    // back while it writes
+    if dir.is_relative() {
+        check_inside(&parent, Path::new(""), &head, "the working folder")?;
+    }
+    fs::create_dir_all(&parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
+    // a plain path always ends in a name
+    let base = dir.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+    // runs into the same folder take turns: each one sees the folder as
+    // the previous one left it, and what a killed run left is no one's
+    let _lock = lock_file(&parent.join(format!(".{base}.archctl-lock")), dir)?;
     if dir.is_relative() {
         check_inside(dir, Path::new(""), &head, "the working folder")?;
     }
@@ -87,16 +103,6 @@ pub(crate) fn write_tree(
             p.display()
         );
     }
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
-    // a plain path always ends in a name
-    let base = dir.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
-    // runs into the same folder take turns: each one sees the folder as
-    // the previous one left it, and what a killed run left is no one's
-    let _lock = lock_file(&parent.join(format!(".{base}.archctl-lock")), dir)?;
     reclaim(&parent, &base)?;
     if dir.exists() {
         if !dir.is_dir() {
