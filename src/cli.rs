@@ -127,7 +127,9 @@ pub enum Command {
     ///
     /// The findings and their count go to stderr; with `--format json`, one
     /// JSON report goes to stdout instead (`checked`, `errors`, `warnings`,
-    /// `findings`).
+    /// `findings`); with `--format sarif`, a SARIF 2.1.0 log for code
+    /// scanning; with `--format github`, one GitHub Actions workflow command
+    /// (`::warning file=…,line=…,col=…::`) per finding.
     ///
     /// Exit status: 0 when there is no error (and, with `--deny warnings`,
     /// no warning); 1 when `--deny warnings` is given and there are warnings
@@ -245,7 +247,7 @@ const DIFF_EXAMPLES: &str = "Examples:
 const CHECK_EXAMPLES: &str = "Examples:
   archctl check
   archctl check --profile production --deny warnings
-  archctl check --format json > findings.json";
+  archctl check --format sarif > archctl.sarif";
 
 const PLAN_EXAMPLES: &str = "Examples:
   archctl plan --profile production
@@ -339,8 +341,15 @@ pub enum DenyLevel {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
+    /// Messages with the source lines they point at, on stderr.
     Text,
+    /// One JSON report on stdout.
     Json,
+    /// A SARIF 2.1.0 log on stdout, for code scanning (GitHub, GitLab, IDEs).
+    Sarif,
+    /// GitHub Actions workflow commands on stdout (`::warning file=…::`),
+    /// which annotate the pull request.
+    Github,
 }
 
 #[derive(Debug, Args)]

@@ -139,6 +139,26 @@ pub(super) fn run(settings: &Settings, args: &CheckArgs) -> anyhow::Result<ExitS
             });
             print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
         }
+        CheckFormat::Sarif | CheckFormat::Github => {
+            let report: Vec<diagnostic::report::Finding> = findings
+                .iter()
+                .map(|f| diagnostic::report::Finding {
+                    severity: f.diagnostic.severity,
+                    code: f.diagnostic.code,
+                    message: &f.diagnostic.message,
+                    help: f.diagnostic.help.as_deref(),
+                    position: f.position.as_ref(),
+                    profiles: profiles_of(f),
+                    renders: f.renders.iter().map(|(i, ph)| (targets[*i].name().to_string(), ph.clone())).collect(),
+                    places: (f.renders.len() < runs.len()).then(|| places(f).join("; ")),
+                })
+                .collect();
+            if args.format == CheckFormat::Sarif {
+                print(&(serde_json::to_string_pretty(&diagnostic::report::sarif(&report, &names))? + "\n"))?;
+            } else {
+                print(&diagnostic::report::github(&report))?;
+            }
+        }
         CheckFormat::Text => {
             for f in &findings {
                 let mut text = f.text.trim_end().to_string();

@@ -8,6 +8,7 @@
 
 pub(crate) mod codes;
 pub(crate) mod path;
+pub(crate) mod report;
 pub(crate) mod spans;
 pub(crate) mod suggest;
 

@@ -1,7 +1,7 @@
 //! No credential reaches what archctl prints about a topology: a password
-//! in a URL (an env value, a config value) never appears in `check` (text
-//! or JSON), `graph` (Mermaid or DOT), `plan` (any format) or an error's
-//! quoted source line; a proxy's password from the environment never
+//! in a URL (an env value, a config value) never appears in `check` (text,
+//! JSON, SARIF or workflow commands), `graph` (Mermaid or DOT), `plan` (any
+//! format) or an error's quoted source line; a proxy's password from the environment never
 //! appears in `diff`'s messages. (`render` writes what the topology says,
 //! by design: that is the user's manifest.)
 
@@ -39,6 +39,8 @@ fn passwords_in_urls_never_reach_check_graph_plan_or_errors() {
     clean(&run, "check");
     for args in [
         vec!["check", "--format", "json"],
+        vec!["check", "--format", "sarif"],
+        vec!["check", "--format", "github"],
         vec!["graph"],
         vec!["graph", "--format", "dot"],
         vec!["plan"],

@@ -15,6 +15,7 @@ mod errors;
 mod fault_proxy_selftest;
 mod faults;
 mod features;
+mod findings;
 mod fleet;
 mod helm;
 mod help;
