@@ -16,6 +16,7 @@ mod fault_proxy_selftest;
 mod faults;
 mod features;
 mod fleet;
+mod gitops;
 mod helm;
 mod help;
 mod init;
