@@ -231,7 +231,6 @@ pub enum Command {
 
 const RENDER_EXAMPLES: &str = "Examples:
   archctl render --profile production | kubectl apply --server-side --field-manager=archctl -f -
-  archctl render --profile production --phase phase3 --format json
   archctl render --profile dev --out out/dev && kubectl apply -f out/dev
   archctl render --all-profiles --out deploy && git add deploy";
 
