@@ -54,14 +54,16 @@ pub enum Command {
     /// unless `--force`; a folder that is or holds the project's own files
     /// (the topology, `profiles/`, `snapshots/`, `templates/`) is always
     /// refused; the new output replaces the old one only once it is
-    /// complete. `--format helm --out DIR` renders every profile and writes
+    /// complete. `--all-profiles --out DIR` writes such a folder for every
+    /// profile, `DIR/PROFILE`, for GitOps (or nothing, when a profile
+    /// fails). `--format helm --out DIR` renders every profile and writes
     /// one Helm chart with values for each; files in a `templates/` folder
     /// beside the topology replace the chart's built-in skeleton files.
     ///
     /// Exit status: 0 when the manifests were printed or written; 2 on any
     /// error (a topology problem, an unreadable file, a refused or
-    /// unwritable output folder, `--format helm` without `--out`, a usage
-    /// error). render never exits 1.
+    /// unwritable output folder, `--format helm` or `--all-profiles`
+    /// without `--out`, a usage error). render never exits 1.
     #[command(after_long_help = RENDER_EXAMPLES)]
     Render(RenderArgs),
     /// Compare renders of every profile with the golden files in `snapshots/`.
@@ -231,8 +233,8 @@ pub enum Command {
 
 const RENDER_EXAMPLES: &str = "Examples:
   archctl render --profile production | kubectl apply --server-side --field-manager=archctl -f -
-  archctl render --profile production --phase phase3 --format json
-  archctl render --profile dev --out out/dev && kubectl apply -f out/dev";
+  archctl render --profile dev --out out/dev && kubectl apply -f out/dev
+  archctl render --all-profiles --out deploy && git add deploy";
 
 const SNAPSHOT_EXAMPLES: &str = "Examples:
   archctl snapshot
@@ -515,6 +517,26 @@ pub struct RenderArgs {
     /// is refused even so.
     #[arg(long, requires = "out")]
     pub force: bool,
+
+    /// Render every profile, each into its own folder `DIR/PROFILE` (needs
+    /// `--out DIR`).
+    ///
+    /// The hydrated layout of a rendered-manifests repository, as Argo CD's
+    /// source hydrator and Flux read it: `DIR/PROFILE` holds exactly what
+    /// `render --profile PROFILE --out DIR/PROFILE` writes, marker and
+    /// ownership rules included (a topology without profiles writes
+    /// `DIR/default`). Every profile is rendered first: when one fails,
+    /// its errors go to stderr, nothing is written and the exit status is
+    /// 2, so that the folder never holds renders of two different
+    /// topologies. A folder with files archctl did not write is refused
+    /// (then nothing is written) unless `--force`. `DIR/.archctl-profiles`
+    /// lists the profile folders archctl wrote; the folder of a profile
+    /// that no longer exists is removed when its own marker lists every
+    /// file in it, and kept (with a warning) otherwise. Other files in DIR
+    /// are left alone. Not with `--profile`, nor `--format helm` (a chart
+    /// already holds every profile).
+    #[arg(long, conflicts_with = "profile")]
+    pub all_profiles: bool,
 }
 
 #[derive(Debug, Args)]

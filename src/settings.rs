@@ -63,6 +63,12 @@ impl Settings {
         if profiles.is_empty() { vec![Target::default()] } else { profiles }
     }
 
+    /// `render --all-profiles`: every profile of `profiles/` (as `check`
+    /// finds them) at `phase`, or the topology alone when there is none.
+    pub(crate) fn to_hydrate(&self, phase: &Option<String>) -> Vec<Target> {
+        self.to_snapshot().into_iter().map(|t| Target::new(t.profile, phase.clone())).collect()
+    }
+
     /// The chart (`render --format helm`): every profile at `phase`, and
     /// the index of the primary one, whose values become the chart's
     /// `values.yaml`: the profile asked for (added first when it is not in

@@ -8,6 +8,7 @@ mod chart;
 mod check;
 mod diff;
 mod graph;
+mod hydrate;
 mod init;
 mod man;
 mod plan;

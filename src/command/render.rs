@@ -15,6 +15,9 @@ pub(super) fn run(settings: &Settings, args: &RenderArgs) -> anyhow::Result<Exit
     if let Some(dir) = &args.out {
         refuse_a_format_as_folder(dir)?;
     }
+    if args.all_profiles {
+        return super::hydrate::run(settings, args);
+    }
     if args.format == OutputFormat::Helm {
         return super::chart::run(settings, args);
     }
@@ -39,19 +42,7 @@ pub(super) fn run(settings: &Settings, args: &RenderArgs) -> anyhow::Result<Exit
             emit::write(&objects, format, stdout()).context("cannot write to stdout")?;
         }
         Some(dir) => {
-            let objects = crate::objects::build(&checked.resolved);
-            let ext = match format {
-                Format::Yaml => "yaml",
-                Format::Json => "json",
-            };
-            let mut files = Vec::with_capacity(objects.len());
-            for o in &objects {
-                let content = match format {
-                    Format::Yaml => emit::yaml::document(o)?,
-                    Format::Json => serde_json::to_string_pretty(o)? + "\n",
-                };
-                files.push((emit::files::file_name(o, ext), content));
-            }
+            let files = object_files(&checked.resolved, format)?;
             emit::files::write_dir(dir, &files, args.force, &settings.protected())?;
             term::message(&format!("wrote {} objects to {}", files.len(), dir.display()));
         }
@@ -59,10 +50,32 @@ pub(super) fn run(settings: &Settings, args: &RenderArgs) -> anyhow::Result<Exit
     Ok(ExitStatus::Success)
 }
 
+/// The files `--out` writes for a render: one per object, named by
+/// [`emit::files::file_name`].
+pub(super) fn object_files(
+    resolved: &crate::resolve::Resolved,
+    format: Format,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let objects = crate::objects::build(resolved);
+    let ext = match format {
+        Format::Yaml => "yaml",
+        Format::Json => "json",
+    };
+    let mut files = Vec::with_capacity(objects.len());
+    for o in &objects {
+        let content = match format {
+            Format::Yaml => emit::yaml::document(o)?,
+            Format::Json => serde_json::to_string_pretty(o)? + "\n",
+        };
+        files.push((emit::files::file_name(o, ext), content));
+    }
+    Ok(files)
+}
+
 /// `-o json` meant as the format (as `kubectl -o json` or `diff -o json`)
 /// would write a folder `json/`: refused while no such folder exists, with
 /// the spelling of each meaning.
-fn refuse_a_format_as_folder(dir: &std::path::Path) -> anyhow::Result<()> {
+pub(super) fn refuse_a_format_as_folder(dir: &std::path::Path) -> anyhow::Result<()> {
     let name = dir.to_string_lossy();
     if ["yaml", "json", "helm"].contains(&name.as_ref()) && !dir.exists() {
         anyhow::bail!(

@@ -104,23 +104,7 @@ pub(crate) fn write_tree(
         );
     }
     reclaim(&parent, &base)?;
-    if dir.exists() {
-        if !dir.is_dir() {
-            bail!("`{}` exists and is not a folder", dir.display());
-        }
-        // read (and so checked) even with --force: a marker that is not a
-        // regular file is not archctl's
-        let foreign = foreign_files(dir)?;
-        if !foreign.is_empty() && !force {
-            let list: Vec<String> = foreign.iter().take(5).cloned().collect();
-            bail!(
-                "`{}` holds files archctl did not write ({}{}); choose an empty folder, or pass --force to replace it",
-                dir.display(),
-                list.join(", "),
-                if foreign.len() > 5 { ", …" } else { "" }
-            );
-        }
-    }
+    refuse_foreign(dir, force)?;
     let staging = parent.join(format!(".{base}.archctl-new-{}", std::process::id()));
     let previous = parent.join(format!(".{base}.archctl-old-{}", std::process::id()));
     fs::create_dir(&staging).with_context(|| format!("cannot create `{}`", staging.display()))?;
@@ -153,6 +137,56 @@ pub(crate) fn write_tree(
         let _ = fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// Refuses an existing folder `dir` that is not a folder, or (without
+/// `force`) holds files its marker does not list. Checked under the lock by
+/// [`write_tree`], and before it by runs that write several folders and
+/// want to write none while one of them would be refused.
+pub(crate) fn refuse_foreign(dir: &Path, force: bool) -> anyhow::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        bail!("`{}` exists and is not a folder", dir.display());
+    }
+    // read (and so checked) even with --force: a marker that is not a
+    // regular file is not archctl's
+    let foreign = foreign_files(dir)?;
+    if !foreign.is_empty() && !force {
+        let list: Vec<String> = foreign.iter().take(5).cloned().collect();
+        bail!(
+            "`{}` holds files archctl did not write ({}{}); choose an empty folder, or pass --force to replace it",
+            dir.display(),
+            list.join(", "),
+            if foreign.len() > 5 { ", …" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+/// Removes the output folder `dir` that [`write_tree`] wrote, under the
+/// same lock, but only when its marker lists every file in it: Ok(false)
+/// (and nothing removed) when it has no marker, is a symlink or not a
+/// folder, or holds a file archctl did not write.
+pub(crate) fn remove_owned(dir: &Path) -> anyhow::Result<bool> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Some(base) = dir.file_name().map(|s| s.to_string_lossy().to_string()) else {
+        return Ok(false);
+    };
+    let _lock = lock_file(&parent.join(format!(".{base}.archctl-lock")), dir)?;
+    match fs::symlink_metadata(dir) {
+        Ok(meta) if meta.file_type().is_dir() => {}
+        _ => return Ok(false),
+    }
+    if read_marker(dir, MARKER)?.is_none() || !foreign_files(dir)?.is_empty() {
+        return Ok(false);
+    }
+    fs::remove_dir_all(dir).with_context(|| format!("cannot remove `{}`", dir.display()))?;
+    Ok(true)
 }
 
 /// Files in `dir` (and below) that the marker does not list.

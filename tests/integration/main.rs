@@ -17,6 +17,7 @@ mod faults;
 mod features;
 mod findings;
 mod fleet;
+mod gitops;
 mod helm;
 mod help;
 mod init;
