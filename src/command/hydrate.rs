@@ -44,7 +44,7 @@ pub(super) fn run(settings: &Settings, args: &RenderArgs) -> anyhow::Result<Exit
     let mut failed = false;
     for target in settings.to_hydrate(&args.phase) {
         let name = target.profile.clone().unwrap_or_else(|| "default".into());
-        if name.starts_with('.') || name.contains('/') || name.contains('\\') {
+        if !plain_name(&name) {
             bail!(
                 "refusing to write the profile `{name}` into `{}`: a profile folder needs a plain name",
                 dir.display()
@@ -135,8 +135,10 @@ pub(super) fn run(settings: &Settings, args: &RenderArgs) -> anyhow::Result<Exit
 /// plain folder names (a marker can come from a pull request) are ignored.
 fn owned_profiles(dir: &Path) -> anyhow::Result<BTreeSet<String>> {
     let names = files::read_marker(dir, PROFILES_MARKER)?.unwrap_or_default();
-    Ok(names
-        .into_iter()
-        .filter(|n| !n.starts_with('.') && !n.contains('/') && !n.contains('\\') && !n.contains('\0'))
-        .collect())
+    Ok(names.into_iter().filter(|n| plain_name(n)).collect())
+}
+
+/// A name that is one folder inside DIR: not hidden, no separators.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0'])
 }

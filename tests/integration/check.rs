@@ -15,6 +15,25 @@ resources = "small"
 container = { image = "web:1.0", ports = { http = 8080 }, probes = { readiness = { http = "/ready" } } }
 "#;
 
+/// An error at one growth phase only (the size at line 15) for every
+/// profile; `findings.rs` reports the same findings in other formats.
+pub(crate) const PHASED: &str = r#"phases = ["pilot", "growth", "scale"]
+phase = "pilot"
+
+[project]
+name = "shop"
+
+[services.web]
+kind = "deployment"
+replicas = { pilot = 2, growth = 2, scale = 3 }
+disruption = { max_unavailable = 1 }
+resources = "small"
+container = { image = "web:1.0", ports = { http = 8080 }, probes = { readiness = { http = "/ready" } } }
+
+[claims.data]
+size = { pilot = "10Gi", growth = "100Gi", scale = "1x" }
+"#;
+
 /// Runs `check --format json` and returns the codes found.
 fn codes(p: &Project, extra: &[&str]) -> Vec<String> {
     let mut args = vec!["check", "--format", "json"];
@@ -169,25 +188,9 @@ fn only_warnings_can_be_allowed() {
 /// with the phases (and profiles) it belongs to named.
 #[test]
 fn every_phase_of_every_profile_is_checked() {
-    let topology = r#"phases = ["pilot", "growth", "scale"]
-phase = "pilot"
-
-[project]
-name = "shop"
-
-[services.web]
-kind = "deployment"
-replicas = { pilot = 2, growth = 2, scale = 3 }
-disruption = { max_unavailable = 1 }
-resources = "small"
-container = { image = "web:1.0", ports = { http = 8080 }, probes = { readiness = { http = "/ready" } } }
-
-[claims.data]
-size = { pilot = "10Gi", growth = "100Gi", scale = "1x" }
-"#;
     // production picks `growth`, where nothing is wrong: the scale phase's
     // size is still an error, and a profile's own warning is named as its
-    let p = Project::with(topology)
+    let p = Project::with(PHASED)
         .file("profiles/production.toml", "phase = \"growth\"\n")
         .file("profiles/dev.toml", "[services.web]\nreplicas = { pilot = 1 }\n");
     let run = p.run(&["check", "--format", "json"]);
@@ -213,6 +216,6 @@ size = { pilot = "10Gi", growth = "100Gi", scale = "1x" }
     );
     // fixed, every phase passes
     let fixed =
-        Project::with(&topology.replace("\"1x\"", "\"1Ti\"")).file("profiles/production.toml", "phase = \"growth\"\n");
+        Project::with(&PHASED.replace("\"1x\"", "\"1Ti\"")).file("profiles/production.toml", "phase = \"growth\"\n");
     assert_eq!(fixed.run(&["check", "--deny", "warnings"]).code, 0);
 }

@@ -4,26 +4,8 @@
 
 use serde_json::Value;
 
+use crate::check::PHASED as TOPOLOGY;
 use crate::support::Project;
-
-/// An error at one growth phase only (line 15) and a warning of one
-/// profile only: the findings carry the renders they apply to.
-const TOPOLOGY: &str = r#"phases = ["pilot", "growth", "scale"]
-phase = "pilot"
-
-[project]
-name = "shop"
-
-[services.web]
-kind = "deployment"
-replicas = { pilot = 2, growth = 2, scale = 3 }
-disruption = { max_unavailable = 1 }
-resources = "small"
-container = { image = "web:1.0", ports = { http = 8080 }, probes = { readiness = { http = "/ready" } } }
-
-[claims.data]
-size = { pilot = "10Gi", growth = "100Gi", scale = "1x" }
-"#;
 
 fn project() -> Project {
     Project::with(TOPOLOGY)
