@@ -19,6 +19,7 @@ mod diagnostic;
 mod diff;
 mod emit;
 mod exit;
+mod explain;
 mod graph;
 mod k8s;
 mod lint;

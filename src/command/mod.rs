@@ -7,6 +7,7 @@
 mod chart;
 mod check;
 mod diff;
+mod explain;
 mod graph;
 mod hydrate;
 mod init;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Check(args) => check::run(&settings, args),
         Command::Plan(args) => plan::run(&settings, args),
         Command::Graph(args) => graph::run(&settings, args),
+        Command::Explain(args) => explain::run(&settings, args),
         Command::Init(args) => init::run(args),
         Command::Schema(args) => {
             let schema = if args.profile { crate::schema::profile() } else { crate::schema::topology() };

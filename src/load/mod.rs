@@ -7,6 +7,7 @@
 
 pub(crate) mod input;
 pub(crate) mod parse;
+pub(crate) mod provenance;
 pub(crate) mod template;
 
 use std::path::{Path, PathBuf};

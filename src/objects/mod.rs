@@ -5,6 +5,7 @@ mod cluster;
 pub(crate) mod crd;
 mod network;
 pub(crate) mod object;
+pub(crate) mod origin;
 mod pod;
 mod scaling;
 mod storage;
