@@ -183,8 +183,14 @@ impl<'a> Explainer<'a> {
                     {
                         out.origin = "profile";
                     }
-                    if service.is_some_and(|s| self.prov.pool_of(s).is_some()) && key.len() == 2 {
+                    if let Some((base, pool)) = service.and_then(|s| self.prov.pool_of(s))
+                        && key.len() == 2
+                    {
                         out.origin = "pool";
+                        out.note = Some(format!(
+                            "{}: a pool service is named `{base}-{pool}`, after service `{base}` and its worker pool `{pool}`",
+                            out.note.unwrap_or_default()
+                        ));
                     }
                 } else {
                     let settings = self.prov.settings(&key);
@@ -487,5 +493,109 @@ pub(crate) fn find<'o>(objects: &'o [Object], spec: &str, namespace: Option<&str
                 spaces.join(", ")
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::pipeline::{self, Target};
+
+    #[test]
+    fn kinds_are_read_as_kubectl_spells_them_and_ambiguous_names_need_a_namespace() {
+        use k8s_openapi::api::core::v1::ConfigMap;
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+        let cm = |ns: &str| -> Object {
+            ConfigMap {
+                metadata: ObjectMeta { name: Some("conf".into()), namespace: Some(ns.into()), ..Default::default() },
+                ..Default::default()
+            }
+            .into()
+        };
+        let objects = [cm("a"), cm("b")];
+        for spelling in ["configmap/conf", "configmaps/conf", "cm/conf", "ConfigMap/conf"] {
+            let e = find(&objects, spelling, None).unwrap_err();
+            assert!(e.contains("in several namespaces (a, b): choose one with `--namespace`"), "{spelling}: {e}");
+        }
+        assert_eq!(find(&objects, "cm/conf", Some("b")).unwrap().metadata().namespace.as_deref(), Some("b"));
+        assert!(find(&objects, "configmap.apps/conf", None).is_err(), "ConfigMap is in the core group");
+        assert!(find(&objects, "cm/conf", Some("c")).unwrap_err().contains("in namespace `c`"));
+    }
+
+    /// Whether a value as written in TOML is the value rendered.
+    fn agrees(written: &toml::Value, rendered: &Value) -> bool {
+        use crate::k8s::quantity::Quantity;
+        let quantity =
+            |a: &str, b: &str| matches!((Quantity::parse(a), Quantity::parse(b)), (Ok(x), Ok(y)) if x.nanos == y.nanos);
+        match (written, rendered) {
+            (toml::Value::String(w), Value::String(r)) => w == r || quantity(w, r),
+            (toml::Value::String(w), r) => w.as_str() == r.to_string().as_str(),
+            (toml::Value::Integer(w), Value::Number(r)) => r.as_i64() == Some(*w),
+            (toml::Value::Integer(w), Value::String(r)) => *r == w.to_string() || quantity(&w.to_string(), r),
+            (toml::Value::Float(w), Value::Number(r)) => r.as_f64() == Some(*w),
+            (toml::Value::Float(w), Value::String(r)) => quantity(&w.to_string(), r),
+            (toml::Value::Boolean(w), Value::Bool(r)) => w == r,
+            _ => false,
+        }
+    }
+
+    /// The rules of `objects::origin` held to the builders: in every
+    /// example and profile, each field they trace to a plain value of a key
+    /// renders as that value. A rule pointing at the wrong key fails here.
+    #[test]
+    fn every_field_traced_to_a_key_holds_that_keys_value() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut topologies = vec![root.join("archctl.toml")];
+        for e in std::fs::read_dir(root.join("examples")).unwrap().flatten() {
+            if e.path().join("archctl.toml").is_file() {
+                topologies.push(e.path().join("archctl.toml"));
+            }
+        }
+        let mut wrong = Vec::new();
+        let mut checked = 0;
+        for topo in &topologies {
+            let profiles: Vec<Option<String>> =
+                std::iter::once(None).chain(crate::load::profile_names(topo).into_iter().map(Some)).collect();
+            for profile in profiles {
+                let Ok(r) = pipeline::render(topo, &Target { profile: profile.clone(), phase: None }) else {
+                    continue;
+                };
+                let ex = Explainer::new(&r.resolved, &r.context);
+                for o in &r.objects {
+                    let part = origin::owner(&r.resolved, o).unwrap();
+                    let json = serde_json::to_value(o).unwrap();
+                    for (path, value) in FieldPath::leaves(&json) {
+                        let Source::Key { path: key, name_of, note: None } =
+                            origin::origin(&r.resolved, &ex.prov, o, part, &path)
+                        else {
+                            continue;
+                        };
+                        let settings = ex.prov.settings(&key);
+                        let Some(last) = settings.last() else { continue };
+                        let written = &last.value;
+                        if name_of || written.is_table() || written.is_array() {
+                            continue;
+                        }
+                        if written.as_str().is_some_and(|s| s.contains("{{")) {
+                            continue;
+                        }
+                        checked += 1;
+                        if !agrees(written, value) {
+                            wrong.push(format!(
+                                "{} {}/{} {path} = {value}, but `{key}` = {written} ({:?})",
+                                topo.display(),
+                                o.kind(),
+                                o.metadata().name.as_deref().unwrap_or_default(),
+                                profile
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 500, "only {checked} fields checked");
+        assert!(wrong.is_empty(), "{} fields disagree:\n{}", wrong.len(), wrong.join("\n"));
     }
 }

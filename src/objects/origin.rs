@@ -275,19 +275,56 @@ impl Rules<'_> {
             ("PodDisruptionBudget", ["spec", "minAvailable" | "maxUnavailable"]) => {
                 return self.first([svc.key("disruption").key(snake(k[1]))]).map(Source::key);
             }
-            ("Service", ["spec", "ports", ..]) => {
+            ("Service", ["spec", "ports", "[]", field]) => {
                 let port = self.str_at(&FieldPath(path.steps()[..3].to_vec()).key("name"))?.to_string();
-                return Some(Source::key(
-                    self.first([svc.key("container").key("ports").key(port.clone())])
-                        .unwrap_or(svc.key("container").key("ports")),
-                ));
+                let p = self.first([svc.key("container").key("ports").key(port)])?;
+                return Some(match *field {
+                    "name" | "targetPort" => Source::name_of(p, "the container port's name"),
+                    "port" => Source::key(self.first([p.key("service_port"), p.key("port")]).unwrap_or(p)),
+                    f => Source::key(self.first([p.key(snake(f))]).unwrap_or(p)),
+                });
             }
             ("Service", ["spec", "selector", ..]) => {
                 return Some(Source::builtin("recommended labels: the selector's stable subset"));
             }
             _ => {}
         }
-        // the kind's own table: `autoscaling`, `keda`, `vpa`, …
+        match (self.kind, k) {
+            ("Service", ["spec", "type" | "clusterIP"]) => {
+                return Some(self.first([svc.key("service").key("kind")]).map(Source::key).unwrap_or_else(|| {
+                    Source::builtin("a Deployment's Service is ClusterIP, a StatefulSet's governing Service headless")
+                }));
+            }
+            ("StatefulSet", ["spec", "serviceName"]) => {
+                return Some(Source::name_of(svc.clone(), "the governing Service is named after the service"));
+            }
+            ("StatefulSet", ["spec", "volumeClaimTemplates", "[]", rest @ ..]) => {
+                let vname = self.str_at(&FieldPath(path.steps()[..3].to_vec()).key("metadata").key("name"))?;
+                let v = svc.key("volumes").key(vname.to_string());
+                return Some(self.claim(&v, rest));
+            }
+            ("HorizontalPodAutoscaler", ["spec", "metrics", "[]", ..]) => {
+                let at = FieldPath(path.steps()[..3].to_vec());
+                let res = self.str_at(&at.key("resource").key("name"))?.to_string();
+                let p = self.first([svc.key("autoscaling").key(res)])?;
+                return Some(match k.last() {
+                    Some(&"averageUtilization") => Source::key(p),
+                    _ => Source::noted(p, "a resource metric, as `autoscaling` names it"),
+                });
+            }
+            _ => {}
+        }
+        if let [.., "scaleTargetRef" | "targetRef", f] = k {
+            return Some(match *f {
+                "name" => Source::name_of(svc.clone(), "the service's workload it scales"),
+                _ => Source::Archctl { what: "the kind of the service's workload".into() },
+            });
+        }
+        // a field of the kind's own table (`autoscaling`, `keda`, `vpa`, …)
+        // or of the service, by its name: top-level spec fields only
+        if k.len() != 2 || k[0] != "spec" {
+            return None;
+        }
         let section = match self.kind {
             "HorizontalPodAutoscaler" => Some("autoscaling"),
             "ScaledObject" => Some("keda"),
@@ -361,8 +398,12 @@ impl Rules<'_> {
             ["tolerations", ..] => Some(Source::key(
                 self.first([svc.key("placement").key("tolerations")]).unwrap_or(root().key("gpu").key("tolerations")),
             )),
-            ["affinity", ..] => self.first([svc.key("placement").key("anti_affinity")]).map(Source::key),
-            ["topologySpreadConstraints", ..] => self.first([svc.key("placement").key("spread")]).map(Source::key),
+            ["affinity", ..] => self
+                .first([svc.key("placement").key("anti_affinity")])
+                .map(|p| Source::noted(p, "built from the service's anti-affinity and its selector labels")),
+            ["topologySpreadConstraints", ..] => self
+                .first([svc.key("placement").key("spread")])
+                .map(|p| Source::noted(p, "built from the service's spread and its selector labels")),
             ["terminationGracePeriodSeconds"] => self.first([svc.key("termination_grace_period")]).map(Source::key),
             [f] => self.first([svc.key(snake(f))]).map(Source::key),
             _ => None,
@@ -402,7 +443,10 @@ impl Rules<'_> {
                 let key = self.str_at(&item.key("name"))?.to_string();
                 let leaf = snake(rest[rest.len() - 1]);
                 match rest[0] {
-                    "env" => self.first([base.key("env").key(key)]).map(Source::key),
+                    "env" => {
+                        let p = self.first([base.key("env").key(key)])?;
+                        Some(if leaf == "name" { Source::name_of(p, "the variable's name") } else { Source::key(p) })
+                    }
                     "ports" => {
                         let p = self.first([base.key("ports").key(key)])?;
                         if leaf == "name" {
@@ -478,6 +522,23 @@ impl Rules<'_> {
         Source::Archctl { what: "no resource key sets it".into() }
     }
 
+    /// A claim's fields: a shared claim's or a statefulset volume's.
+    fn claim(&self, own: &TomlPath, rest: &[&str]) -> Source {
+        match rest {
+            ["metadata", "name"] => Source::name_of(own.clone(), "the claim is named after its volume"),
+            ["spec", "resources", "requests", "storage"] => Source::key(self.phased(own.key("size"))),
+            ["spec", "storageClassName"] => match self.first([own.key("storage_class")]) {
+                Some(p) => Source::noted(p, "the topology's storage class, as `storage_classes` maps it"),
+                None => Source::Archctl { what: "no storage class: the cluster's default".into() },
+            },
+            ["spec", "accessModes", ..] => self
+                .first([own.key("access")])
+                .map(|p| Source::noted(p, "the access mode, as Kubernetes spells it"))
+                .unwrap_or_else(|| Source::builtin("access mode ReadWriteOnce")),
+            _ => Source::Archctl { what: "archctl's claim builder (no topology key sets it)".into() },
+        }
+    }
+
     fn security(&self, svc: &TomlPath, field: &str, k: &[&str]) -> Source {
         let key = match field {
             "runAsNonRoot" => "non_root",
@@ -527,21 +588,16 @@ impl Rules<'_> {
         if let Some(s) = self.metadata(&own, ns_key.map(|n| own.key(n)), k) {
             return Some(s);
         }
-        if let ["metadata", "labels", l] = k {
-            return Some(match *l {
-                labels::MANAGED_BY => Source::builtin("recommended labels (`app.kubernetes.io/managed-by: archctl`)"),
-                labels::INSTANCE | labels::PART_OF => {
-                    Source::noted(root().key("project").key("name"), "recommended label: the project's name")
-                }
-                labels::NAME => Source::name_of(own.clone(), "recommended label: the object's name"),
-                labels::COMPONENT => {
-                    Source::builtin(format!("recommended labels: the component of every {}", self.kind))
-                }
-                l => Source::key(self.first([
-                    own.key("labels").key(l.to_string()),
-                    root().key("project").key("labels").key(l.to_string()),
-                ])?),
-            });
+        if self.kind == "PersistentVolumeClaim" && k[0] == "spec" {
+            return Some(self.claim(&own, k));
+        }
+        if self.kind == "ExternalSecret"
+            && let ["spec", "data", "[]", ..] = k
+        {
+            return self.first([own.key("keys")]).map(|p| Source::noted(p, "one entry per key of the secret"));
+        }
+        if let Some(s) = self.own_labels(&own, k) {
+            return Some(s);
         }
         if self.kind == "ConfigMap"
             && let ["data", key] = k
@@ -552,8 +608,31 @@ impl Rules<'_> {
             ));
         }
         let _ = path;
-        let leaf = snake(k.iter().rev().find(|s| **s != "[]")?);
-        self.first([own.key(leaf)]).map(Source::key)
+        match k {
+            [_, f] | [f] if !matches!(*f, "kind" | "name") => self.first([own.key(snake(f))]).map(Source::key),
+            _ => None,
+        }
+    }
+
+    /// The labels of an object with a table of its own (a config map, an
+    /// ingress): the recommended ones, and the table's or the project's.
+    fn own_labels(&self, own: &TomlPath, k: &[&str]) -> Option<Source> {
+        let ["metadata", "labels", l] = k else { return None };
+        Some(match *l {
+            labels::MANAGED_BY => Source::builtin("recommended labels (`app.kubernetes.io/managed-by: archctl`)"),
+            labels::INSTANCE | labels::PART_OF => {
+                Source::noted(root().key("project").key("name"), "recommended label: the project's name")
+            }
+            labels::NAME => Source::name_of(own.clone(), "recommended label: the object's name"),
+            labels::COMPONENT => Source::builtin(format!("recommended labels: the component of every {}", self.kind)),
+            labels::VERSION => {
+                Source::noted(root().key("project").key("version"), "recommended label: the project's version")
+            }
+            l => Source::key(self.first([
+                own.key("labels").key(l.to_string()),
+                root().key("project").key("labels").key(l.to_string()),
+            ])?),
+        })
     }
 
     fn ingresses(&self, _path: &FieldPath, k: &[&str]) -> Option<Source> {
@@ -568,7 +647,12 @@ impl Rules<'_> {
         if let Some(s) = self.metadata(&own, Some(own.key("namespace")), k) {
             return Some(s);
         }
-        let leaf = snake(k.iter().rev().find(|s| **s != "[]")?);
-        self.first([own.key(leaf)]).map(Source::key)
+        if let Some(s) = self.own_labels(&own, k) {
+            return Some(s);
+        }
+        match k {
+            ["spec", f] => self.first([own.key(snake(f))]).map(Source::key),
+            _ => None,
+        }
     }
 }

@@ -12,6 +12,7 @@ mod crds;
 mod diff;
 mod docs;
 mod errors;
+mod explain;
 mod fault_proxy_selftest;
 mod faults;
 mod features;

@@ -1,0 +1,204 @@
+//! `archctl explain`: the file, line and column behind a field for each
+//! kind of origin — a topology value, a profile override, a template
+//! variable, a worker pool, a built-in default — through the real binary,
+//! with the JSON checked against its schema.
+
+use serde_json::Value;
+
+use crate::support::{Project, repo};
+
+/// Positions below are counted by hand in these texts.
+const TOPOLOGY: &str = r#"[project]
+name = "shop"
+
+[vars]
+registry = "ghcr.io/acme"
+tag = "1.0"
+
+[services.api]
+kind = "deployment"
+replicas = 2
+resources = "small"
+container = { image = "{{ registry }}/api:{{ tag }}", ports = { http = 8080 } }
+
+[services.worker]
+kind = "deployment"
+container = { image = "ghcr.io/acme/worker:2.0" }
+[services.worker.pools.fast]
+replicas = 3
+"#;
+
+const PROD: &str = r#"[vars]
+tag = "1.4.2"
+
+[services.api]
+replicas = 4
+"#;
+
+fn project() -> Project {
+    Project::with(TOPOLOGY).file("profiles/prod.toml", PROD)
+}
+
+fn schema_checked(text: &str) -> Value {
+    let v: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("docs/schemas/explain.schema.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "{}\n{text}", errors.join("\n"));
+    v
+}
+
+/// The one field of `explain OBJECT FIELD --format json`.
+fn field(p: &Project, object: &str, path: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["explain", object, path, "--format", "json"];
+    args.extend_from_slice(extra);
+    let v = schema_checked(&p.run(&args).success().stdout);
+    let fields = v["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 1, "{v:#}");
+    fields[0].clone()
+}
+
+fn at(w: &Value) -> String {
+    format!("{}:{}:{}", w["file"].as_str().unwrap(), w["line"], w["column"])
+}
+
+fn chain(f: &Value) -> Vec<(String, String, String)> {
+    f["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (w["layer"].as_str().unwrap().to_string(), at(&w["location"]), w["value"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+fn s(a: &str, b: &str, c: &str) -> (String, String, String) {
+    (a.into(), b.into(), c.into())
+}
+
+#[test]
+fn a_value_set_in_the_topology_names_its_line_and_column() {
+    let p = project();
+    let f = field(&p, "deployment/api", "spec.template.spec.containers[0].ports[0].containerPort", &[]);
+    assert_eq!(f["value"], 8080);
+    assert_eq!(f["origin"], "topology");
+    assert_eq!(f["key"], "services.api.container.ports.http");
+    assert_eq!(at(&f["location"]), "archctl.toml:12:72");
+    assert_eq!(chain(&f), [s("topology", "archctl.toml:12:72", "8080")]);
+    // the text says the same
+    let text = p.run(&["explain", "deploy/api", "spec.template.spec.containers[0].ports[0].containerPort"]).success();
+    assert!(
+        text.stdout.contains("set        archctl.toml:12:72  services.api.container.ports.http = 8080  (topology)"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn a_profile_override_shows_the_value_it_replaced() {
+    let p = project();
+    let f = field(&p, "deploy/api", "spec.replicas", &["-p", "prod"]);
+    assert_eq!(f["value"], 4);
+    assert_eq!(f["origin"], "profile");
+    assert_eq!(at(&f["location"]), "profiles/prod.toml:5:12");
+    assert_eq!(chain(&f), [s("topology", "archctl.toml:10:12", "2"), s("profile", "profiles/prod.toml:5:12", "4")]);
+    // without the profile, the topology's own value
+    let f = field(&p, "deploy/api", "spec.replicas", &[]);
+    assert_eq!((f["value"].clone(), f["origin"].clone()), (Value::from(2), Value::from("topology")));
+}
+
+#[test]
+fn a_template_names_each_variable_and_where_it_was_set() {
+    let p = project();
+    let f = field(&p, "deployment/api", "spec.template.spec.containers[0].image", &["--profile", "prod"]);
+    assert_eq!(f["value"], "ghcr.io/acme/api:1.4.2");
+    assert_eq!(chain(&f), [s("topology", "archctl.toml:12:23", "\"{{ registry }}/api:{{ tag }}\"")]);
+    let vars = f["variables"].as_array().unwrap();
+    assert_eq!(vars.len(), 2, "{f:#}");
+    assert_eq!(vars[0]["name"], "registry");
+    assert_eq!(chain(&vars[0]), [s("topology", "archctl.toml:5:12", "\"ghcr.io/acme\"")]);
+    assert_eq!(vars[1]["name"], "tag");
+    assert_eq!(
+        chain(&vars[1]),
+        [s("topology", "archctl.toml:6:7", "\"1.0\""), s("profile", "profiles/prod.toml:2:7", "\"1.4.2\"")]
+    );
+}
+
+#[test]
+fn built_in_defaults_say_which_and_what_chose_them() {
+    let p = project();
+    let f = field(&p, "deploy/api", "spec.template.spec.containers[0].resources.requests.cpu", &[]);
+    assert_eq!(f["origin"], "builtin");
+    assert_eq!(f["note"], "resource profile `small`");
+    // the service's `resources = "small"` chose it
+    assert_eq!(chain(&f), [s("topology", "archctl.toml:11:13", "\"small\"")]);
+    let f = field(&p, "deploy/api", "spec.template.spec.securityContext.runAsNonRoot", &[]);
+    assert_eq!((f["origin"].as_str(), f["note"].as_str()), (Some("builtin"), Some("hardened security defaults")));
+    assert!(f["chain"].as_array().unwrap().is_empty());
+    let f = field(&p, "deploy/api", r#"metadata.labels["app.kubernetes.io/managed-by"]"#, &[]);
+    assert_eq!(f["origin"], "builtin");
+    assert!(f["note"].as_str().unwrap().starts_with("recommended labels"), "{f:#}");
+    // a recommended label fed by a key: the version from the image's tag
+    let f = field(&p, "deploy/api", r#"metadata.labels["app.kubernetes.io/version"]"#, &["-p", "prod"]);
+    assert_eq!(f["value"], "1.4.2");
+    assert_eq!(f["note"], "recommended label: the image's tag");
+    assert_eq!(f["variables"][1]["name"], "tag");
+}
+
+#[test]
+fn a_worker_pool_value_names_the_pool() {
+    let p = project();
+    let f = field(&p, "deploy/worker-fast", "spec.replicas", &[]);
+    assert_eq!(f["origin"], "pool");
+    assert_eq!(chain(&f), [s("worker pool `fast`", "archctl.toml:18:12", "3")]);
+    // the image comes from the base service
+    let f = field(&p, "deploy/worker-fast", "spec.template.spec.containers[0].image", &[]);
+    assert_eq!(chain(&f), [s("topology", "archctl.toml:16:23", "\"ghcr.io/acme/worker:2.0\"")]);
+}
+
+#[test]
+fn without_a_field_every_field_is_grouped_by_origin() {
+    let p = project();
+    let run = p.run(&["explain", "deployment/api", "-p", "prod"]).success();
+    let out = &run.stdout;
+    let heads = [
+        "archctl.toml: topology",
+        "profiles/prod.toml: profile",
+        "built-in: hardened security defaults",
+        "set by archctl",
+    ];
+    let mut last = 0;
+    for h in heads {
+        let i = out.find(&format!("\n{h}\n")).unwrap_or_else(|| panic!("no group `{h}`:\n{out}"));
+        assert!(i >= last, "groups out of order:\n{out}");
+        last = i;
+    }
+    assert!(out.contains("  spec.replicas = 4  ← services.api.replicas at profiles/prod.toml:5:12"), "{out}");
+    // a field with fields below it explains each
+    let v = schema_checked(
+        &p.run(&["explain", "deploy/api", "spec.template.spec.containers[0].resources", "--format", "json"])
+            .success()
+            .stdout,
+    );
+    let fields: Vec<&str> = v["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields.len(), 4, "{fields:?}");
+    assert!(fields.iter().all(|f| f.starts_with("spec.template.spec.containers[0].resources.")));
+    // the whole object validates too
+    schema_checked(&p.run(&["explain", "service/api", "--format", "json"]).success().stdout);
+}
+
+#[test]
+fn unknown_objects_and_fields_are_errors_that_suggest() {
+    let p = project();
+    p.run(&["explain", "deployment/apx"]).user_error().stderr_has("did you mean `deployment/api`?");
+    p.run(&["explain", "widget/api"]).user_error().stderr_has("no object of kind `widget`");
+    p.run(&["explain", "api"]).user_error().stderr_has("is not KIND/NAME");
+    p.run(&["explain", "deploy/api", "spec.replicaz"]).user_error().stderr_has("did you mean `spec.replicas`?");
+    p.run(&["explain", "deploy/api", "spec..replicas"]).user_error().stderr_has("not a field path");
+    let run = p.run(&["explain", "deploy/api", "-n", "elsewhere"]).user_error();
+    assert!(run.stderr.contains("in namespace `elsewhere`"), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+}
