@@ -508,6 +508,12 @@ pub struct DiffArgs {
     #[arg(long)]
     pub summary: bool,
 
+    /// Under each added or changed line, where its value comes from: the
+    /// file, line, column and key (and what it overrode), the built-in
+    /// default, or the API server's default (see `archctl explain`).
+    #[arg(long, conflicts_with = "summary")]
+    pub explain: bool,
+
     /// Exit 0 even when there are differences (errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,

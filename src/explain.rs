@@ -409,6 +409,91 @@ pub(crate) fn text(e: &Explained, one: bool) -> String {
     out
 }
 
+/// One line saying where a field comes from, for `diff --explain`.
+pub(crate) fn brief(f: &FieldOrigin) -> String {
+    match f.origin {
+        "builtin" => {
+            let chosen = f.location.as_ref().map(|l| format!(", chosen at {l}")).unwrap_or_default();
+            format!("built-in: {}{chosen}", f.note.as_deref().unwrap_or("archctl's default"))
+        }
+        "archctl" => format!("set by archctl: {}", f.note.as_deref().unwrap_or("no topology key sets it")),
+        _ => {
+            let mut out = match (f.chain.last(), &f.location, &f.key) {
+                (Some(w), _, _) => format!("{}  {} ({})", w.location, w.key, w.layer),
+                (None, Some(l), Some(k)) => format!("{l}  {k}"),
+                _ => f.key.clone().unwrap_or_default(),
+            };
+            if f.chain.len() > 1 {
+                let over: Vec<String> = f.chain[..f.chain.len() - 1].iter().map(|w| w.location.to_string()).collect();
+                out.push_str(&format!(", overrides {}", over.join(", ")));
+            }
+            for v in &f.variables {
+                match (v.chain.last(), &v.builtin) {
+                    (Some(w), _) => out.push_str(&format!("; `{}` from {} ({})", v.name, w.location, w.layer)),
+                    (None, Some(b)) => out.push_str(&format!("; `{}`: {b}", v.name)),
+                    _ => {}
+                }
+            }
+            if let Some(n) = &f.note {
+                out.push_str(&format!("; {n}"));
+            }
+            out
+        }
+    }
+}
+
+impl Explainer<'_> {
+    /// A unified diff of `object` (None when the render lacks it: a prune)
+    /// with, under each added line, where its value comes from. `after`
+    /// is the YAML the diff's new side was cut from.
+    pub(crate) fn annotate_diff(&self, object: Option<&Object>, diff: &str, after: &str) -> String {
+        let Some(object) = object else { return diff.to_string() };
+        let paths = crate::emit::yaml::line_paths(after);
+        let json = serde_json::to_value(object).unwrap_or(Value::Null);
+        let part = origin::owner(self.r, object).unwrap_or(Part::Shared);
+        let mut out = String::with_capacity(diff.len() * 2);
+        let mut new_line = 0usize;
+        for line in diff.lines() {
+            out.push_str(line);
+            out.push('\n');
+            if let Some(h) = line.strip_prefix("@@ ") {
+                // `@@ -a,b +c,d @@`: the new side starts at line c
+                new_line = h
+                    .split_whitespace()
+                    .find_map(|p| p.strip_prefix('+'))
+                    .and_then(|p| p.split(',').next()?.parse().ok())
+                    .unwrap_or(1);
+                continue;
+            }
+            if line.starts_with("+++") || line.starts_with("---") {
+                continue;
+            }
+            match line.chars().next() {
+                Some(' ') => new_line += 1,
+                Some('+') => {
+                    let path = new_line.checked_sub(1).and_then(|i| paths.get(i)).cloned().flatten();
+                    new_line += 1;
+                    let Some(path) = path else { continue };
+                    // a line that opens a map or list holds no value
+                    if line.trim_end().ends_with(':') {
+                        continue;
+                    }
+                    let note = match path.get(&json) {
+                        Some(v) if !v.is_object() && !v.is_array() || v.as_object().is_some_and(|m| m.is_empty()) => {
+                            brief(&self.field(object, part, &path, v))
+                        }
+                        Some(_) => continue,
+                        None => "the API server's default (not in the render)".to_string(),
+                    };
+                    out.push_str(&format!("#   ↳ {note}\n"));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
 /// `kubectl`'s short names of the kinds archctl renders.
 const SHORT_NAMES: &[(&str, &str)] = &[
     ("deploy", "Deployment"),

@@ -24,6 +24,9 @@ pub(super) fn run(settings: &Settings, args: &DiffArgs) -> anyhow::Result<ExitSt
         }
         None => args.format,
     };
+    if args.explain && format == DiffOutput::Json {
+        anyhow::bail!("`--explain` annotates the text diff: drop `--format json` (or `--explain`)");
+    }
     let target = settings.one(&args.profile, &args.phase);
     let Some(rendered) = reported(pipeline::render(settings.topology(), &target), color) else {
         return Ok(ExitStatus::Error);
@@ -104,7 +107,14 @@ pub(super) fn run(settings: &Settings, args: &DiffArgs) -> anyhow::Result<ExitSt
     for w in &report.warnings {
         term::message(&format!("warning: {w}"));
     }
-    let results = report.objects;
+    let mut results = report.objects;
+    if args.explain {
+        let explainer = crate::explain::Explainer::new(&rendered.resolved, &rendered.context);
+        for d in results.iter_mut().filter(|d| !d.diff.is_empty()) {
+            let object = rendered.objects.iter().find(|o| o.describe() == d.object);
+            d.diff = explainer.annotate_diff(object, &d.diff, &d.after);
+        }
+    }
     for d in &results {
         for w in &d.warnings {
             term::message(&format!("warning: {}: {w}", d.object));

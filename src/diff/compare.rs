@@ -50,12 +50,24 @@ pub(crate) struct ObjectDiff {
     /// cannot remove).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The YAML the diff's new side was cut from, Secret values redacted
+    /// (`diff --explain` finds each changed line's field in it).
+    #[serde(skip)]
+    pub after: String,
 }
 
 impl ObjectDiff {
     /// A result with no diff text.
     pub(crate) fn bare(object: String, action: Action, note: Option<String>) -> ObjectDiff {
-        ObjectDiff { object, action, diff: String::new(), note, conflicts: Vec::new(), warnings: Vec::new() }
+        ObjectDiff {
+            object,
+            action,
+            diff: String::new(),
+            note,
+            conflicts: Vec::new(),
+            warnings: Vec::new(),
+            after: String::new(),
+        }
     }
 }
 
@@ -85,12 +97,18 @@ fn yaml(v: &Value) -> String {
 
 /// A unified diff between two objects, with Secret values redacted.
 pub(crate) fn text_diff(before: Option<&Value>, after: Option<&Value>) -> String {
+    texts(before, after).0
+}
+
+/// The unified diff and the YAML of its new side.
+fn texts(before: Option<&Value>, after: Option<&Value>) -> (String, String) {
     let mut b = before.cloned();
     let mut a = after.cloned();
     redact_secrets(a.as_mut(), b.as_mut());
     let old = b.as_ref().map(yaml).unwrap_or_default();
     let new = a.as_ref().map(yaml).unwrap_or_default();
-    TextDiff::from_lines(&old, &new).unified_diff().context_radius(3).header("live", "archctl").to_string()
+    let diff = TextDiff::from_lines(&old, &new).unified_diff().context_radius(3).header("live", "archctl").to_string();
+    (diff, new)
 }
 
 /// Compares what the render wants with the live object.
@@ -106,18 +124,22 @@ pub(crate) fn object(
     live: Option<&Value>,
     dry_run: Result<Option<Value>, ClusterError>,
 ) -> ObjectDiff {
-    let done = |action, diff, note: Option<String>| ObjectDiff { diff, ..ObjectDiff::bare(id.clone(), action, note) };
+    let done = |action, (diff, after): (String, String), note: Option<String>| ObjectDiff {
+        diff,
+        after,
+        ..ObjectDiff::bare(id.clone(), action, note)
+    };
     match dry_run {
         Ok(Some(after)) => {
             let after = normalize(&after);
             match live {
-                None => done(Action::Create, text_diff(None, Some(&after)), None),
+                None => done(Action::Create, texts(None, Some(&after)), None),
                 Some(l) => {
                     let before = normalize(l);
                     if before == after {
-                        done(Action::Same, String::new(), None)
+                        done(Action::Same, Default::default(), None)
                     } else {
-                        done(Action::Change, text_diff(Some(&before), Some(&after)), None)
+                        done(Action::Change, texts(Some(&before), Some(&after)), None)
                     }
                 }
             }
@@ -128,14 +150,14 @@ pub(crate) fn object(
         }
         Err(ClusterError::NamespaceMissing(m)) => {
             let want = normalize(&secret_as_stored(desired));
-            done(Action::Create, text_diff(None, Some(&want)), Some(format!("{m}: it will be created first")))
+            done(Action::Create, texts(None, Some(&want)), Some(format!("{m}: it will be created first")))
         }
         Err(ClusterError::Immutable(m)) => {
             let want = normalize(&secret_as_stored(desired));
             let have = live.map(|l| normalize(&project(l, &want)));
-            done(Action::RequiresReplace, text_diff(have.as_ref(), Some(&want)), Some(format!("requires replace: {m}")))
+            done(Action::RequiresReplace, texts(have.as_ref(), Some(&want)), Some(format!("requires replace: {m}")))
         }
-        Err(e) => done(Action::Error, String::new(), Some(e.to_string())),
+        Err(e) => done(Action::Error, Default::default(), Some(e.to_string())),
     }
 }
 
@@ -143,19 +165,19 @@ pub(crate) fn object(
 /// fields the render sets.
 pub(crate) fn fallback(id: String, desired: &Value, live: Option<&Value>, note: Option<String>) -> ObjectDiff {
     let want = normalize(&secret_as_stored(desired));
-    let (action, diff) = match live {
-        None => (Action::Create, text_diff(None, Some(&want))),
+    let (action, (diff, after)) = match live {
+        None => (Action::Create, texts(None, Some(&want))),
         Some(l) => {
             // files hold `stringData` as written; a server would have stored it
             let have = normalize(&project(&normalize(&secret_as_stored(l)), &want));
             if have == want {
-                (Action::Same, String::new())
+                (Action::Same, Default::default())
             } else {
-                (Action::Change, text_diff(Some(&have), Some(&want)))
+                (Action::Change, texts(Some(&have), Some(&want)))
             }
         }
     };
-    ObjectDiff { diff, ..ObjectDiff::bare(id, action, note) }
+    ObjectDiff { diff, after, ..ObjectDiff::bare(id, action, note) }
 }
 
 /// A live object archctl created that the render no longer has.

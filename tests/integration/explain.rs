@@ -202,3 +202,79 @@ fn unknown_objects_and_fields_are_errors_that_suggest() {
     assert!(run.stderr.contains("in namespace `elsewhere`"), "{}", run.stderr);
     assert!(run.stdout.is_empty());
 }
+
+/// The one-based line and column of the first `needle` in `text`, after
+/// the first `after`.
+fn line_col(text: &str, after: &str, needle: &str) -> String {
+    let start = text.find(after).unwrap_or_else(|| panic!("no `{after}`"));
+    let at = start + text[start..].find(needle).unwrap_or_else(|| panic!("no `{needle}` after `{after}`"));
+    let line = text[..at].matches('\n').count() + 1;
+    let col = text[..at].rsplit('\n').next().unwrap().chars().count() + 1;
+    format!("{line}:{col}")
+}
+
+#[test]
+fn diff_explain_names_the_source_of_each_added_line() {
+    let p = project();
+    p.run(&["render", "--out", "live"]).success();
+    let run = p.run(&["diff", "-p", "prod", "--against", "live", "--explain"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(
+        out.contains(
+            "-  replicas: 2\n+  replicas: 4\n#   ↳ profiles/prod.toml:5:12  services.api.replicas (profile), overrides archctl.toml:10:12\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "+      - image: ghcr.io/acme/api:1.4.2\n#   ↳ archctl.toml:12:23  services.api.container.image (topology); `registry` from archctl.toml:5:12 (topology); `tag` from profiles/prod.toml:2:7 (profile)\n"
+        ),
+        "{out}"
+    );
+    // every added line of the diff is followed by where it comes from,
+    // but for the lines that open a map or a list
+    let lines: Vec<&str> = out.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with('+') && !l.starts_with("+++") && !l.trim_end().ends_with(':') {
+            assert!(lines.get(i + 1).is_some_and(|n| n.starts_with("#   ↳ ")), "`{l}` has no origin:\n{out}");
+        }
+    }
+    // without the flag, no annotation; with --format json, a usage error
+    let plain = p.run(&["diff", "-p", "prod", "--against", "live"]);
+    assert!(!plain.stdout.contains('↳'), "{}", plain.stdout);
+    p.run(&["diff", "-p", "prod", "--against", "live", "--explain", "--format", "json"])
+        .user_error()
+        .stderr_has("`--explain` annotates the text diff");
+}
+
+#[test]
+fn diff_explain_against_a_real_cluster() {
+    let c = crate::cluster::Live::archivist();
+    c.apply(&["--profile", "production"]);
+    c.edit(|t| {
+        t.replace(
+            "replicas = { pilot = 1, phase1 = 2, phase3 = 3 }",
+            "replicas = { pilot = 1, phase1 = 2, phase2 = 4 }",
+        )
+        .replace("NEO4J_USER = \"neo4j\"", "NEO4J_USER = \"graph\"")
+    });
+    let topology = c.p.read("archctl.toml");
+    let run = c.diff(&["--profile", "production", "--explain"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let out = &run.stdout;
+    let replicas = line_col(&topology, "phase1 = 2, phase2 = 4", "4");
+    assert!(
+        out.contains(&format!(
+            "+  replicas: 4\n#   ↳ archctl.toml:{replicas}  services.graph-service.replicas.phase2 (topology)\n"
+        )),
+        "{out}"
+    );
+    let user = line_col(&topology, "NEO4J_USER = \"graph\"", "\"graph\"");
+    assert!(
+        out.contains(&format!(
+            "+          value: graph\n#   ↳ archctl.toml:{user}  services.graph-service.container.env.NEO4J_USER (topology)\n"
+        )),
+        "{out}"
+    );
+}

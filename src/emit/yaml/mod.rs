@@ -12,7 +12,10 @@
 //! writer passes that test (serde-saphyr's writer has not been tried
 //! against it). Reading is [`read`], with serde-saphyr.
 
+mod lines;
 mod read;
+
+pub(crate) use lines::line_paths;
 
 pub use read::{ReadError, parse_stream};
 
