@@ -148,12 +148,23 @@ pub enum Command {
     /// With `--node-size`, also how many nodes of that size each phase
     /// needs at its fewest and its most pods. Storage is shown in the units
     /// the topology wrote (decimal stays decimal). Warnings go to stderr,
-    /// once each, with the phases they belong to. Reads what `render` reads;
-    /// writes no file.
+    /// once each, with the phases they belong to.
     ///
-    /// Exit status: 0 when every phase was planned; 2 when a phase does not
-    /// resolve (its errors go to stderr and the other phases are still
-    /// planned on stdout), or on a usage error. plan never exits 1.
+    /// With `--prices FILE`, what each phase costs a month instead: the
+    /// services placed in the file's node pools (by name, node selector,
+    /// GPUs, or the default pool), the nodes each pool needs at the fewest
+    /// and the most pods, storage per GB-month, and the change from the
+    /// previous phase; `--budget` holds the most expensive phase to an
+    /// amount. Repeat `--profile`, or give `--all-profiles`, to plan several
+    /// profiles. Reads what `render` reads and the price file; writes no
+    /// file.
+    ///
+    /// Exit status: 0 when every phase was planned (and is within
+    /// `--budget`); 1 when the most expensive phase costs more than
+    /// `--budget`; 2 when a phase does not resolve (its errors go to stderr
+    /// and the other phases are still planned on stdout), the price file is
+    /// not usable, a cost held to `--budget` is incomplete, or on a usage
+    /// error.
     #[command(after_long_help = PLAN_EXAMPLES)]
     Plan(PlanArgs),
     /// The topology as a picture: Mermaid or Graphviz DOT.
@@ -274,9 +285,9 @@ const CHECK_EXAMPLES: &str = "Examples:
   archctl check --format sarif > archctl.sarif";
 
 const PLAN_EXAMPLES: &str = "Examples:
-  archctl plan --profile production
   archctl plan --profile production --node-size 8cpu,32Gi
-  archctl plan --format markdown > CAPACITY.md";
+  archctl plan --all-profiles --prices examples/prices/aws-us-east-1.toml
+  archctl plan -p production --prices prices.toml --budget 5000 --format json";
 
 const GRAPH_EXAMPLES: &str = "Examples:
   archctl graph --profile production > topology.mmd
@@ -326,17 +337,43 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The profile to plan with.
+    /// The profile to plan with; repeat it to plan several in one run.
     #[arg(short, long, value_name = "NAME", add = ArgValueCandidates::new(completion::profiles))]
-    pub profile: Option<String>,
+    pub profile: Vec<String>,
+
+    /// Plan every profile of `profiles/`.
+    #[arg(long, conflicts_with = "profile")]
+    pub all_profiles: bool,
 
     /// Also count the nodes each phase needs: `8cpu,32Gi` or `8cpu,64Gi,1gpu`.
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", conflicts_with = "prices")]
     pub node_size: Option<crate::plan::NodeSize>,
+
+    /// What each phase costs a month, with the prices of FILE (TOML: its
+    /// currency, date and source; node pools priced per node or per
+    /// resource-hour; storage per GB-month; see docs/plan.md and
+    /// examples/prices/).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+
+    /// Exit 1 when the most expensive phase, at the most pods, costs more
+    /// than AMOUNT a month (in the price file's currency).
+    #[arg(long, value_name = "AMOUNT", requires = "prices", value_parser = budget)]
+    pub budget: Option<rust_decimal::Decimal>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
+}
+
+/// `--budget 5000` or `--budget 4999.99`: a monthly amount of 0 or more.
+fn budget(s: &str) -> Result<rust_decimal::Decimal, String> {
+    use std::str::FromStr;
+    match rust_decimal::Decimal::from_str(s.trim().replace(['_', ','], "").as_str()) {
+        Ok(d) if d >= rust_decimal::Decimal::ZERO => Ok(d),
+        Ok(_) => Err("a budget is 0 or more".into()),
+        Err(_) => Err(format!("`{s}` is not an amount such as `5000` or `4999.99`")),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -57,6 +57,30 @@ impl Settings {
         }
     }
 
+    /// `plan`: the profiles asked for (`--profile`, repeatable), every
+    /// profile with `--all-profiles`, else the topology alone.
+    pub(crate) fn to_plan(&self, profiles: &[String], all: bool) -> Vec<Target> {
+        if all {
+            return self.to_snapshot();
+        }
+        if profiles.is_empty() {
+            return vec![Target::default()];
+        }
+        let mut seen: Vec<&String> = Vec::new();
+        profiles
+            .iter()
+            .filter(|p| {
+                if seen.contains(p) {
+                    false
+                } else {
+                    seen.push(p);
+                    true
+                }
+            })
+            .map(|p| Target::new(Some(p.clone()), None))
+            .collect()
+    }
+
     /// `snapshot`: every profile, or the topology alone when there is none.
     pub(crate) fn to_snapshot(&self) -> Vec<Target> {
         let profiles = pipeline::each_profile(&self.topology);

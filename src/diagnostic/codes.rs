@@ -71,7 +71,7 @@ pub(crate) const CODES: &[Code] = &[
     Code {
         id: "E004",
         title: "Unknown key",
-        explanation: "A key that the topology format does not have at this place, usually a typo (`replcas`). The \
+        explanation: "A key that the topology format (or a price file) does not have at this place, usually a typo (`replcas`). The \
             help names the closest known key and lists the allowed ones. Loading stops here, since nothing after \
             an unknown key can be trusted.",
     },
@@ -373,6 +373,14 @@ pub(crate) const CODES: &[Code] = &[
         title: "Backend weight out of range",
         explanation: "A route backend's `weight` below 0 or above 1000000, which the Gateway API rejects. \
             Weights are relative: `90` and `10` split the traffic 9:1.",
+    },
+    Code {
+        id: "E059",
+        title: "Price file not usable",
+        explanation: "A price file given to `archctl plan --prices` that cannot price a plan: no currency, date or \
+            source (a price is only as good as where and when it was read), a negative price, a pool with both or \
+            neither of `node` and `resources`, a node without CPU or memory, a service placed in two pools, or \
+            two default pools. The message names the key; the file's format is in docs/plan.md.",
     },
     Code {
         id: "W001",

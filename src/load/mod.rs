@@ -494,6 +494,30 @@ fn deserialize(root: toml::Table, track: bool) -> Result<Topology, Option<Diagno
     })
 }
 
+/// A TOML file other than a topology or a profile (a price file), read into
+/// `T` with the topology's messages: a syntax error, an unknown key, a wrong
+/// type or a missing key is located at its key. The span index comes back
+/// either way, for the caller's own located checks.
+pub(crate) fn document<T: serde::de::DeserializeOwned>(text: &str, file: usize) -> (Result<T, Diagnostic>, SpanIndex) {
+    let mut spans = SpanIndex::default();
+    let table = match parse::parse_with_spans(text, file, &mut spans) {
+        Ok(t) => t,
+        Err(d) => return (Err(d), spans),
+    };
+    let typed = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let mut path = TomlPath::root();
+        for seg in e.path().iter() {
+            match seg {
+                serde_path_to_error::Segment::Map { key } => path = path.key(key.clone()),
+                serde_path_to_error::Segment::Seq { index } => path = path.index(*index),
+                _ => {}
+            }
+        }
+        schema_error(e.into_inner().message(), &path)
+    });
+    (typed, spans)
+}
+
 fn schema_error(message: &str, path: &TomlPath) -> Diagnostic {
     let message = message.trim();
     if let Some(rest) = message.strip_prefix("unknown field `") {

@@ -9,7 +9,7 @@
 mod target;
 
 pub use target::Target;
-pub(crate) use target::{each_profile, topology_and_profiles};
+pub(crate) use target::{TOPOLOGY_ALONE, each_profile, topology_and_profiles};
 
 use std::path::Path;
 

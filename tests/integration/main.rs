@@ -8,6 +8,7 @@ mod canary;
 mod check;
 mod cluster;
 mod corpus;
+mod cost;
 mod crds;
 mod diff;
 mod docs;

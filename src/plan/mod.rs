@@ -1,7 +1,10 @@
 //! `archctl plan`: capacity per growth phase — replicas, CPU, memory, GPUs
 //! and storage per service and in total, and with a node size, how many
 //! nodes each phase needs (first-fit decreasing, honouring required
-//! anti-affinity).
+//! anti-affinity). With a price file, what each phase costs ([`cost`]).
+
+pub(crate) mod cost;
+pub(crate) mod prices;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -112,6 +115,10 @@ pub(crate) struct ServicePlan {
     pub storage: BTreeMap<String, Storage>,
     #[serde(skip)]
     required_anti_affinity: bool,
+    /// The service's own node selector: it places the service in a priced
+    /// node pool.
+    #[serde(skip)]
+    pub node_selector: indexmap::IndexMap<String, String>,
 }
 
 /// A node's size, from `--node-size 8cpu,32Gi[,1gpu]`.
@@ -154,6 +161,8 @@ pub(crate) struct NodePlan {
 /// One phase: its services, totals and nodes.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct PhasePlan {
+    /// The profile planned; None for the topology alone.
+    pub profile: Option<String>,
     pub phase: String,
     pub services: Vec<ServicePlan>,
     pub pods_min: i64,
@@ -219,9 +228,11 @@ pub(crate) fn phase(r: &Resolved, node: Option<NodeSize>) -> PhasePlan {
             limits,
             storage,
             required_anti_affinity: svc.placement.anti_affinity.as_deref() == Some("required"),
+            node_selector: svc.node_selector.clone(),
         });
     }
     let mut plan = PhasePlan {
+        profile: r.profile.clone(),
         phase: r.phase.clone().unwrap_or_else(|| "(no phases)".into()),
         pods_min: services.iter().map(|s| s.replicas_min).sum(),
         pods_max: services.iter().map(|s| s.replicas_max).sum(),
