@@ -179,7 +179,7 @@ node = { cpu = 4, memory = "16Gi", hourly = 0.2 }
 node_labels = { disk = "ssd", zone = "a" }
 [pools.serverless]
 resources = { vcpu_hour = 0.05, gib_hour = 0.005 }
-services = ["api"]
+services = ["api", "ghost"]
 [pools.gpu]
 node = { cpu = 8, memory = "32Gi", gpu = 1, hourly = 1.5 }
 [storage.fast]
@@ -215,7 +215,13 @@ gb_month = "0.05"
     assert_eq!(pilot["total_min"], "1355.07");
     // 252 + 140 + 1050 + 11.07 + 70
     assert_eq!(pilot["total_max"], "1523.07");
-    let table = p.run(&["plan", "--prices", "prices.toml"]).success().stdout;
+    let run = p.run(&["plan", "--prices", "prices.toml"]).success();
+    assert!(
+        run.stderr.contains("pool `serverless` lists `ghost`, which is not a service of the plan"),
+        "{}",
+        run.stderr
+    );
+    let table = run.stdout;
     assert!(table.contains("CLUSTER (EUR)"), "{table}");
     assert!(!table.contains("general  node"), "a pool no service uses is left out of the table: {table}");
 }
