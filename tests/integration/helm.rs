@@ -622,3 +622,25 @@ fn every_value_has_a_description() {
     }
     walk(&schema, &schema, &mut Vec::new(), &readme);
 }
+
+/// A service with no autoscaler in any profile has no `autoscaling` switch:
+/// turning one on would drop its `replicas` and render no autoscaler, so the
+/// values schema refuses it, while a service that has one keeps the switch.
+#[test]
+fn only_autoscaled_services_have_an_autoscaling_switch() {
+    let p = Project::new();
+    let dir = chart(&p, &repo().join("archctl.toml"), &["--profile", "production"]);
+    let values: Value = serde_yaml_values(&std::fs::read_to_string(dir.join("values.yaml")).unwrap());
+    assert_eq!(values["services"]["rag-api"]["autoscaling"]["enabled"], true);
+    for name in ["graph-service", "neo4j", "qdrant", "redis", "index-rebuild"] {
+        assert!(values["services"][name].get("autoscaling").is_none(), "{name}: {}", values["services"][name]);
+    }
+    let args = round_trip_args(&dir, None);
+    let mut a: Vec<&str> = vec!["template", &args[0]];
+    a.extend(args[1..].iter().map(String::as_str));
+    a.extend(["--set", "services.graph-service.autoscaling.enabled=true"]);
+    let out = helm(&a, &dir);
+    assert!(!out.status.success(), "the schema lets a switch with nothing behind it through");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("autoscaling"), "{err}");
+}

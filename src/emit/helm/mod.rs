@@ -127,6 +127,7 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
             vals["namespaces"] = Value::Object(namespaces.iter().map(|ns| (ns.clone(), json!(ns))).collect());
         }
     }
+    let mut autoscaled: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for name in &services {
         // an autoscaled service runs its fewest replicas when its
         // autoscaler is switched off
@@ -146,7 +147,13 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
             })
             .collect();
         values.set(&p(&["services", name, "replicas"]), &replicas);
-        values.set(&p(&["services", name, "autoscaling", "enabled"]), &scaled);
+        // only a service with an autoscaler in some profile has the switch:
+        // turning on one that does not exist would drop `replicas` and
+        // render no autoscaler
+        if scaled.iter().any(|v| v.as_ref().is_some_and(|v| v == &json!(true))) {
+            values.set(&p(&["services", name, "autoscaling", "enabled"]), &scaled);
+            autoscaled.insert(name.clone());
+        }
     }
 
     let namer = |doc: &Value, path: &[PathSeg]| -> Option<Named> { name_setting(doc, path, &services, &common) };
@@ -177,11 +184,15 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
         let mut t = template::build(&refs, &namer, &mut values);
         if workload {
             let rp = p(&["services", &svc_name, "replicas"]);
-            let on = Cond::And(vec![
-                Cond::Truthy(p(&["features", "autoscaling"])),
-                Cond::Truthy(p(&["services", &svc_name, "autoscaling", "enabled"])),
-            ]);
-            let cond = Cond::And(vec![Cond::Set(rp.clone()), Cond::Not(Box::new(on))]);
+            let cond = if autoscaled.contains(&svc_name) {
+                let on = Cond::And(vec![
+                    Cond::Truthy(p(&["features", "autoscaling"])),
+                    Cond::Truthy(p(&["services", &svc_name, "autoscaling", "enabled"])),
+                ]);
+                Cond::And(vec![Cond::Set(rp.clone()), Cond::Not(Box::new(on))])
+            } else {
+                Cond::Set(rp.clone())
+            };
             insert_entry(&mut t, "spec", ("replicas".into(), T::Slot(rp), Some(cond)));
         }
 
@@ -194,7 +205,7 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
         }
         if matches!(kind.as_str(), "HorizontalPodAutoscaler" | "ScaledObject")
             && let Some(target) = sample["spec"]["scaleTargetRef"]["name"].as_str()
-            && services.contains(target)
+            && autoscaled.contains(target)
         {
             conds.push(Cond::Truthy(p(&["services", target, "autoscaling", "enabled"])));
         }
