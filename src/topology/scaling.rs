@@ -168,7 +168,8 @@ pub struct Trigger {
 pub struct Vpa {
     /// Name of the VPA object; defaults to the service name.
     pub name: Option<String>,
-    /// `Off`, `Initial`, `Recreate`, `InPlaceOrRecreate`, or `Auto` (deprecated since VPA 1.4: it
+    /// `Off`, `Initial`, `Recreate`, `InPlaceOrRecreate`, `InPlace` (VPA 1.7: resize in place only), or
+    /// `Auto` (deprecated since VPA 1.4: it
     /// means `Recreate`; warning W012).
     /// Becomes `updatePolicy.updateMode`.
     pub mode: Option<String>,

@@ -124,7 +124,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
             let vpath = path.key("vpa");
             one_of(
                 v.mode.as_deref(),
-                &["Off", "Initial", "Recreate", "InPlaceOrRecreate", "Auto"],
+                &["Off", "Initial", "Recreate", "InPlaceOrRecreate", "InPlace", "Auto"],
                 vpath.key("mode"),
                 out,
             );

@@ -219,3 +219,24 @@ fn every_phase_of_every_profile_is_checked() {
         Project::with(&PHASED.replace("\"1x\"", "\"1Ti\"")).file("profiles/production.toml", "phase = \"growth\"\n");
     assert_eq!(fixed.run(&["check", "--deny", "warnings"]).code, 0);
 }
+
+/// A warning that only a later phase triggers, in a profile that picks an
+/// earlier one, is still reported, naming that profile and phase.
+#[test]
+fn a_warning_only_a_later_phase_triggers_is_reported_with_its_phase() {
+    let p = Project::with(&PHASED.replace("\"1x\"", "\"1Ti\""))
+        // dev runs at pilot (the topology's phase); at scale it drops to one replica
+        .file("profiles/dev.toml", "[services.web]\nreplicas = { scale = 1 }\n");
+    let run = p.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let w004 = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "W004")
+        .expect("dev's one replica at scale");
+    assert_eq!(w004["renders"], serde_json::json!([{"profile": "dev", "phase": "scale"}]));
+    assert!(p.run(&["check"]).stderr.contains("= in: dev at scale"));
+    assert_eq!(p.run(&["check", "--deny", "warnings"]).code, 1);
+}

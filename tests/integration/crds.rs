@@ -171,3 +171,125 @@ fn gateway_api_objects_match_their_crds() {
     let validator = jsonschema::validator_for(&gateway_api_schema("httproutes", "v1")).unwrap();
     assert!(!validator.is_valid(&route));
 }
+
+/// Routes to gateways that exist in the cluster (declared `external`, or
+/// marked so on the route), with header matches, weights and gRPC method
+/// matches: rendered as the topology says, nothing rendered for the
+/// gateways, valid under the CRDs, and clean under `check`.
+const EXTERNAL_GATEWAYS: &str = r#"
+[project]
+name = "shop"
+namespace = "shop"
+[services.web]
+kind = "deployment"
+container = { image = "web:1", ports = { http = 8080 } }
+[services.web-canary]
+kind = "deployment"
+container = { image = "web:2", ports = { http = 8080 } }
+[services.rpc]
+kind = "deployment"
+container = { image = "rpc:1", ports = { grpc = 9090 } }
+[gateways.mesh]
+external = true
+namespace = "infra"
+[routes.web]
+gateway = { name = "mesh", section = "https" }
+hostnames = ["shop.example.com"]
+[[routes.web.rules]]
+matches = [{ path = "/", headers = { x-canary = "always" } }]
+backends = [{ service = "web-canary" }]
+[[routes.web.rules]]
+matches = [{ path = "/" }]
+backends = [{ service = "web", weight = 90 }, { service = "web-canary", port = "http", weight = 10 }]
+[routes.rpc]
+kind = "grpc"
+gateway = { name = "edge", namespace = "platform", external = true }
+rules = [{ matches = [{ grpc_service = "shop.Cart", grpc_method = "Add" }], backends = [{ service = "rpc" }] }]
+"#;
+
+#[test]
+fn routes_to_external_gateways_render_their_matches_and_weights() {
+    let p = Project::with(EXTERNAL_GATEWAYS);
+    let docs = p.run(&["render"]).success().docs();
+    assert!(!docs.iter().any(|d| d["kind"] == "Gateway"), "an external gateway is not rendered");
+    assert_eq!(validate_gateway_api(&docs, "external gateways"), 2);
+    let web = crate::support::find(&docs, "HTTPRoute", Some("shop"), "web");
+    assert_eq!(
+        web["spec"]["parentRefs"],
+        serde_json::json!([{ "name": "mesh", "namespace": "infra", "sectionName": "https" }])
+    );
+    assert_eq!(web["spec"]["hostnames"], serde_json::json!(["shop.example.com"]));
+    let rules = &web["spec"]["rules"];
+    assert_eq!(
+        rules[0]["matches"][0]["headers"],
+        serde_json::json!([{ "type": "Exact", "name": "x-canary", "value": "always" }])
+    );
+    assert_eq!(rules[0]["matches"][0]["path"], serde_json::json!({ "type": "PathPrefix", "value": "/" }));
+    let backends: Vec<(String, i64, i64)> = rules[1]["backendRefs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (b["name"].as_str().unwrap().to_string(), b["port"].as_i64().unwrap(), b["weight"].as_i64().unwrap_or(1))
+        })
+        .collect();
+    assert_eq!(backends, [("web".to_string(), 8080, 90), ("web-canary".to_string(), 8080, 10)]);
+    let rpc = crate::support::find(&docs, "GRPCRoute", Some("shop"), "rpc");
+    assert_eq!(rpc["spec"]["parentRefs"][0]["name"], "edge");
+    assert_eq!(rpc["spec"]["parentRefs"][0]["namespace"], "platform");
+    assert_eq!(
+        rpc["spec"]["rules"][0]["matches"][0]["method"],
+        serde_json::json!({ "type": "Exact", "service": "shop.Cart", "method": "Add" })
+    );
+    assert_eq!(rpc["spec"]["rules"][0]["backendRefs"][0]["port"], 9090);
+    // an external gateway's listeners are unknown: `section` is not checked against them
+    let check = p.run(&["check", "--format", "json"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+}
+
+/// `check`, not only `render`, reports the Gateway API's errors, at their
+/// keys.
+#[test]
+fn check_reports_dangling_backends_and_undeclared_gateways() {
+    let dangling =
+        EXTERNAL_GATEWAYS.replace("backends = [{ service = \"rpc\" }]", "backends = [{ service = \"rcp\" }]");
+    let e = crate::support::check_error(&Project::with(&dangling), "E053");
+    assert!(e["message"].as_str().unwrap().contains("service `rcp` is not declared"), "{e}");
+    let undeclared =
+        EXTERNAL_GATEWAYS.replace("gateway = { name = \"mesh\", section = \"https\" }", "gateway = \"mesj\"");
+    let e = crate::support::check_error(&Project::with(&undeclared), "E056");
+    assert!(e["message"].as_str().unwrap().contains("gateway `mesj`, which is not declared"), "{e}");
+}
+
+/// Every update mode the VPA CRD (1.7, in `manifests/`) allows for its
+/// served `v1` is accepted and renders a VPA that validates against that
+/// CRD's own schema; only `Auto`, which VPA 1.4 and later deprecate, is
+/// warned about.
+#[test]
+fn every_vpa_update_mode_of_the_crd_is_accepted() {
+    let text = std::fs::read_to_string(crds_dir().join("manifests/autoscaling.k8s.io_vpa-v1-crd-gen.yaml")).unwrap();
+    let crds = archctl::api::parse_stream(&text).unwrap();
+    let vpa = crds.iter().find(|d| d["spec"]["names"]["kind"] == "VerticalPodAutoscaler").expect("the VPA CRD");
+    let v1 = vpa["spec"]["versions"].as_array().unwrap().iter().find(|v| v["name"] == "v1").expect("v1");
+    let schema = v1["schema"]["openAPIV3Schema"].clone();
+    let modes = schema["properties"]["spec"]["properties"]["updatePolicy"]["properties"]["updateMode"]["enum"]
+        .as_array()
+        .expect("the CRD lists the update modes")
+        .clone();
+    assert!(modes.iter().any(|m| m == "InPlace"), "VPA 1.7 has InPlace: {modes:?}");
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for mode in modes {
+        let mode = mode.as_str().unwrap();
+        let p = Project::with(&format!(
+            "[project]\nname = \"shop\"\n[services.web]\nkind = \"deployment\"\ncontainer = {{ image = \"web:1.0\" }}\nvpa = {{ mode = \"{mode}\" }}\n"
+        ));
+        let run = p.run(&["render"]);
+        assert_eq!(run.code, 0, "{mode}: {}", run.stderr);
+        let docs = run.docs();
+        let vpa = docs.iter().find(|d| d["kind"] == "VerticalPodAutoscaler").unwrap();
+        assert_eq!(vpa["spec"]["updatePolicy"]["updateMode"], mode);
+        let errors: Vec<String> = validator.iter_errors(vpa).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{mode}: {errors:?}");
+        assert_eq!(run.stderr.contains("W012"), mode == "Auto", "{mode}: {}", run.stderr);
+    }
+}

@@ -545,6 +545,15 @@ fn the_release_names_the_instance_and_the_namespace() {
     let made = template_text(&dir, "x", &["--namespace", "elsewhere", "--set", "namespace.create=true"]);
     let made = by_key(archctl::api::parse_stream(&made).unwrap());
     assert!(made.contains_key("Namespace -/elsewhere"), "{:?}", made.keys());
+    // and the switch adds the Namespace and changes nothing else
+    let with_ns = template_text(
+        &dir,
+        "other-name",
+        &["--namespace", "elsewhere", "--set", "capabilities.force=true", "--set", "namespace.create=true"],
+    );
+    let mut with_ns = by_key(archctl::api::parse_stream(&with_ns).unwrap());
+    assert!(with_ns.remove("Namespace -/elsewhere").is_some());
+    assert_eq!(with_ns, docs, "namespace.create=true changes only whether the Namespace is rendered");
 
     assert_ne!(chart_name(&dir), "other-name");
     let mut instances = 0;
@@ -643,4 +652,38 @@ fn only_autoscaled_services_have_an_autoscaling_switch() {
     assert!(!out.status.success(), "the schema lets a switch with nothing behind it through");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("autoscaling"), "{err}");
+}
+
+/// The Gateway API kinds are rendered only where the API server serves
+/// them (`.Capabilities.APIVersions`), like the other custom kinds: without
+/// those APIs the chart leaves exactly them out; `capabilities.force=true`
+/// brings them back.
+#[test]
+fn gateway_api_kinds_are_guarded_by_the_served_apis() {
+    let p = Project::new();
+    let dir = chart(&p, &repo().join("examples/semantic-explorer/archctl.toml"), &["--profile", "production"]);
+    let all = round_trip_args(&dir, None);
+    let release = all[0].clone();
+    // every custom API but the Gateway API's
+    let mut served: Vec<String> = Vec::new();
+    for api in CUSTOM_APIS.iter().filter(|a| !a.starts_with("gateway.networking.k8s.io/")) {
+        served.extend(["--api-versions".to_string(), api.to_string()]);
+    }
+    let with = |args: &[String], extra: &[&str]| {
+        let mut a: Vec<&str> = args.iter().map(String::as_str).collect();
+        a.extend_from_slice(extra);
+        documents(&template_text(&dir, &release, &a))
+    };
+    let before = with(&all[1..], &[]);
+    let without = with(&served, &[]);
+    let kinds = kinds_of("gatewayApi");
+    assert_removed(
+        &before,
+        &without,
+        |k| kinds.contains(&k.split(' ').next().unwrap()),
+        |_, _, _| false,
+        "no Gateway API served",
+    );
+    let forced = with(&served, &["--set", "capabilities.force=true"]);
+    assert_eq!(forced, before, "capabilities.force renders every kind as if served");
 }
