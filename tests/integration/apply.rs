@@ -202,10 +202,14 @@ fn two_releases_of_a_single_namespace_chart_do_not_collide() {
 #[test]
 fn every_gateway_api_kind_applies_and_diffs_clean() {
     // the API server also runs the CRDs' CEL rules, which the schema test cannot
-    let c = Live::new(Project::with(crate::crds::GATEWAY_TOPOLOGY), CRDS);
-    c.apply(&[]);
-    let run = c.diff(&["--summary"]);
-    assert_eq!(run.code, 0, "diff after apply:\n{}\n{}", run.stdout, run.stderr);
-    let last = run.stdout.lines().last().unwrap_or("");
-    assert!(last.starts_with("0 to create, 0 to change, 0 to replace, 0 to prune, "), "{last}");
+    // and routes to gateways that exist outside the topology, with weights,
+    // header and method matches and a cross-namespace backend
+    for topology in [crate::crds::GATEWAY_TOPOLOGY, crate::crds::EXTERNAL_GATEWAYS] {
+        let c = Live::new(Project::with(topology), CRDS);
+        c.apply(&[]);
+        let run = c.diff(&["--summary"]);
+        assert_eq!(run.code, 0, "diff after apply:\n{}\n{}", run.stdout, run.stderr);
+        let last = run.stdout.lines().last().unwrap_or("");
+        assert!(last.starts_with("0 to create, 0 to change, 0 to replace, 0 to prune, "), "{last}");
+    }
 }

@@ -176,7 +176,7 @@ fn gateway_api_objects_match_their_crds() {
 /// marked so on the route), with header matches, weights and gRPC method
 /// matches: rendered as the topology says, nothing rendered for the
 /// gateways, valid under the CRDs, and clean under `check`.
-const EXTERNAL_GATEWAYS: &str = r#"
+pub(crate) const EXTERNAL_GATEWAYS: &str = r#"
 [project]
 name = "shop"
 namespace = "shop"
@@ -189,6 +189,12 @@ container = { image = "web:2", ports = { http = 8080 } }
 [services.rpc]
 kind = "deployment"
 container = { image = "rpc:1", ports = { grpc = 9090 } }
+[services.api]
+kind = "deployment"
+namespace = "data"
+container = { image = "api:1", ports = { http = 8000 } }
+[namespaces.shop]
+[namespaces.data]
 [gateways.mesh]
 external = true
 namespace = "infra"
@@ -198,6 +204,9 @@ hostnames = ["shop.example.com"]
 [[routes.web.rules]]
 matches = [{ path = "/", headers = { x-canary = "always" } }]
 backends = [{ service = "web-canary" }]
+[[routes.web.rules]]
+matches = [{ path = "/api" }]
+backends = [{ service = "api" }]
 [[routes.web.rules]]
 matches = [{ path = "/" }]
 backends = [{ service = "web", weight = 90 }, { service = "web-canary", port = "http", weight = 10 }]
@@ -212,7 +221,7 @@ fn routes_to_external_gateways_render_their_matches_and_weights() {
     let p = Project::with(EXTERNAL_GATEWAYS);
     let docs = p.run(&["render"]).success().docs();
     assert!(!docs.iter().any(|d| d["kind"] == "Gateway"), "an external gateway is not rendered");
-    assert_eq!(validate_gateway_api(&docs, "external gateways"), 2);
+    assert_eq!(validate_gateway_api(&docs, "external gateways"), 3);
     let web = crate::support::find(&docs, "HTTPRoute", Some("shop"), "web");
     assert_eq!(
         web["spec"]["parentRefs"],
@@ -225,7 +234,14 @@ fn routes_to_external_gateways_render_their_matches_and_weights() {
         serde_json::json!([{ "type": "Exact", "name": "x-canary", "value": "always" }])
     );
     assert_eq!(rules[0]["matches"][0]["path"], serde_json::json!({ "type": "PathPrefix", "value": "/" }));
-    let backends: Vec<(String, i64, i64)> = rules[1]["backendRefs"]
+    // a backend in another namespace: named with it, and admitted there by a ReferenceGrant
+    assert_eq!(rules[1]["backendRefs"][0]["namespace"], "data");
+    let grant = crate::support::find(&docs, "ReferenceGrant", Some("data"), "httproute-shop");
+    assert_eq!(
+        grant["spec"]["from"],
+        serde_json::json!([{ "group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "namespace": "shop" }])
+    );
+    let backends: Vec<(String, i64, i64)> = rules[2]["backendRefs"]
         .as_array()
         .unwrap()
         .iter()

@@ -350,3 +350,45 @@ fn graph_draws_routes_to_their_backends_with_weights() {
     let off = Project::with(&format!("{}\n[features]\ngateway_api = false\n", crate::crds::GATEWAY_TOPOLOGY));
     assert!(!off.run(&["graph"]).success().stdout.contains("route_"));
 }
+
+/// A policy that selects several services, or pods by labels, draws an
+/// allow edge to each service it selects.
+#[test]
+fn graph_draws_policy_allows_to_every_service_a_policy_selects() {
+    let topo = r#"[project]
+name = "g"
+[services.web]
+kind = "deployment"
+container = { image = "web:1", ports = { http = 8080 } }
+[services.redis]
+kind = "deployment"
+labels = { tier = "cache" }
+container = { image = "redis:7", ports = { redis = 6379 } }
+[services.memcached]
+kind = "deployment"
+labels = { tier = "cache" }
+container = { image = "memcached:1", ports = { mc = 11211 } }
+[services.nats]
+kind = "deployment"
+container = { image = "nats:2", ports = { client = 4222 } }
+[services.search]
+kind = "deployment"
+container = { image = "search:1", ports = { http = 9200 } }
+[network_policies.caches-in]
+pod_labels = { tier = "cache" }
+ingress = [{ from = [{ service = "web" }] }]
+[network_policies.backends-in]
+services = ["nats", "search"]
+ingress = [{ from = [{ service = "web" }], ports = [4222] }]
+"#;
+    let mermaid = Project::with(topo).run(&["graph"]).success().stdout;
+    for edge in [
+        "svc_web -.->|\"allows\"| svc_redis",
+        "svc_web -.->|\"allows\"| svc_memcached",
+        "svc_web -.->|\"allows 4222\"| svc_nats",
+        "svc_web -.->|\"allows 4222\"| svc_search",
+    ] {
+        assert!(mermaid.contains(edge), "{edge} missing:\n{mermaid}");
+    }
+    assert!(!mermaid.contains("svc_web -.->|\"allows\"| svc_nats"), "{mermaid}");
+}
