@@ -1,6 +1,6 @@
 //! The only module that decides colour and writes messages to the terminal.
 
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 
 use crate::cli::ColorChoice;
 
@@ -10,10 +10,7 @@ pub(crate) fn stderr_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && console::Term::stderr().features().colors_supported()
-        }
+        ColorChoice::Auto => auto(std::io::stderr().is_terminal()),
     }
 }
 
@@ -22,11 +19,17 @@ pub(crate) fn stdout_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && console::Term::stdout().features().colors_supported()
-        }
+        ColorChoice::Auto => auto(std::io::stdout().is_terminal()),
     }
+}
+
+/// `--color auto`: a terminal is coloured unless `NO_COLOR` holds a value
+/// (no-color.org: an empty `NO_COLOR` does not count) or `TERM` is `dumb`.
+/// Decided here rather than by `console`, which counts an empty `NO_COLOR`.
+fn auto(terminal: bool) -> bool {
+    terminal
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
 }
 
 /// Writes a message to stderr; a closed stderr is ignored.
@@ -110,7 +113,8 @@ impl Drop for Progress {
 
 /// `error: …` for plumbing failures.
 pub(crate) fn error(color: bool, err: &anyhow::Error) {
-    let head = if color { console::style("error").red().bold().to_string() } else { "error".to_string() };
+    let head =
+        if color { console::style("error").red().bold().force_styling(true).to_string() } else { "error".to_string() };
     let mut text = format!("{head}: {err}");
     for cause in err.chain().skip(1) {
         text.push_str(&format!("\n  caused by: {cause}"));
@@ -118,15 +122,17 @@ pub(crate) fn error(color: bool, err: &anyhow::Error) {
     message(&text);
 }
 
-/// Colours a unified diff line by its first character.
+/// Colours a unified diff line by its first character. `color` is the
+/// decision already made ([`stdout_color`]): styles are forced, since
+/// `console` would otherwise decide again by its own rules.
 pub(crate) fn diff_line(line: &str, color: bool) -> String {
     if !color {
         return line.to_string();
     }
     match line.as_bytes().first() {
-        Some(b'+') if !line.starts_with("+++") => console::style(line).green().to_string(),
-        Some(b'-') if !line.starts_with("---") => console::style(line).red().to_string(),
-        Some(b'@') => console::style(line).cyan().to_string(),
+        Some(b'+') if !line.starts_with("+++") => console::style(line).green().force_styling(true).to_string(),
+        Some(b'-') if !line.starts_with("---") => console::style(line).red().force_styling(true).to_string(),
+        Some(b'@') => console::style(line).cyan().force_styling(true).to_string(),
         _ => line.to_string(),
     }
 }

@@ -57,3 +57,50 @@ fn progress_shows_on_a_terminal_and_never_in_a_pipe() {
         "{tty:?}"
     );
 }
+
+/// Colour as no-color.org and `--color` say: on a terminal a warning is
+/// coloured unless `NO_COLOR` is set to something (an empty `NO_COLOR`
+/// does not count); `--color always` colours a pipe; `--color never` a
+/// terminal neither.
+#[test]
+fn colour_follows_no_color_and_the_color_flag() {
+    // a warning (W003: no resources) on every render
+    let p = Project::with(
+        "[project]\nname = \"c\"\n[services.web]\nkind = \"deployment\"\ncontainer = { image = \"web:1.0\" }\n",
+    );
+    let archctl = env!("CARGO_BIN_EXE_archctl");
+    let on_a_terminal = |env: Option<&str>, flag: &str| {
+        let mut cmd = Command::new(crate::support::tool("script"));
+        cmd.args(["-qec", &format!("{archctl} {flag} check"), "/dev/null"])
+            .current_dir(p.path())
+            .stdin(Stdio::null())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env("TERM", "xterm-256color");
+        if let Some(v) = env {
+            cmd.env("NO_COLOR", v);
+        }
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(text.contains("W003"), "{text:?}");
+        text.contains("\u{1b}[")
+    };
+    assert!(on_a_terminal(None, ""), "a terminal is coloured");
+    assert!(on_a_terminal(Some(""), ""), "an empty NO_COLOR does not count");
+    assert!(!on_a_terminal(Some("1"), ""), "NO_COLOR=1 turns colour off");
+    assert!(!on_a_terminal(None, "--color never"), "--color never on a terminal");
+    assert!(on_a_terminal(Some("1"), "--color always"), "--color always wins over NO_COLOR");
+    // into a pipe: plain, unless asked
+    let piped = p.run(&["check"]);
+    assert!(piped.stderr.contains("W003") && !piped.stderr.contains('\u{1b}'), "{:?}", piped.stderr);
+    let forced = p.run(&["--color", "always", "check"]);
+    assert!(forced.stderr.contains("\u{1b}["), "--color always colours a pipe: {:?}", forced.stderr);
+    // the diff on stdout too
+    p.run(&["render", "--out", "out"]).success();
+    std::fs::write(p.path().join("archctl.toml"), p.read("archctl.toml").replace("web:1.0", "web:1.1")).unwrap();
+    let diff = p.run(&["--color", "always", "diff", "--against", "out"]);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    assert!(diff.stdout.contains("\u{1b}[31m-") && diff.stdout.contains("\u{1b}[32m+"), "{:?}", diff.stdout);
+    let plain = p.run(&["diff", "--against", "out"]);
+    assert!(!plain.stdout.contains('\u{1b}'), "{:?}", plain.stdout);
+}
