@@ -86,7 +86,10 @@ fn shared(r: &Resolved, out: &mut Vec<Object>) {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
                     namespace: Some(r.topology.namespace_of(&cm.namespace).to_string()),
-                    labels: Some(set.all(&cm.labels)),
+                    labels: match &cm.legacy {
+                        Some(l) => (!l.labels.is_empty()).then(|| crate::k8s::labels::map(&l.labels)),
+                        None => Some(set.all(&cm.labels)),
+                    },
                     annotations: annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
                 },
