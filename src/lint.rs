@@ -272,6 +272,15 @@ fn legacy(topo: &crate::topology::Topology, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    for (name, c) in &topo.claims {
+        if c.legacy.is_some() {
+            out.push(
+                warning("W013", format!("claim `{name}` keeps legacy labels"))
+                    .at_key(&TomlPath::root().key("claims").key(name.clone()).key("legacy"))
+                    .with_help("remove `legacy` to use the recommended labels (an apply changes them in place)"),
+            );
+        }
+    }
     for (name, cm) in &topo.config_maps {
         if cm.legacy.is_some() {
             out.push(

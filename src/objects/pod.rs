@@ -57,10 +57,10 @@ pub(super) fn pod_template(
     // a legacy workload gets none of archctl's defaults: only what is stated
     let defaults = svc.legacy.is_none();
     let read_only_root = sec.read_only_root_filesystem.unwrap_or(defaults);
-    let mut containers = vec![container(&svc.container, main_name, &s.values.resources, main_mounts)];
+    let mut containers = vec![container(&svc.container, main_name, &s.values.resources, main_mounts, !defaults)];
     for (i, c) in svc.sidecars.iter().enumerate() {
         let res = s.values.sidecar_resources.get(i).cloned().unwrap_or_default();
-        containers.push(container(c, c.name.clone().unwrap_or_default(), &res, mounts(c)));
+        containers.push(container(c, c.name.clone().unwrap_or_default(), &res, mounts(c), !defaults));
     }
     let mut init: Vec<Container> = svc
         .init_containers
@@ -68,7 +68,7 @@ pub(super) fn pod_template(
         .enumerate()
         .map(|(i, c)| {
             let res = s.values.init_resources.get(i).cloned().unwrap_or_default();
-            container(c, c.name.clone().unwrap_or_default(), &res, mounts(c))
+            container(c, c.name.clone().unwrap_or_default(), &res, mounts(c), !defaults)
         })
         .collect();
     let mut volumes: Vec<Volume> = svc
@@ -85,7 +85,7 @@ pub(super) fn pod_template(
         c.security_context =
             if defaults { Some(container_security(sec, read_only_root)) } else { stated_container_security(sec) };
         let mounts = c.volume_mounts.get_or_insert_with(Vec::new);
-        if read_only_root && !tmp_taken && !mounts.iter().any(|m| m.mount_path == "/tmp") {
+        if defaults && read_only_root && !tmp_taken && !mounts.iter().any(|m| m.mount_path == "/tmp") {
             mounts.push(VolumeMount { name: TMP_VOLUME.into(), mount_path: "/tmp".into(), ..Default::default() });
             tmp_used = true;
         }
@@ -273,14 +273,22 @@ fn pod_volume(name: &str, v: &topology::Volume, size_limit: Option<&crate::k8s::
     vol
 }
 
-fn container(c: &topology::Container, name: String, res: &ResourceValues, mounts: Vec<VolumeMount>) -> Container {
+/// One container; `stated` (a legacy workload): a port's protocol is
+/// written as given, `TCP` too.
+fn container(
+    c: &topology::Container,
+    name: String,
+    res: &ResourceValues,
+    mounts: Vec<VolumeMount>,
+    stated: bool,
+) -> Container {
     let ports: Vec<ContainerPort> = c
         .ports
         .iter()
         .map(|(pname, p)| ContainerPort {
             name: (!p.unnamed).then(|| pname.clone()),
             container_port: p.port,
-            protocol: p.protocol.clone().filter(|p| p != "TCP"),
+            protocol: p.protocol.clone().filter(|p| stated || p != "TCP"),
             ..Default::default()
         })
         .collect();

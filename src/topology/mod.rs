@@ -997,6 +997,9 @@ pub struct Claim {
     /// The access mode: `ReadWriteOnce` (default), `ReadWriteMany` (shared across nodes),
     /// `ReadOnlyMany` or `ReadWriteOncePod`.
     pub access: Option<AccessMode>,
+    /// The claim's labels kept exactly as another tool made them (`archctl import`), in place of
+    /// the project's and the recommended ones. Legacy: warned about as `W013`.
+    pub legacy: Option<LegacyLabels>,
 }
 
 /// Deserializes a value that is either a string or a table.

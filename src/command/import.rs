@@ -1,0 +1,201 @@
+//! `archctl import PATH...`: manifests in, a topology out, and the proof
+//! that it renders them: the render compared with the input as `diff
+//! --against` compares.
+
+use std::io::Write as _;
+
+use anyhow::Context as _;
+use serde_json::Value;
+
+use super::{report, warn};
+use crate::cli::ImportArgs;
+use crate::diff::{self, compare::Action};
+use crate::exit::ExitStatus;
+use crate::import::{self, Fate};
+use crate::pipeline::{self, Target};
+use crate::settings::Settings;
+use crate::term;
+
+/// `group kind namespace/name` of an input object.
+fn identity(v: &Value) -> (String, String, String, String) {
+    let api = v["apiVersion"].as_str().unwrap_or("");
+    let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+    (
+        group.to_string(),
+        v["kind"].as_str().unwrap_or("").to_string(),
+        v["metadata"]["namespace"].as_str().unwrap_or("").to_string(),
+        v["metadata"]["name"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+/// Whether a field list entry `path: why` (or a bare path) explains `path`.
+fn explains(note: &str, path: &str) -> bool {
+    let np = note.split(": ").next().unwrap_or(note);
+    path == np
+        || path.starts_with(&format!("{np}."))
+        || path.starts_with(&format!("{np}["))
+        || np.starts_with(&format!("{path}["))
+        || np.starts_with(&format!("{path}."))
+}
+
+pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<ExitStatus> {
+    let color = settings.colors.stderr;
+    let mut objects = Vec::new();
+    for p in &args.paths {
+        objects.extend(diff::against::Manifests::read(p)?.into_objects());
+    }
+    let source = args.paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ");
+    if objects.is_empty() {
+        anyhow::bail!("{source} holds no Kubernetes object: give manifest files (YAML or JSON) or folders of them");
+    }
+    let imported = import::import(&objects, &import::Options { name: args.name.clone(), source: source.clone() });
+
+    // never over a file that exists, as `init`
+    let path = args.out.join("archctl.toml");
+    if std::fs::symlink_metadata(&path).is_ok() {
+        anyhow::bail!(
+            "`{}` exists; `archctl import` never replaces a file: move it or choose another folder with `--out`",
+            path.display()
+        );
+    }
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create `{}`", args.out.display()))?;
+    let write = |text: &str, new: bool| -> anyhow::Result<()> {
+        let mut o = std::fs::OpenOptions::new();
+        if new {
+            o.write(true).create_new(true)
+        } else {
+            o.write(true).truncate(true)
+        };
+        let mut f = o.open(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
+        f.write_all(text.as_bytes()).with_context(|| format!("cannot write `{}`", path.display()))
+    };
+    write(&imported.text(&[]), true)?;
+
+    let rendered = match pipeline::render(&path, &Target::default()) {
+        Ok(r) => r,
+        Err(failed) => {
+            report(&failed, color);
+            anyhow::bail!(
+                "the topology written to `{}` does not render: the errors above name what import got wrong",
+                path.display()
+            );
+        }
+    };
+    let others: Vec<_> = rendered.warnings.iter().filter(|d| d.code != "W013").cloned().collect();
+    warn(&others, &rendered.context, color);
+
+    // what the render does not reproduce, object by object
+    let json: Vec<(_, Value)> = rendered
+        .objects
+        .iter()
+        .map(|o| {
+            let id = (
+                o.group().to_string(),
+                o.kind().to_string(),
+                o.namespace().unwrap_or("").to_string(),
+                o.name().to_string(),
+            );
+            (id, serde_json::to_value(o).unwrap_or(Value::Null))
+        })
+        .collect();
+    let mut lists: Vec<(String, Vec<String>)> = Vec::new();
+    let mut whole: Vec<String> = Vec::new();
+    let mut input = Vec::new();
+    for e in &imported.entries {
+        let o = &objects[e.index];
+        match &e.fate {
+            Fate::Mapped => {
+                let mut fields = e.notes.clone();
+                match json.iter().find(|(id, _)| *id == identity(o)) {
+                    Some((_, r)) => {
+                        for p in diff::cover::uncovered(o, r) {
+                            if !e.notes.iter().any(|n| explains(n, &p)) {
+                                fields.push(p);
+                            }
+                        }
+                    }
+                    None => fields.push("the whole object: the topology renders none of this name".into()),
+                }
+                if fields.is_empty() {
+                    whole.push(e.id.clone());
+                }
+                lists.push((e.id.clone(), fields));
+                input.push(o.clone());
+            }
+            Fate::Skipped(why) => lists.push((e.id.clone(), vec![format!("the whole object: {why}")])),
+            Fate::Reference(_) => {}
+        }
+    }
+    write(&imported.text(&lists), false)?;
+
+    // the proof: the render against the input, as `diff --against` does it
+    let dopts = diff::Options { project: imported.project.clone(), concurrency: 8, namespace: None };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let manifests = diff::against::Manifests::new(input);
+    let report = runtime
+        .block_on(diff::run(&manifests, &rendered.objects, &dopts, &|_, _| {}))
+        .map_err(|e| anyhow::anyhow!("cannot compare the render with the input: {e}"))?;
+
+    let mut text = String::new();
+    let mapped = lists.iter().filter(|(id, _)| imported.entries.iter().any(|e| e.id == *id && e.fate == Fate::Mapped));
+    let n_mapped = mapped.count();
+    text.push_str(&format!(
+        "imported {} of {} objects into `{}` (project `{}`): {} wholly, {} in part\n",
+        n_mapped,
+        imported.entries.len(),
+        path.display(),
+        imported.project,
+        whole.len(),
+        n_mapped - whole.len(),
+    ));
+    let listed: Vec<&(String, Vec<String>)> = lists.iter().filter(|(_, f)| !f.is_empty()).collect();
+    if !listed.is_empty() {
+        text.push_str("not expressible in the topology (also in its header):\n");
+        for (id, fields) in &listed {
+            for f in fields.iter() {
+                text.push_str(&format!("  {id}: {f}\n"));
+            }
+        }
+    }
+    for e in &imported.entries {
+        if let Fate::Reference(keys) = &e.fate {
+            text.push_str(&format!(
+                "by reference: {} (keys: {}); its values were not imported\n",
+                e.id,
+                keys.join(", ")
+            ));
+        }
+    }
+    let mut failed = Vec::new();
+    text.push_str(&format!("diff --against {source}:\n"));
+    for d in &report.objects {
+        let wholly = whole.contains(&d.object);
+        let what = match d.action {
+            Action::Same => "no change",
+            Action::Create => "created: not in the input",
+            _ if wholly => "CHANGED",
+            _ => "changed where it is not expressible",
+        };
+        if d.action != Action::Same && (wholly || d.action == Action::Create || d.action == Action::Error) {
+            failed.push(d);
+        }
+        text.push_str(&format!("  {}: {what}\n", d.object));
+    }
+    for d in &failed {
+        if !d.diff.is_empty() {
+            text.push_str(&d.diff);
+        }
+    }
+    if failed.is_empty() {
+        text.push_str(&format!("every wholly expressed object ({}) renders unchanged\n", whole.len()));
+    } else {
+        text.push_str(&format!(
+            "error: {} object{} the topology expresses render{} otherwise than the input: this is a bug of import\n",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" },
+            if failed.len() == 1 { "s" } else { "" },
+        ));
+    }
+    term::message(text.trim_end());
+    Ok(if failed.is_empty() { ExitStatus::Success } else { ExitStatus::Differences })
+}
