@@ -41,10 +41,24 @@ fn explains(note: &str, path: &str) -> bool {
 pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<ExitStatus> {
     let color = settings.colors.stderr;
     let mut objects = Vec::new();
+    let mut others = 0;
     for p in &args.paths {
-        objects.extend(diff::against::Manifests::read(p)?.into_objects());
+        for o in diff::against::Manifests::read(p)?.into_objects() {
+            if o["apiVersion"].is_string() && o["kind"].is_string() {
+                objects.push(o);
+            } else {
+                others += 1;
+            }
+        }
     }
     let source = args.paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ");
+    if others > 0 {
+        term::message(&format!(
+            "warning: {others} document{} of {source} {} no `apiVersion` and `kind`: not Kubernetes objects, left out",
+            if others == 1 { "" } else { "s" },
+            if others == 1 { "has" } else { "have" }
+        ));
+    }
     if objects.is_empty() {
         anyhow::bail!("{source} holds no Kubernetes object: give manifest files (YAML or JSON) or folders of them");
     }
