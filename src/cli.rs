@@ -226,7 +226,8 @@ pub enum Command {
     ///
     /// Reads the objects of PATH (a YAML or JSON file, several documents or
     /// a `v1 List`, or a folder of them, recursively; `-` reads standard
-    /// input), such as plain manifests or `helm template` output, and writes
+    /// input), such as plain manifests or `helm template` output, or with
+    /// `--from-cluster -n NAMESPACE` the live objects of a namespace, and writes
     /// `DIR/archctl.toml` (DIR: `--out`, default the current folder).
     /// Deployments, StatefulSets, Jobs and CronJobs become services with
     /// their containers, probes, resources, environment and volumes, the
@@ -240,8 +241,9 @@ pub enum Command {
     /// topology's header, object by object and field by field, and objects
     /// of other kinds are listed whole. Then import renders the written
     /// topology and compares it with the input as `archctl diff --against
-    /// PATH` does, and prints the result: every object it expressed wholly
-    /// must come out unchanged. Never replaces a file.
+    /// PATH` does (with `--from-cluster`, as `archctl diff` against the
+    /// cluster does), and prints the result: every object it expressed
+    /// wholly must come out unchanged. Never replaces a file.
     ///
     /// Exit status: 0 when the topology was written and every wholly
     /// expressed object renders unchanged; 1 when one renders otherwise (the
@@ -321,7 +323,8 @@ const INIT_EXAMPLES: &str = "Examples:
 
 const IMPORT_EXAMPLES: &str = "Examples:
   archctl import k8s/ --out shop --name shop
-  archctl import --out shop - < <(helm template shop ./chart)";
+  archctl import --out shop - < <(helm template shop ./chart)
+  archctl import --from-cluster -n shop --context prod-viewer --out shop";
 
 const SCHEMA_EXAMPLES: &str = "Examples:
   archctl schema > archctl.schema.json
@@ -468,8 +471,34 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// Manifest files or folders; `-` for standard input.
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(value_name = "PATH", required_unless_present = "from_cluster", conflicts_with = "from_cluster")]
     pub paths: Vec<PathBuf>,
+
+    /// Read the live objects of a namespace instead (read-only: GET and LIST only).
+    ///
+    /// Lists the Deployments, StatefulSets, Jobs, CronJobs, Services,
+    /// ConfigMaps, Secrets and PersistentVolumeClaims of `-n NAMESPACE`
+    /// (with `-l`, those it selects), leaving out what a controller made
+    /// (a CronJob's Jobs) and the `kube-root-ca.crt` ConfigMap every
+    /// namespace gets; the proof is then `archctl diff` against the cluster.
+    #[arg(long, requires = "namespace")]
+    pub from_cluster: bool,
+
+    /// With `--from-cluster`: the namespace to read.
+    #[arg(short, long, value_name = "NAME", requires = "from_cluster")]
+    pub namespace: Option<String>,
+
+    /// With `--from-cluster`: a label selector (`app=shop,tier=web`).
+    #[arg(short = 'l', long, value_name = "SELECTOR", requires = "from_cluster")]
+    pub selector: Option<String>,
+
+    /// With `--from-cluster`: the kubeconfig file (default as `diff`'s).
+    #[arg(long, value_name = "FILE", requires = "from_cluster")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// With `--from-cluster`: the kubeconfig context to use.
+    #[arg(long, value_name = "NAME", requires = "from_cluster")]
+    pub context: Option<String>,
 
     /// The folder to write `archctl.toml` into (created if missing).
     #[arg(short = 'o', long, value_name = "DIR", default_value = ".")]

@@ -40,18 +40,41 @@ fn explains(note: &str, path: &str) -> bool {
 
 pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<ExitStatus> {
     let color = settings.colors.stderr;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut objects = Vec::new();
     let mut others = 0;
-    for p in &args.paths {
-        for o in diff::against::Manifests::read(p)?.into_objects() {
-            if o["apiVersion"].is_string() && o["kind"].is_string() {
-                objects.push(o);
-            } else {
-                others += 1;
+    let mut cluster = None;
+    let source;
+    if args.from_cluster {
+        let ns = args.namespace.clone().unwrap_or_default();
+        let connect = diff::kube::ConnectOptions {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+            timeout: std::time::Duration::from_secs(30),
+            notify: std::sync::Arc::new(|n: &diff::kube::Notice| {
+                if let diff::kube::Notice::Warning(w) = n {
+                    term::message(&format!("Warning: {w}"));
+                }
+            }),
+        };
+        let c = runtime.block_on(diff::kube::KubeCluster::connect(&connect))?;
+        objects = runtime
+            .block_on(live(&c, &ns, args.selector.as_deref().unwrap_or("")))
+            .map_err(|e| anyhow::anyhow!("cannot read the objects of namespace `{ns}` from {}: {e}", c.server))?;
+        source = format!("namespace `{ns}` of {}", c.server);
+        cluster = Some(c);
+    } else {
+        for p in &args.paths {
+            for o in diff::against::Manifests::read(p)?.into_objects() {
+                if o["apiVersion"].is_string() && o["kind"].is_string() {
+                    objects.push(o);
+                } else {
+                    others += 1;
+                }
             }
         }
+        source = args.paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ");
     }
-    let source = args.paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ");
     if others > 0 {
         term::message(&format!(
             "warning: {others} document{} of {source} {} no `apiVersion` and `kind`: not Kubernetes objects, left out",
@@ -144,11 +167,13 @@ pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
 
     // the proof: the render against the input, as `diff --against` does it
     let dopts = diff::Options { project: imported.project.clone(), concurrency: 8, namespace: None };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let manifests = diff::against::Manifests::new(input);
-    let report = runtime
-        .block_on(diff::run(&manifests, &rendered.objects, &dopts, &|_, _| {}))
-        .map_err(|e| anyhow::anyhow!("cannot compare the render with the input: {e}"))?;
+    let report = match &cluster {
+        Some(c) => runtime.block_on(diff::run(c, &rendered.objects, &dopts, &|_, _| {})),
+        None => {
+            runtime.block_on(diff::run(&diff::against::Manifests::new(input), &rendered.objects, &dopts, &|_, _| {}))
+        }
+    }
+    .map_err(|e| anyhow::anyhow!("cannot compare the render with the input: {e}"))?;
 
     let mut text = String::new();
     let mapped = lists.iter().filter(|(id, _)| imported.entries.iter().any(|e| e.id == *id && e.fate == Fate::Mapped));
@@ -181,7 +206,10 @@ pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
         }
     }
     let mut failed = Vec::new();
-    text.push_str(&format!("diff --against {source}:\n"));
+    text.push_str(&match cluster {
+        Some(_) => "diff against the cluster:\n".to_string(),
+        None => format!("diff --against {source}:\n"),
+    });
     for d in &report.objects {
         let wholly = whole.contains(&d.object);
         let what = match d.action {
@@ -212,4 +240,46 @@ pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
     }
     term::message(text.trim_end());
     Ok(if failed.is_empty() { ExitStatus::Success } else { ExitStatus::Differences })
+}
+
+/// The kinds `--from-cluster` reads: those import maps.
+const LIVE_KINDS: &[(&str, &str, &str, &str)] = &[
+    ("apps", "v1", "Deployment", "deployments"),
+    ("apps", "v1", "StatefulSet", "statefulsets"),
+    ("batch", "v1", "Job", "jobs"),
+    ("batch", "v1", "CronJob", "cronjobs"),
+    ("", "v1", "Service", "services"),
+    ("", "v1", "ConfigMap", "configmaps"),
+    ("", "v1", "Secret", "secrets"),
+    ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
+];
+
+/// The live objects of `ns` that import maps, each with its `apiVersion`
+/// and `kind` (a LIST leaves them out of the items), without those a
+/// controller made and the CA bundle every namespace gets.
+async fn live(
+    c: &diff::kube::KubeCluster,
+    ns: &str,
+    selector: &str,
+) -> Result<Vec<Value>, diff::cluster::ClusterError> {
+    use diff::cluster::Cluster as _;
+    let mut out = Vec::new();
+    for (group, version, kind, plural) in LIVE_KINDS {
+        let r = diff::cluster::Resource {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: kind.to_string(),
+            plural: plural.to_string(),
+            namespaced: true,
+        };
+        for mut item in c.list(&r, Some(ns), selector).await? {
+            if diff::controlled(&item) || (*kind == "ConfigMap" && item["metadata"]["name"] == "kube-root-ca.crt") {
+                continue;
+            }
+            item["apiVersion"] = Value::String(r.api_version());
+            item["kind"] = Value::String(kind.to_string());
+            out.push(item);
+        }
+    }
+    Ok(out)
 }

@@ -154,7 +154,8 @@ pub(super) fn workload(ctx: &mut Ctx, o: &Value, front: Option<&Value>) -> Resul
             template = js.template;
         }
     }
-    let annotations = meta.annotations.clone().unwrap_or_default();
+    let annotations: BTreeMap<String, String> =
+        meta.annotations.clone().unwrap_or_default().into_iter().filter(|(k, _)| !written_by_others(k)).collect();
     if !annotations.is_empty() {
         svc.set("annotations", strings(&annotations));
     }
@@ -295,7 +296,8 @@ fn service(o: &Value, workload_annotations: &BTreeMap<String, String>) -> Result
         t.set("labels", own);
     }
     let mut own = IndexMap::new();
-    let annotations = s.metadata.annotations.clone().unwrap_or_default();
+    let annotations: BTreeMap<String, String> =
+        s.metadata.annotations.clone().unwrap_or_default().into_iter().filter(|(k, _)| !written_by_others(k)).collect();
     for (k, v) in &annotations {
         if workload_annotations.get(k) != Some(v) {
             own.insert(k.clone(), v.clone());
@@ -322,4 +324,11 @@ fn service(o: &Value, workload_annotations: &BTreeMap<String, String>) -> Result
     }
     t.set("ports", T::Array(ports));
     Ok((t, notes, own))
+}
+
+/// Annotations a controller or kubectl writes on live objects (the
+/// deployment controller's revision, client-side apply's copy of the
+/// object): not the system's own, so not imported.
+fn written_by_others(key: &str) -> bool {
+    matches!(key, "deployment.kubernetes.io/revision" | "kubectl.kubernetes.io/last-applied-configuration")
 }

@@ -352,3 +352,64 @@ fn a_secrets_values_and_annotations_never_reach_the_topology_or_the_output() {
     assert_eq!(toml["secrets"]["creds"]["type"].as_str(), Some("kubernetes.io/basic-auth"));
     assert!(run.stderr.contains("by reference: v1 Secret shop/creds (keys: password, username)"), "{}", run.stderr);
 }
+
+/// The chart's `helm template` output in namespace `shop`.
+fn chart_manifests() -> String {
+    let chart = repo().join("tests/fixtures/import-chart");
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(tool("helm"))
+        .args(["template", "web", chart.to_str().unwrap(), "--namespace", "shop"])
+        .env("HELM_CACHE_HOME", home.path().join("cache"))
+        .env("HELM_CONFIG_HOME", home.path().join("config"))
+        .env("HELM_DATA_HOME", home.path().join("data"))
+        .output()
+        .expect("run helm");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn live_objects_applied_with_kubectl_import_from_the_cluster_and_diff_clean() {
+    let c = crate::support::cluster::TestCluster::start();
+    c.kubectl(&["create", "namespace", "shop"]).success();
+    c.kubectl_stdin(&["apply", "-f", "-"], &chart_manifests()).success();
+    let kc = c.kubeconfig().to_str().unwrap().to_string();
+    let p = Project::new();
+    let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("diff against the cluster:\n"), "{}", run.stderr);
+    let diffed: Vec<&str> = run
+        .stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("diff against"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert_eq!(diffed.len(), 4, "{}", run.stderr);
+    assert!(diffed.iter().all(|l| l.ends_with(": no change")), "{}", run.stderr);
+    // the proof as a user runs it: archctl diff against the cluster
+    let diff = p.run(&["-f", "out/archctl.toml", "diff", "--kubeconfig", &kc]);
+    assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
+    // read-only, and the Secret's values nowhere
+    let topology = p.read("out/archctl.toml");
+    for text in [&run.stdout, &run.stderr, &topology, &diff.stdout, &diff.stderr] {
+        assert!(!text.contains("chart-canary-v4lue") && !text.contains("Y2hhcnQtY2FuYXJ5LXY0bHVl"), "{text}");
+    }
+    let toml: toml::Table = toml::from_str(&topology).unwrap();
+    assert_eq!(toml["services"]["web-shop"]["legacy"]["selector"].as_table().unwrap().len(), 2);
+    assert!(toml["secrets"]["web-shop"]["keys"].as_array().unwrap().iter().any(|k| k.as_str() == Some("password")));
+    let writes: Vec<_> = c
+        .audit()
+        .into_iter()
+        .filter(|e| {
+            e["userAgent"].as_str().is_some_and(|ua| ua.starts_with("archctl/"))
+                && !matches!(e["verb"].as_str(), Some("get" | "list"))
+                && !e["requestURI"].as_str().is_some_and(|u| u.contains("dryRun=All"))
+        })
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    // archctl's reads are in the log: the check above saw its requests
+    assert!(c.audit().iter().any(|e| e["userAgent"].as_str().is_some_and(|ua| ua.starts_with("archctl/"))
+        && e["verb"] == "list"
+        && e["requestURI"].as_str().is_some_and(|u| u.starts_with("/apis/apps/v1/namespaces/shop/deployments"))));
+}
