@@ -16,6 +16,20 @@ use crate::pipeline::{self, Target};
 use crate::settings::Settings;
 use crate::term;
 
+/// The results that fail the proof: a wholly expressed object that the
+/// render changes, an object the render adds, an object it cannot compare.
+/// An object expressed in part may differ where it is not expressible.
+fn failures<'a>(results: &'a [diff::compare::ObjectDiff], whole: &[String]) -> Vec<&'a diff::compare::ObjectDiff> {
+    results
+        .iter()
+        .filter(|d| match d.action {
+            Action::Same => false,
+            Action::Create | Action::Error => true,
+            _ => whole.contains(&d.object),
+        })
+        .collect()
+}
+
 /// `group kind namespace/name` of an input object.
 fn identity(v: &Value) -> (String, String, String, String) {
     let api = v["apiVersion"].as_str().unwrap_or("");
@@ -205,7 +219,7 @@ pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
             ));
         }
     }
-    let mut failed = Vec::new();
+    let failed = failures(&report.objects, &whole);
     text.push_str(&match cluster {
         Some(_) => "diff against the cluster:\n".to_string(),
         None => format!("diff --against {source}:\n"),
@@ -218,9 +232,6 @@ pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
             _ if wholly => "CHANGED",
             _ => "changed where it is not expressible",
         };
-        if d.action != Action::Same && (wholly || d.action == Action::Create || d.action == Action::Error) {
-            failed.push(d);
-        }
         text.push_str(&format!("  {}: {what}\n", d.object));
     }
     for d in &failed {
@@ -282,4 +293,29 @@ async fn live(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diff::compare::ObjectDiff;
+
+    #[test]
+    fn only_changes_to_wholly_expressed_objects_and_additions_fail_the_proof() {
+        let d = |object: &str, action| ObjectDiff::bare(object.into(), action, None);
+        let results = [
+            d("v1 ConfigMap a/same", Action::Same),
+            d("v1 ConfigMap a/whole", Action::Change),
+            d("v1 ConfigMap a/part", Action::Change),
+            d("v1 ConfigMap a/new", Action::Create),
+            d("apps/v1 Deployment a/whole-too", Action::RequiresReplace),
+            d("v1 Service a/broken", Action::Error),
+        ];
+        let whole = ["v1 ConfigMap a/same", "v1 ConfigMap a/whole", "apps/v1 Deployment a/whole-too"].map(String::from);
+        let failed: Vec<&str> = failures(&results, &whole).iter().map(|d| d.object.as_str()).collect();
+        assert_eq!(
+            failed,
+            ["v1 ConfigMap a/whole", "v1 ConfigMap a/new", "apps/v1 Deployment a/whole-too", "v1 Service a/broken"]
+        );
+    }
 }

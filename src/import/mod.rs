@@ -311,6 +311,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         s.table.set("class", class.as_str());
         sections.push(s);
     }
+    sections.extend(shared_resources(&mut services));
     sections.extend(services);
     sections.extend(config);
     for (name, s) in &ctx.secrets {
@@ -322,6 +323,47 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
     }
     sections.extend(claimed);
     Imported { project, sections, entries, source: opts.source.clone() }
+}
+
+/// Requests and limits that several containers share become resource
+/// profiles (`shared-1`, …, in the order of first use), which the
+/// containers name instead.
+fn shared_resources(sections: &mut [Section]) -> Vec<Section> {
+    let mut seen: Vec<(toml::Value, usize)> = Vec::new();
+    for s in sections.iter() {
+        if let Some(r @ toml::Value::Table(_)) = s.table.get("resources") {
+            match seen.iter_mut().find(|(v, _)| v == r) {
+                Some((_, n)) => *n += 1,
+                None => seen.push((r.clone(), 1)),
+            }
+        }
+    }
+    let shared: Vec<(toml::Value, String)> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .enumerate()
+        .map(|(i, (v, _))| (v, format!("shared-{}", i + 1)))
+        .collect();
+    for s in sections.iter_mut() {
+        for (k, v) in s.table.0.iter_mut() {
+            if k == "resources"
+                && let Some((_, name)) = shared.iter().find(|(r, _)| r == v)
+            {
+                *v = toml::Value::Str(name.clone());
+            }
+        }
+    }
+    shared
+        .into_iter()
+        .map(|(v, name)| {
+            let mut s = Section::new(&["resource_profiles", &name]);
+            s.comments.push("requests and limits several imported containers share".into());
+            if let toml::Value::Table(t) = v {
+                s.table = t;
+            }
+            s
+        })
+        .collect()
 }
 
 /// A ConfigMap: its entries, and its labels kept exactly.

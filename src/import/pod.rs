@@ -425,7 +425,10 @@ fn port(p: &IntOrString) -> T {
 fn probe(p: &Probe) -> Result<T, String> {
     let mut t = Table::default();
     if let Some(h) = &p.http_get {
-        t.set("http", h.path.clone().unwrap_or_else(|| "/".into()));
+        let Some(path) = &h.path else {
+            return Err("httpGet without a `path`: archctl writes the path (the API server defaults it to `/`)".into());
+        };
+        t.set("http", path.as_str());
         t.opt("scheme", h.scheme.clone());
         t.set("port", port(&h.port));
     } else if let Some(e) = &p.exec {

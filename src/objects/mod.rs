@@ -93,7 +93,8 @@ fn shared(r: &Resolved, out: &mut Vec<Object>) {
                     annotations: annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
                 },
-                data: Some(data),
+                // a legacy config map without entries is written without `data`, as it was
+                data: (cm.legacy.is_none() || !data.is_empty()).then_some(data),
                 ..Default::default()
             }
             .into(),

@@ -224,6 +224,11 @@ fn the_archivist_guide_round_trips() {
     let toml: toml::Table = toml::from_str(&topology).unwrap();
     assert_eq!(toml["secrets"]["neo4j-credentials"]["keys"].as_array().unwrap().len(), 1);
     assert_eq!(toml["services"]["neo4j"]["legacy"]["service_name"].as_str(), Some("neo4j"));
+    // requests and limits two services share are one resource profile
+    assert_eq!(toml["services"]["graph-service"]["resources"].as_str(), Some("shared-1"));
+    assert_eq!(toml["services"]["redis"]["resources"].as_str(), Some("shared-1"));
+    assert_eq!(toml["resource_profiles"]["shared-1"]["limits"]["memory"].as_str(), Some("1Gi"));
+    assert!(toml["services"]["rag-api"]["resources"].is_table());
 }
 
 #[test]
@@ -314,23 +319,24 @@ fn fields_the_topology_cannot_express_are_listed_and_do_not_fail_the_import() {
 }
 
 #[test]
-fn the_proof_fails_the_import_when_the_render_changes_a_wholly_expressed_object() {
-    // a ConfigMap without `data` is expressed whole, but archctl renders
-    // `data: {}`: the comparison with the input catches what the mapping
-    // got wrong, exits 1, and shows the diff
-    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: empty, namespace: shop}\n";
+fn a_config_map_without_entries_and_a_probe_without_a_path_import() {
+    // a legacy ConfigMap without `data` renders without it; an HTTP probe
+    // without a path is listed (archctl writes one), and is not rendered
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: empty, namespace: shop}\n---\n\
+        apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  \
+        selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      \
+        containers: [{name: api, image: 'a:1', livenessProbe: {httpGet: {port: 80}}}]\n";
     let p = Project::new().file("input.yaml", manifest);
     let run = p.run(&["import", "input.yaml", "--out", "out"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("  v1 ConfigMap shop/empty: CHANGED"), "{}", run.stderr);
-    assert!(run.stderr.contains("+data: {}"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("error: 1 object the topology expresses renders otherwise than the input"),
-        "{}",
-        run.stderr
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "apps/v1 Deployment shop/api: spec.template.spec.containers[0].livenessProbe: httpGet without a `path`: archctl writes the path (the API server defaults it to `/`)"
+        ]
     );
-    // the topology is written all the same
-    assert!(p.read("out/archctl.toml").contains("[config_maps.empty]"));
+    assert!(run.stderr.contains("  v1 ConfigMap shop/empty: no change"), "{}", run.stderr);
+    assert!(run.stderr.contains("every wholly expressed object (1) renders unchanged"), "{}", run.stderr);
 }
 
 #[test]
