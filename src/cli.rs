@@ -484,8 +484,13 @@ pub struct ImportArgs {
     #[arg(long, requires = "namespace")]
     pub from_cluster: bool,
 
-    /// With `--from-cluster`: the namespace to read.
-    #[arg(short, long, value_name = "NAME", requires = "from_cluster")]
+    /// The namespace of objects that name none (as `kubectl apply -n`);
+    /// with `--from-cluster`, the namespace to read.
+    ///
+    /// Charts rarely write `metadata.namespace`: `helm template -n NS`
+    /// output imports with `-n NS`, and the proof compares the render with
+    /// the objects as they would be created there.
+    #[arg(short, long, value_name = "NAME")]
     pub namespace: Option<String>,
 
     /// With `--from-cluster`: a label selector (`app=shop,tier=web`).

@@ -79,7 +79,15 @@ pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
         cluster = Some(c);
     } else {
         for p in &args.paths {
-            for o in diff::against::Manifests::read(p)?.into_objects() {
+            for mut o in diff::against::Manifests::read(p)?.into_objects() {
+                // what `kubectl apply -n` does with an object that names no namespace
+                if let Some(ns) = &args.namespace
+                    && o["metadata"]["namespace"].is_null()
+                    && o["kind"].as_str().is_none_or(crate::objects::object::is_namespaced)
+                    && o["metadata"].is_object()
+                {
+                    o["metadata"]["namespace"] = Value::String(ns.clone());
+                }
                 if o["apiVersion"].is_string() && o["kind"].is_string() {
                     objects.push(o);
                 } else {

@@ -175,7 +175,8 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         let entry = |fate| Entry { id: id.clone(), index: i, fate, notes: Vec::new() };
         if o["metadata"]["namespace"].is_null() && !matches!(o["kind"].as_str(), Some("Namespace" | "StorageClass")) {
             entries.push(entry(Fate::Skipped(
-                "it names no namespace (kubectl would apply it to the current one): give it `metadata.namespace`"
+                "it names no namespace (kubectl would apply it to the current one): give it `metadata.namespace`, or \
+                 import with `-n NAMESPACE`"
                     .into(),
             )));
             continue;

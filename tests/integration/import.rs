@@ -238,7 +238,7 @@ fn the_percolate_guide_round_trips() {
         not_expressible(&stderr),
         [
             "keda.sh/v1alpha1 ScaledObject percolate/percolate-reading-workers: the whole object: `archctl import` does not map ScaledObject objects yet",
-            "networking.k8s.io/v1 NetworkPolicy gateway-ingress: the whole object: it names no namespace (kubectl would apply it to the current one): give it `metadata.namespace`",
+            "networking.k8s.io/v1 NetworkPolicy gateway-ingress: the whole object: it names no namespace (kubectl would apply it to the current one): give it `metadata.namespace`, or import with `-n NAMESPACE`",
         ]
     );
 }
@@ -254,17 +254,7 @@ fn the_semantic_explorer_guide_holds_no_objects_to_import() {
 
 #[test]
 fn a_charts_helm_template_round_trips_and_its_secret_values_appear_nowhere() {
-    let chart = repo().join("tests/fixtures/import-chart");
-    let home = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(tool("helm"))
-        .args(["template", "web", chart.to_str().unwrap(), "--namespace", "shop"])
-        .env("HELM_CACHE_HOME", home.path().join("cache"))
-        .env("HELM_CONFIG_HOME", home.path().join("config"))
-        .env("HELM_DATA_HOME", home.path().join("data"))
-        .output()
-        .expect("run helm");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let manifests = String::from_utf8(out.stdout).unwrap();
+    let manifests = chart_manifests();
     // the chart's Secret holds the canary, base64 in `data` and plain in `stringData`
     let canary = "chart-canary-v4lue";
     let encoded = "Y2hhcnQtY2FuYXJ5LXY0bHVl";
@@ -418,4 +408,24 @@ fn live_objects_applied_with_kubectl_import_from_the_cluster_and_diff_clean() {
     assert!(c.audit().iter().any(|e| e["userAgent"].as_str().is_some_and(|ua| ua.starts_with("archctl/"))
         && e["verb"] == "list"
         && e["requestURI"].as_str().is_some_and(|u| u.starts_with("/apis/apps/v1/namespaces/shop/deployments"))));
+}
+
+#[test]
+fn objects_that_name_no_namespace_import_into_the_one_given() {
+    // most charts leave `metadata.namespace` to `helm install -n`
+    let manifests: String =
+        chart_manifests().lines().filter(|l| *l != "  namespace: shop").map(|l| format!("{l}\n")).collect();
+    assert!(!manifests.contains("namespace: shop"));
+    let p = Project::new().file("input.yaml", &manifests);
+    let without = p.run(&["import", "input.yaml", "--out", "a"]).success();
+    assert!(without.stderr.contains("imported 0 of 6 objects"), "{}", without.stderr);
+    let run = p.run(&["import", "input.yaml", "--out", "b", "-n", "shop"]).success();
+    assert!(
+        run.stderr.contains("imported 4 of 6 objects into `b/archctl.toml` (project `shop`): 4 wholly, 0 in part"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("every wholly expressed object (4) renders unchanged"), "{}", run.stderr);
+    let docs = p.run(&["-f", "b/archctl.toml", "render"]).success().docs();
+    find(&docs, "Deployment", Some("shop"), "web-shop");
 }
