@@ -375,7 +375,7 @@ pub(crate) const CODES: &[Code] = &[
             Weights are relative: `90` and `10` split the traffic 9:1.",
     },
     Code {
-        id: "E059",
+        id: "E060",
         title: "Legacy selector missing or not on the pods",
         explanation: "A deployment or statefulset with `[services.NAME.legacy]` gives no `selector`, or its \
             `pod_labels` lack a selector label, which the API server refuses (`selector does not match template \

@@ -34,7 +34,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
             }
         } else if l.selector.is_empty() {
             out.push(
-                Diagnostic::error("E059", format!("the legacy workload `{name}` has no `selector`"))
+                Diagnostic::error("E060", format!("the legacy workload `{name}` has no `selector`"))
                     .at_key(&path)
                     .with_help("give the workload's `spec.selector.matchLabels` exactly: `selector = { app = \"…\" }`"),
             );
@@ -43,7 +43,7 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                 if pods.get(k) != Some(v) {
                     out.push(
                         Diagnostic::error(
-                            "E059",
+                            "E060",
                             format!("`{name}`'s pods do not carry its selector label `{k}: {v}`"),
                         )
                         .at(&path.key("pod_labels"))

@@ -87,13 +87,13 @@ fn a_legacy_selector_is_required_and_must_select_the_pods() {
         "[project]\nname = \"shop\"\n[services.api]\nkind = \"deployment\"\ncontainer = { image = \"a:1\" }\n\
          legacy = { labels = { app = \"api\" } }\n",
     );
-    let f = check_error(&p, "E059");
+    let f = check_error(&p, "E060");
     assert!(f["message"].as_str().unwrap().contains("has no `selector`"), "{f:#}");
     let p = Project::with(
         "[project]\nname = \"shop\"\n[services.api]\nkind = \"deployment\"\ncontainer = { image = \"a:1\" }\n\
          legacy = { selector = { app = \"api\" }, pod_labels = { app = \"other\" } }\n",
     );
-    let f = check_error(&p, "E059");
+    let f = check_error(&p, "E060");
     assert!(f["message"].as_str().unwrap().contains("`app: api`"), "{f:#}");
     let p = Project::with(
         "[project]\nname = \"shop\"\n[services.job]\nkind = \"job\"\ncontainer = { image = \"a:1\" }\n\
