@@ -233,6 +233,36 @@ pub enum Command {
     /// name is not a valid Kubernetes name, or a file cannot be written.
     #[command(after_long_help = INIT_EXAMPLES)]
     Init(InitArgs),
+    /// Turn Kubernetes manifests into a topology that renders them.
+    ///
+    /// Reads the objects of PATH (a YAML or JSON file, several documents or
+    /// a `v1 List`, or a folder of them, recursively; `-` reads standard
+    /// input), such as plain manifests or `helm template` output, or with
+    /// `--from-cluster -n NAMESPACE` the live objects of a namespace, and writes
+    /// `DIR/archctl.toml` (DIR: `--out`, default the current folder).
+    /// Deployments, StatefulSets, Jobs and CronJobs become services with
+    /// their containers, probes, resources, environment and volumes, the
+    /// Service of a workload's name that selects its pods goes with it, and
+    /// ConfigMaps and PersistentVolumeClaims become config maps and claims.
+    /// Names, labels and selectors are kept exactly, in `legacy` tables
+    /// (warning W013). A Secret becomes a reference with its key names: its
+    /// values are never read into the topology, printed or written.
+    ///
+    /// What the topology cannot express is listed on stderr and in the
+    /// topology's header, object by object and field by field, and objects
+    /// of other kinds are listed whole. Then import renders the written
+    /// topology and compares it with the input as `archctl diff --against
+    /// PATH` does (with `--from-cluster`, as `archctl diff` against the
+    /// cluster does), and prints the result: every object it expressed
+    /// wholly must come out unchanged. Never replaces a file.
+    ///
+    /// Exit status: 0 when the topology was written and every wholly
+    /// expressed object renders unchanged; 1 when one renders otherwise (the
+    /// topology is written all the same); 2 when `DIR/archctl.toml` exists,
+    /// PATH cannot be read or holds no object, or the topology does not
+    /// render.
+    #[command(after_long_help = IMPORT_EXAMPLES)]
+    Import(ImportArgs),
     /// Print a shell completion script.
     ///
     /// Prints on stdout a completion script for bash, elvish, fish,
@@ -301,6 +331,11 @@ const EXPLAIN_EXAMPLES: &str = "Examples:
 const INIT_EXAMPLES: &str = "Examples:
   archctl init shop && archctl -f shop/archctl.toml check
   archctl init --name shop --namespace shop-prod --image ghcr.io/acme/shop:1.0.0 .";
+
+const IMPORT_EXAMPLES: &str = "Examples:
+  archctl import k8s/ --out shop --name shop
+  archctl import --out shop - < <(helm template shop ./chart)
+  archctl import --from-cluster -n shop --context prod-viewer --out shop";
 
 const SCHEMA_EXAMPLES: &str = "Examples:
   archctl schema > archctl.schema.json
@@ -468,6 +503,52 @@ pub struct InitArgs {
     /// The first service's image (default: nginxinc/nginx-unprivileged:1.27-alpine).
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Manifest files or folders; `-` for standard input.
+    #[arg(value_name = "PATH", required_unless_present = "from_cluster", conflicts_with = "from_cluster")]
+    pub paths: Vec<PathBuf>,
+
+    /// Read the live objects of a namespace instead (read-only: GET and LIST only).
+    ///
+    /// Lists the Deployments, StatefulSets, Jobs, CronJobs, Services,
+    /// ConfigMaps, Secrets and PersistentVolumeClaims of `-n NAMESPACE`
+    /// (with `-l`, those it selects), leaving out what a controller made
+    /// (a CronJob's Jobs) and the `kube-root-ca.crt` ConfigMap every
+    /// namespace gets; the proof is then `archctl diff` against the cluster.
+    #[arg(long, requires = "namespace")]
+    pub from_cluster: bool,
+
+    /// The namespace of objects that name none (as `kubectl apply -n`);
+    /// with `--from-cluster`, the namespace to read.
+    ///
+    /// Charts rarely write `metadata.namespace`: `helm template -n NS`
+    /// output imports with `-n NS`, and the proof compares the render with
+    /// the objects as they would be created there.
+    #[arg(short, long, value_name = "NAME")]
+    pub namespace: Option<String>,
+
+    /// With `--from-cluster`: a label selector (`app=shop,tier=web`).
+    #[arg(short = 'l', long, value_name = "SELECTOR", requires = "from_cluster")]
+    pub selector: Option<String>,
+
+    /// With `--from-cluster`: the kubeconfig file (default as `diff`'s).
+    #[arg(long, value_name = "FILE", requires = "from_cluster")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// With `--from-cluster`: the kubeconfig context to use.
+    #[arg(long, value_name = "NAME", requires = "from_cluster")]
+    pub context: Option<String>,
+
+    /// The folder to write `archctl.toml` into (created if missing).
+    #[arg(short = 'o', long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+
+    /// The project's name (default: the namespace most objects are in).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]

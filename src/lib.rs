@@ -21,6 +21,7 @@ mod emit;
 mod exit;
 mod explain;
 mod graph;
+mod import;
 mod k8s;
 mod lint;
 mod load;

@@ -157,6 +157,7 @@ pub fn lints(r: &Resolved) -> Vec<Diagnostic> {
         }
     }
     policy_ports(r, &mut out);
+    legacy(topo, &mut out);
     out.retain(|d| !topo.checks.allow.iter().any(|a| a == d.code));
     out.dedup();
     out
@@ -253,6 +254,42 @@ fn cluster_addresses(text: &str) -> Vec<(String, String, Option<i32>)> {
         }
     }
     out
+}
+
+/// W013: labels and selectors kept from another tool.
+fn legacy(topo: &crate::topology::Topology, out: &mut Vec<Diagnostic>) {
+    for (name, svc) in &topo.services {
+        if svc.legacy.is_some() {
+            let immutable = matches!(svc.kind, Kind::Deployment | Kind::StatefulSet);
+            out.push(
+                warning("W013", format!("`{name}` keeps legacy labels{}", if immutable { " and selector" } else { "" }))
+                    .at_key(&TomlPath::root().key("services").key(name.clone()).key("legacy"))
+                    .with_help(if immutable {
+                        "its selector is immutable: to move to the recommended labels, remove `legacy`, then delete and recreate the workload (`kubectl delete`, then apply)"
+                    } else {
+                        "remove `legacy` to use the recommended labels; the next run of the job gets them"
+                    }),
+            );
+        }
+    }
+    for (name, c) in &topo.claims {
+        if c.legacy.is_some() {
+            out.push(
+                warning("W013", format!("claim `{name}` keeps legacy labels"))
+                    .at_key(&TomlPath::root().key("claims").key(name.clone()).key("legacy"))
+                    .with_help("remove `legacy` to use the recommended labels (an apply changes them in place)"),
+            );
+        }
+    }
+    for (name, cm) in &topo.config_maps {
+        if cm.legacy.is_some() {
+            out.push(
+                warning("W013", format!("config map `{name}` keeps legacy labels"))
+                    .at_key(&TomlPath::root().key("config_maps").key(name.clone()).key("legacy"))
+                    .with_help("remove `legacy` to use the recommended labels (an apply changes them in place)"),
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod diff;
 mod explain;
 mod graph;
 mod hydrate;
+mod import;
 mod init;
 mod man;
 mod plan;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Graph(args) => graph::run(&settings, args),
         Command::Explain(args) => explain::run(&settings, args),
         Command::Init(args) => init::run(args),
+        Command::Import(args) => import::run(&settings, args),
         Command::Schema(args) => {
             let schema = if args.profile { crate::schema::profile() } else { crate::schema::topology() };
             print(&(serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"))

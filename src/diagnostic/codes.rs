@@ -383,6 +383,15 @@ pub(crate) const CODES: &[Code] = &[
             two default pools. The message names the key; the file's format is in docs/plan.md.",
     },
     Code {
+        id: "E060",
+        title: "Legacy selector missing or not on the pods",
+        explanation: "A deployment or statefulset with `[services.NAME.legacy]` gives no `selector`, or its \
+            `pod_labels` lack a selector label, which the API server refuses (`selector does not match template \
+            labels`); or a legacy label is not a valid label. Give the workload's `spec.selector.matchLabels` \
+            exactly as `selector`, and keep every selector label in `pod_labels` (or leave `pod_labels` out: it \
+            defaults to the selector).",
+    },
+    Code {
         id: "W001",
         title: "Unpinned image in production",
         explanation: "In a profile whose name contains `prod`, a main container image without a tag or tagged \
@@ -464,6 +473,19 @@ pub(crate) const CODES: &[Code] = &[
         explanation: "A VPA with `mode = \"Auto\"`: VPA 1.4 and later deprecate it (it does what `Recreate` does, and \
             a later API version removes it; the VPA 1.7 API marks it deprecated). Write `Recreate`, or \
             `InPlaceOrRecreate` to resize pods in place where the cluster supports it.",
+    },
+    Code {
+        id: "W013",
+        title: "Legacy labels and selector",
+        explanation: "A service or config map keeps the labels (and a workload its selector and Service) that \
+            another tool gave it (`legacy`, as `archctl import` writes it), in place of the recommended \
+            `app.kubernetes.io/*` labels, and a legacy workload gets none of archctl's defaults (security \
+            contexts, no service account token, the `/tmp` volume). `diff` and prune find objects by the \
+            recommended labels, which these lack. A Deployment's or StatefulSet's selector is immutable: to \
+            migrate, remove the `legacy` table, render, and delete and recreate the workload (`kubectl delete \
+            deployment NAME`, then apply; for a statefulset, `kubectl delete statefulset NAME --cascade=orphan` \
+            keeps its claims, which the new pods reuse by name, and its old pods until you delete them). Until then, allow the code with \
+            `[checks] allow = [\"W013\"]`.",
     },
 ];
 

@@ -66,6 +66,16 @@ impl Manifests {
         Ok(Manifests { objects })
     }
 
+    /// Objects already read (`import` diffs the input it read).
+    pub(crate) fn new(objects: Vec<Value>) -> Manifests {
+        Manifests { objects }
+    }
+
+    /// The objects, in the order read.
+    pub(crate) fn into_objects(self) -> Vec<Value> {
+        self.objects
+    }
+
     fn matches(o: &Value, kind: &Resource, namespace: Option<&str>) -> bool {
         let api = o["apiVersion"].as_str().unwrap_or("");
         let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or("");

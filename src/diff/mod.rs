@@ -20,6 +20,7 @@
 pub(crate) mod against;
 pub(crate) mod cluster;
 pub(crate) mod compare;
+pub(crate) mod cover;
 pub(crate) mod kube;
 pub(crate) mod normalize;
 pub(crate) mod present;

@@ -41,6 +41,18 @@ pub(crate) fn normalize(v: &Value) -> Value {
             }
         }
     }
+    // a claim template's type is implied (the API server keeps what it is
+    // sent): written or not, it is the same template
+    if let Some(Value::Array(templates)) = v.pointer_mut("/spec/volumeClaimTemplates") {
+        for t in templates.iter_mut().filter_map(Value::as_object_mut) {
+            if t.get("apiVersion").is_some_and(|a| a == "v1")
+                && t.get("kind").is_some_and(|k| k == "PersistentVolumeClaim")
+            {
+                t.shift_remove("apiVersion");
+                t.shift_remove("kind");
+            }
+        }
+    }
     quantities(&mut v, None);
     sort_keys(&v)
 }
@@ -184,6 +196,13 @@ mod tests {
             json!({"metadata": {"name": "a"}, "spec": {
                 "containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}],
                 "volumeClaimTemplates": [{"spec": {"resources": {"requests": {"storage": "10Gi"}}}}]}})
+        );
+        // a claim template's implied type is dropped
+        let sts = json!({"spec": {"volumeClaimTemplates": [{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data"}}, {"apiVersion": "v2", "kind": "PersistentVolumeClaim"}]}});
+        assert_eq!(
+            normalize(&sts)["spec"]["volumeClaimTemplates"],
+            json!([{"metadata": {"name": "data"}}, {"apiVersion": "v2", "kind": "PersistentVolumeClaim"}])
         );
         // not every string is a quantity
         assert_eq!(normalize(&json!({"data": {"max": "1000m"}}))["data"]["max"], "1000m");

@@ -24,6 +24,32 @@ pub(crate) fn shared(name: &str) -> String {
     format!("shared.archctl.io/{name}")
 }
 
+/// The labels that select the pods of the service `name`: the selector it
+/// keeps from another tool (`[services.NAME.legacy]`), else the recommended
+/// pair of [`LabelSet::selector`].
+pub(crate) fn pod_selector(
+    project: &Project,
+    name: &str,
+    svc: Option<&crate::topology::Service>,
+) -> BTreeMap<String, String> {
+    match svc.and_then(|s| s.legacy.as_ref()) {
+        Some(l) => map(&l.selector),
+        None => LabelSet { project, name, component: "", version: None }.selector(),
+    }
+}
+
+/// The labels of a service's pod template: its legacy `pod_labels` (default
+/// its legacy selector) exactly, or `all` (the project's, the service's own
+/// and the recommended ones).
+pub(crate) fn legacy_pod_labels(l: &crate::topology::Legacy) -> BTreeMap<String, String> {
+    map(l.pod_labels.as_ref().unwrap_or(&l.selector))
+}
+
+/// An ordered table as the API's sorted map.
+pub(crate) fn map(m: &indexmap::IndexMap<String, String>) -> BTreeMap<String, String> {
+    m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
 /// Labels for one object.
 pub(crate) struct LabelSet<'a> {
     pub project: &'a Project,
@@ -80,7 +106,10 @@ pub(crate) fn selected_by<'a>(
         (None, [], None) => in_namespace.map(|(k, v)| (k.as_str(), v)).collect(),
         (None, [], Some(labels)) => in_namespace
             .filter(|(k, s)| {
-                let all = LabelSet { project: &topo.project, name: k, component: "", version: None }.all(&s.labels);
+                let all = match &s.legacy {
+                    Some(l) => legacy_pod_labels(l),
+                    None => LabelSet { project: &topo.project, name: k, component: "", version: None }.all(&s.labels),
+                };
                 labels.iter().all(|(key, v)| all.get(key) == Some(v))
             })
             .map(|(k, v)| (k.as_str(), v))

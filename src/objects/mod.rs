@@ -86,11 +86,15 @@ fn shared(r: &Resolved, out: &mut Vec<Object>) {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
                     namespace: Some(r.topology.namespace_of(&cm.namespace).to_string()),
-                    labels: Some(set.all(&cm.labels)),
+                    labels: match &cm.legacy {
+                        Some(l) => (!l.labels.is_empty()).then(|| crate::k8s::labels::map(&l.labels)),
+                        None => Some(set.all(&cm.labels)),
+                    },
                     annotations: annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
                 },
-                data: Some(data),
+                // a legacy config map without entries is written without `data`, as it was
+                data: (cm.legacy.is_none() || !data.is_empty()).then_some(data),
                 ..Default::default()
             }
             .into(),

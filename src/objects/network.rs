@@ -34,7 +34,7 @@ fn map(m: &indexmap::IndexMap<String, String>) -> BTreeMap<String, String> {
 
 /// The selector labels of a service's pods.
 fn service_selector(r: &Resolved, service: &str) -> BTreeMap<String, String> {
-    LabelSet { project: &r.topology.project, name: service, component: "", version: None }.selector()
+    crate::k8s::labels::pod_selector(&r.topology.project, service, r.topology.services.get(service))
 }
 
 /// The port of a service a reference means: its number, or its name.

@@ -54,11 +54,13 @@ pub(super) fn pod_template(
         })
         .collect();
     let sec = &svc.security;
-    let read_only_root = sec.read_only_root_filesystem.unwrap_or(true);
-    let mut containers = vec![container(&svc.container, main_name, &s.values.resources, main_mounts)];
+    // a legacy workload gets none of archctl's defaults: only what is stated
+    let defaults = svc.legacy.is_none();
+    let read_only_root = sec.read_only_root_filesystem.unwrap_or(defaults);
+    let mut containers = vec![container(&svc.container, main_name, &s.values.resources, main_mounts, !defaults)];
     for (i, c) in svc.sidecars.iter().enumerate() {
         let res = s.values.sidecar_resources.get(i).cloned().unwrap_or_default();
-        containers.push(container(c, c.name.clone().unwrap_or_default(), &res, mounts(c)));
+        containers.push(container(c, c.name.clone().unwrap_or_default(), &res, mounts(c), !defaults));
     }
     let mut init: Vec<Container> = svc
         .init_containers
@@ -66,7 +68,7 @@ pub(super) fn pod_template(
         .enumerate()
         .map(|(i, c)| {
             let res = s.values.init_resources.get(i).cloned().unwrap_or_default();
-            container(c, c.name.clone().unwrap_or_default(), &res, mounts(c))
+            container(c, c.name.clone().unwrap_or_default(), &res, mounts(c), !defaults)
         })
         .collect();
     let mut volumes: Vec<Volume> = svc
@@ -80,11 +82,15 @@ pub(super) fn pod_template(
     let tmp_taken = svc.volumes.contains_key(TMP_VOLUME);
     let mut tmp_used = false;
     for c in containers.iter_mut().chain(init.iter_mut()) {
-        c.security_context = Some(container_security(sec, read_only_root));
+        c.security_context =
+            if defaults { Some(container_security(sec, read_only_root)) } else { stated_container_security(sec) };
         let mounts = c.volume_mounts.get_or_insert_with(Vec::new);
-        if read_only_root && !tmp_taken && !mounts.iter().any(|m| m.mount_path == "/tmp") {
+        if defaults && read_only_root && !tmp_taken && !mounts.iter().any(|m| m.mount_path == "/tmp") {
             mounts.push(VolumeMount { name: TMP_VOLUME.into(), mount_path: "/tmp".into(), ..Default::default() });
             tmp_used = true;
+        }
+        if !defaults && mounts.is_empty() {
+            c.volume_mounts = None;
         }
     }
     if tmp_used {
@@ -112,12 +118,14 @@ pub(super) fn pod_template(
     let annotations: BTreeMap<String, String> =
         svc.pod_annotations.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let sa = svc.service_account.as_ref();
+    // a legacy pod template without labels or annotations has no metadata
+    let metadata = (defaults || !labels.is_empty() || !annotations.is_empty()).then(|| ObjectMeta {
+        labels: (defaults || !labels.is_empty()).then_some(labels),
+        annotations: (!annotations.is_empty()).then_some(annotations),
+        ..Default::default()
+    });
     PodTemplateSpec {
-        metadata: Some(ObjectMeta {
-            labels: Some(labels),
-            annotations: (!annotations.is_empty()).then_some(annotations),
-            ..Default::default()
-        }),
+        metadata,
         spec: Some(PodSpec {
             containers,
             init_containers: (!init.is_empty()).then_some(init),
@@ -129,8 +137,11 @@ pub(super) fn pod_template(
             topology_spread_constraints: spread(&svc.placement, selector),
             priority_class_name: svc.placement.priority_class.clone(),
             service_account_name: sa.map(|a| a.name.clone().unwrap_or_else(|| s.name.to_string())),
-            automount_service_account_token: Some(sa.and_then(|a| a.automount_token).unwrap_or(false)),
-            security_context: Some(pod_security(sec)),
+            automount_service_account_token: match defaults {
+                true => Some(sa.and_then(|a| a.automount_token).unwrap_or(false)),
+                false => sa.and_then(|a| a.automount_token),
+            },
+            security_context: if defaults { Some(pod_security(sec)) } else { stated_pod_security(sec) },
             ..Default::default()
         }),
     }
@@ -149,6 +160,33 @@ fn pod_security(sec: &topology::Security) -> PodSecurityContext {
         }),
         ..Default::default()
     }
+}
+
+/// The pod security context of a legacy workload: only the fields the
+/// topology states, or none.
+fn stated_pod_security(sec: &topology::Security) -> Option<PodSecurityContext> {
+    let ctx = PodSecurityContext {
+        run_as_non_root: sec.non_root,
+        run_as_user: sec.run_as_user,
+        run_as_group: sec.run_as_group,
+        fs_group: sec.fs_group,
+        seccomp_profile: sec.seccomp.clone().map(|type_| SeccompProfile { type_, ..Default::default() }),
+        ..Default::default()
+    };
+    (ctx != PodSecurityContext::default()).then_some(ctx)
+}
+
+/// The container security context of a legacy workload: only the fields
+/// the topology states, or none.
+fn stated_container_security(sec: &topology::Security) -> Option<SecurityContext> {
+    let ctx = SecurityContext {
+        allow_privilege_escalation: sec.allow_privilege_escalation,
+        capabilities: (!sec.add_capabilities.is_empty())
+            .then(|| Capabilities { add: Some(sec.add_capabilities.clone()), drop: None }),
+        read_only_root_filesystem: sec.read_only_root_filesystem,
+        ..Default::default()
+    };
+    (ctx != SecurityContext::default()).then_some(ctx)
 }
 
 /// Container-level hardening: no privilege escalation, no capabilities,
@@ -235,14 +273,22 @@ fn pod_volume(name: &str, v: &topology::Volume, size_limit: Option<&crate::k8s::
     vol
 }
 
-fn container(c: &topology::Container, name: String, res: &ResourceValues, mounts: Vec<VolumeMount>) -> Container {
+/// One container; `stated` (a legacy workload): a port's protocol is
+/// written as given, `TCP` too.
+fn container(
+    c: &topology::Container,
+    name: String,
+    res: &ResourceValues,
+    mounts: Vec<VolumeMount>,
+    stated: bool,
+) -> Container {
     let ports: Vec<ContainerPort> = c
         .ports
         .iter()
         .map(|(pname, p)| ContainerPort {
-            name: Some(pname.clone()),
+            name: (!p.unnamed).then(|| pname.clone()),
             container_port: p.port,
-            protocol: p.protocol.clone().filter(|p| p != "TCP"),
+            protocol: p.protocol.clone().filter(|p| stated || p != "TCP"),
             ..Default::default()
         })
         .collect();
@@ -328,7 +374,12 @@ fn probe_port(p: &topology::Probe, c: &topology::Container) -> IntOrString {
     match &p.port {
         Some(PortRef::Number(n)) => IntOrString::Int(*n),
         Some(PortRef::Name(n)) => IntOrString::String(n.clone()),
-        None => c.ports.keys().next().map(|n| IntOrString::String(n.clone())).unwrap_or(IntOrString::Int(0)),
+        None => c
+            .ports
+            .iter()
+            .next()
+            .map(|(n, p)| if p.unnamed { IntOrString::Int(p.port) } else { IntOrString::String(n.clone()) })
+            .unwrap_or(IntOrString::Int(0)),
     }
 }
 

@@ -68,7 +68,10 @@ pub(super) fn scalers(
                 spec: Some(PodDisruptionBudgetSpec {
                     min_available: d.min_available.as_ref().map(ios),
                     max_unavailable: d.max_unavailable.as_ref().map(ios),
-                    selector: Some(LabelSelector { match_labels: Some(set.selector()), ..Default::default() }),
+                    selector: Some(LabelSelector {
+                        match_labels: Some(crate::k8s::labels::pod_selector(set.project, s.name, Some(s.svc))),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 }),
                 ..Default::default()

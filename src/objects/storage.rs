@@ -23,7 +23,10 @@ pub(super) fn claims(r: &Resolved, out: &mut Vec<Object>) {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
                     namespace: Some(v.namespace.clone()),
-                    labels: Some(set.all([])),
+                    labels: match &claim.legacy {
+                        Some(l) => (!l.labels.is_empty()).then(|| crate::k8s::labels::map(&l.labels)),
+                        None => Some(set.all([])),
+                    },
                     annotations: super::annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
                 },

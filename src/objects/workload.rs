@@ -15,7 +15,7 @@ use super::Object;
 use super::crd::{Endpoint, ServiceMonitor, ServiceMonitorSpec};
 use super::storage::claim_spec;
 use crate::k8s::image::ImageRef;
-use crate::k8s::labels::LabelSet;
+use crate::k8s::labels::{self, LabelSet};
 use crate::resolve::{Resolved, ResolvedService};
 use crate::topology::{self, IntOrPercent, Kind, ServiceType};
 
@@ -38,23 +38,32 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
         component: svc.component.as_deref().unwrap_or(s.name),
         version,
     };
-    let all_labels = set.all(&svc.labels);
+    // a workload another tool made keeps its labels and selector exactly
+    let legacy = svc.legacy.as_ref();
+    let all_labels = match legacy {
+        Some(l) => labels::map(&l.labels),
+        None => set.all(&svc.labels),
+    };
     let meta = ObjectMeta {
         name: Some(s.name.to_string()),
         namespace: Some(s.values.namespace.clone()),
-        labels: Some(all_labels.clone()),
+        labels: (!all_labels.is_empty()).then(|| all_labels.clone()),
         annotations: super::annotations(&topo.project.annotations, &svc.annotations),
         ..Default::default()
     };
-    let selector = LabelSelector { match_labels: Some(set.selector()), ..Default::default() };
+    let selector_labels = labels::pod_selector(&topo.project, s.name, Some(svc));
+    let selector = LabelSelector { match_labels: Some(selector_labels.clone()), ..Default::default() };
     // the pods also carry the label of each shared Service that fronts them
-    let mut pod_labels = all_labels.clone();
+    let mut pod_labels = match legacy {
+        Some(l) => labels::legacy_pod_labels(l),
+        None => all_labels.clone(),
+    };
     for (front, shared) in &topo.shared_services {
         if shared.services.iter().any(|n| n == s.name) {
-            pod_labels.insert(crate::k8s::labels::shared(front), "true".into());
+            pod_labels.insert(labels::shared(front), "true".into());
         }
     }
-    let template = super::pod::pod_template(r, s, pod_labels, &set.selector());
+    let template = super::pod::pod_template(r, s, pod_labels, &selector_labels);
     // an autoscaler owns the replica count: leave it out so that
     // `kubectl apply` does not reset what the autoscaler chose
     let replicas = if s.values.autoscaled() { None } else { s.values.replicas };
@@ -63,7 +72,7 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
 
     match svc.kind {
         Kind::Deployment => {
-            if let Some(service) = k8s_service(s, &meta, &set, ServiceType::ClusterIP) {
+            if let Some(service) = k8s_service(s, &meta, &selector_labels, ServiceType::ClusterIP) {
                 monitor(r, s, &meta, &set, out);
                 out.push(service.into());
             }
@@ -87,9 +96,9 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
         }
         Kind::StatefulSet => {
             // the governing service of a statefulset must be headless
-            let mut governing = None;
-            if let Some(service) = k8s_service(s, &meta, &set, ServiceType::Headless) {
-                if service.spec.as_ref().and_then(|sp| sp.cluster_ip.as_deref()) == Some("None") {
+            let mut governing = legacy.and_then(|l| l.service_name.clone());
+            if let Some(service) = k8s_service(s, &meta, &selector_labels, ServiceType::Headless) {
+                if legacy.is_none() && service.spec.as_ref().and_then(|sp| sp.cluster_ip.as_deref()) == Some("None") {
                     governing = Some(s.name.to_string());
                 }
                 monitor(r, s, &meta, &set, out);
@@ -129,7 +138,8 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
             out.push(Job { metadata: meta, spec: Some(job_spec(svc, template)), ..Default::default() }.into());
         }
         Kind::CronJob => {
-            let job_meta = ObjectMeta { labels: Some(all_labels), ..Default::default() };
+            // a legacy cron job's Jobs carry no labels of archctl's making
+            let job_meta = legacy.is_none().then(|| ObjectMeta { labels: Some(all_labels), ..Default::default() });
             out.push(
                 CronJob {
                     metadata: meta,
@@ -141,7 +151,7 @@ fn build_service(r: &Resolved, s: &ResolvedService<'_>, out: &mut Vec<Object>) {
                         starting_deadline_seconds: svc.starting_deadline_seconds,
                         successful_jobs_history_limit: svc.successful_jobs_history_limit,
                         failed_jobs_history_limit: svc.failed_jobs_history_limit,
-                        job_template: JobTemplateSpec { metadata: Some(job_meta), spec: Some(job_spec(svc, template)) },
+                        job_template: JobTemplateSpec { metadata: job_meta, spec: Some(job_spec(svc, template)) },
                     }),
                     ..Default::default()
                 }
@@ -189,7 +199,10 @@ fn monitor(r: &Resolved, s: &ResolvedService<'_>, meta: &ObjectMeta, set: &Label
                 ..meta.clone()
             },
             spec: ServiceMonitorSpec {
-                selector: LabelSelector { match_labels: Some(set.selector()), ..Default::default() },
+                selector: LabelSelector {
+                    match_labels: Some(labels::pod_selector(set.project, s.name, Some(s.svc))),
+                    ..Default::default()
+                },
                 endpoints: vec![Endpoint {
                     port: m.port.clone(),
                     path: Some(m.path.clone().unwrap_or_else(|| "/metrics".into())),
@@ -203,7 +216,11 @@ fn monitor(r: &Resolved, s: &ResolvedService<'_>, meta: &ObjectMeta, set: &Label
 
 fn job_spec(svc: &topology::Service, mut template: PodTemplateSpec) -> JobSpec {
     if let Some(spec) = template.spec.as_mut() {
-        spec.restart_policy = Some(svc.restart_policy.clone().unwrap_or_else(|| "OnFailure".into()));
+        // a legacy job states its restart policy or has none written
+        spec.restart_policy = match &svc.legacy {
+            Some(_) => svc.restart_policy.clone(),
+            None => Some(svc.restart_policy.clone().unwrap_or_else(|| "OnFailure".into())),
+        };
     }
     JobSpec {
         parallelism: svc.parallelism,
@@ -301,10 +318,12 @@ fn service_spec(
 
 /// The Service port for a container port, targeting it by name.
 fn service_port(name: &str, p: &topology::Port) -> ServicePort {
+    // an unnamed container port can only be targeted by number
+    let target = if p.unnamed { IntOrString::Int(p.port) } else { IntOrString::String(name.to_string()) };
     ServicePort {
         name: Some(name.to_string()),
         port: p.service_port.unwrap_or(p.port),
-        target_port: Some(IntOrString::String(name.to_string())),
+        target_port: Some(target),
         protocol: p.protocol.clone().filter(|p| p != "TCP"),
         ..Default::default()
     }
@@ -314,10 +333,13 @@ fn service_port(name: &str, p: &topology::Port) -> ServicePort {
 fn k8s_service(
     s: &ResolvedService<'_>,
     meta: &ObjectMeta,
-    set: &LabelSet<'_>,
+    selector: &std::collections::BTreeMap<String, String>,
     default: ServiceType,
 ) -> Option<Service> {
     let spec = s.svc.service.clone().unwrap_or_default();
+    if let Some(l) = &s.svc.legacy {
+        return legacy_service(l, meta, &spec, selector);
+    }
     let kind = spec.kind.unwrap_or(default);
     if kind == ServiceType::None {
         return None;
@@ -340,7 +362,51 @@ fn k8s_service(
         metadata: ObjectMeta { annotations: (!annotations.is_empty()).then_some(annotations), ..meta.clone() },
         spec: Some(ServiceSpec {
             publish_not_ready_addresses: spec.publish_not_ready,
-            ..service_spec(kind, set.selector(), ports)
+            ..service_spec(kind, selector.clone(), ports)
+        }),
+        ..Default::default()
+    })
+}
+
+/// The Service of a legacy workload: exactly the `legacy.service` table,
+/// selecting the legacy selector; none without the table.
+fn legacy_service(
+    l: &topology::Legacy,
+    meta: &ObjectMeta,
+    spec: &topology::ServiceSpec,
+    selector: &std::collections::BTreeMap<String, String>,
+) -> Option<Service> {
+    let ls = l.service.as_ref()?;
+    let mut annotations = meta.annotations.clone().unwrap_or_default();
+    annotations.extend(spec.annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let ports: Vec<ServicePort> = ls
+        .ports
+        .iter()
+        .map(|p| ServicePort {
+            name: p.name.clone(),
+            port: p.port,
+            target_port: p.target_port.as_ref().map(|t| match t {
+                topology::PortRef::Number(n) => IntOrString::Int(*n),
+                topology::PortRef::Name(n) => IntOrString::String(n.clone()),
+            }),
+            protocol: p.protocol.clone(),
+            ..Default::default()
+        })
+        .collect();
+    let service_labels = labels::map(&ls.labels);
+    Some(Service {
+        metadata: ObjectMeta {
+            labels: (!service_labels.is_empty()).then_some(service_labels),
+            annotations: (!annotations.is_empty()).then_some(annotations),
+            ..meta.clone()
+        },
+        spec: Some(ServiceSpec {
+            type_: ls.kind.clone(),
+            cluster_ip: ls.cluster_ip.clone(),
+            selector: Some(selector.clone()),
+            ports: (!ports.is_empty()).then_some(ports),
+            publish_not_ready_addresses: spec.publish_not_ready,
+            ..Default::default()
         }),
         ..Default::default()
     })

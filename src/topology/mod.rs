@@ -446,12 +446,82 @@ pub struct Service {
     pub service_account: Option<ServiceAccount>,
     /// Prometheus ServiceMonitor for a metrics endpoint.
     pub metrics: Option<Metrics>,
+    /// Labels, selector and Service kept exactly as another tool made them (`archctl import`), in
+    /// place of the recommended ones; archctl adds none of its defaults to such a workload. Legacy:
+    /// warned about as `W013`.
+    pub legacy: Option<Legacy>,
     /// Worker pools: each table is merged onto this service to make a
     /// service `<name>-<pool>`; expanded when the topology is loaded, so
     /// always empty here.
     #[serde(default, skip_serializing)]
     #[schemars(with = "IndexMap<String, serde_json::Map<String, serde_json::Value>>")]
     pub pools: IndexMap<String, toml::Table>,
+}
+
+/// A workload as another tool made it: its labels and selector, kept exactly.
+///
+/// A Deployment's or StatefulSet's `spec.selector` is immutable, so a workload that moves to
+/// archctl's recommended labels must be deleted and created again; until then this table keeps
+/// what the cluster has. With it, archctl adds neither the project's labels nor the recommended
+/// ones, nor any of its defaults (security contexts, `automountServiceAccountToken`, the `/tmp`
+/// volume, the Service's `type`, a job's `restartPolicy`): only what the topology states.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Legacy {
+    /// The workload's `spec.selector.matchLabels`, exactly; required for deployments and
+    /// statefulsets, not given for jobs and cronjobs (whose selectors Kubernetes makes).
+    #[serde(default)]
+    pub selector: IndexMap<String, String>,
+    /// The workload's own labels (`metadata.labels`), exactly; default none.
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+    /// The pod template's labels, exactly; default `selector`. They must hold every `selector`
+    /// label.
+    pub pod_labels: Option<IndexMap<String, String>>,
+    /// Statefulsets: the governing Service's name (`serviceName`); default none.
+    pub service_name: Option<String>,
+    /// The Service in front of the pods, exactly; without it, no Service is rendered.
+    pub service: Option<LegacyService>,
+}
+
+/// A Service kept as another tool made it; it selects the pods with `selector`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyService {
+    /// The Service's labels (`metadata.labels`), exactly; default none.
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+    /// `ClusterIP`, `NodePort` or `LoadBalancer` (`type`); left out when not given.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// `"None"` for a headless Service (`clusterIP`); left out when not given.
+    pub cluster_ip: Option<String>,
+    /// The Service's ports, exactly, in order.
+    #[serde(default)]
+    pub ports: Vec<LegacyServicePort>,
+}
+
+/// A Service port as written.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyServicePort {
+    /// The port's `name`; left out when not given.
+    pub name: Option<String>,
+    /// Required: the Service's `port`.
+    pub port: i32,
+    /// `targetPort`: a number or a container port name; left out when not given.
+    pub target_port: Option<PortRef>,
+    /// `protocol`; left out when not given.
+    pub protocol: Option<String>,
+}
+
+/// An object's labels kept exactly as another tool made them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyLabels {
+    /// The object's labels (`metadata.labels`), exactly; default none.
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
 }
 
 /// A container of a pod.
@@ -539,6 +609,9 @@ pub struct Port {
     pub service_port: Option<i32>,
     /// Set false to keep the port out of the Service.
     pub expose: bool,
+    /// The container port has no `name` (manifests that another tool wrote); the key names it
+    /// only within the topology.
+    pub unnamed: bool,
 }
 
 #[derive(Deserialize)]
@@ -549,6 +622,8 @@ struct PortTable {
     service_port: Option<i32>,
     #[serde(default = "yes")]
     expose: bool,
+    #[serde(default)]
+    unnamed: bool,
 }
 
 fn yes() -> bool {
@@ -565,14 +640,20 @@ impl<'de> Deserialize<'de> for Port {
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Port, E> {
                 let port = i32::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))?;
-                Ok(Port { port, protocol: None, service_port: None, expose: true })
+                Ok(Port { port, protocol: None, service_port: None, expose: true, unnamed: false })
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Port, E> {
                 self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Port, A::Error> {
                 let t = PortTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(Port { port: t.port, protocol: t.protocol, service_port: t.service_port, expose: t.expose })
+                Ok(Port {
+                    port: t.port,
+                    protocol: t.protocol,
+                    service_port: t.service_port,
+                    expose: t.expose,
+                    unnamed: t.unnamed,
+                })
             }
         }
         d.deserialize_any(V)
@@ -846,6 +927,9 @@ pub struct ConfigMap {
     /// Labels on the ConfigMap, besides the project's and the recommended ones.
     #[serde(default)]
     pub labels: IndexMap<String, String>,
+    /// The ConfigMap's labels kept exactly as another tool made them (`archctl import`), in place
+    /// of the project's, the recommended and `labels`. Legacy: warned about as `W013`.
+    pub legacy: Option<LegacyLabels>,
 }
 
 /// A file's text, or `{ path = "…" }` to read it from a file.
@@ -913,6 +997,9 @@ pub struct Claim {
     /// The access mode: `ReadWriteOnce` (default), `ReadWriteMany` (shared across nodes),
     /// `ReadOnlyMany` or `ReadWriteOncePod`.
     pub access: Option<AccessMode>,
+    /// The claim's labels kept exactly as another tool made them (`archctl import`), in place of
+    /// the project's and the recommended ones. Legacy: warned about as `W013`.
+    pub legacy: Option<LegacyLabels>,
 }
 
 /// Deserializes a value that is either a string or a table.

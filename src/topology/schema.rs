@@ -39,7 +39,8 @@ impl JsonSchema for Port {
                         "port": {"type": "integer", "minimum": 1, "maximum": 65535, "description": "Required: the container port (`containerPort`), 1 to 65535; unique per protocol within the container."},
                         "protocol": {"enum": ["TCP", "UDP", "SCTP"], "description": "`TCP` (default), `UDP` or `SCTP` (`protocol`)."},
                         "service_port": {"type": "integer", "minimum": 1, "maximum": 65535, "description": "The Service's port, when it differs from the container's; the Service targets the container port by name."},
-                        "expose": {"type": "boolean", "description": "`false` keeps the port out of the Service. Default `true`."}
+                        "expose": {"type": "boolean", "description": "`false` keeps the port out of the Service. Default `true`."},
+                        "unnamed": {"type": "boolean", "description": "`true`: the container port has no `name` (manifests another tool wrote); the key names it only within the topology. Default `false`."}
                     },
                     "required": ["port"],
                     "additionalProperties": false

@@ -8,6 +8,7 @@
 mod cron;
 mod ingress;
 mod kinds;
+mod legacy;
 mod limits;
 mod names;
 mod network;
@@ -49,6 +50,7 @@ pub fn validate(topo: &Topology) -> Vec<Diagnostic> {
     workloads::check(topo, &mut out);
     secrets::check(topo, &mut out);
     shared::check(topo, &mut out);
+    legacy::check(topo, &mut out);
     out
 }
 

@@ -141,6 +141,9 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     for (cm, spec) in &topo.config_maps {
         let path = root.key("config_maps").key(cm.clone());
         name(out, cm, path.clone(), "config map name", names::dns1123_subdomain);
+        if let Some(l) = &spec.legacy {
+            labels(&l.labels, &path.key("legacy").key("labels"), out);
+        }
         for k in spec.data.keys().chain(spec.files.keys()) {
             let table = if spec.data.contains_key(k) { "data" } else { "files" };
             if let Err(why) = names::data_key(k) {
@@ -220,7 +223,7 @@ fn container_names(c: &Container, path: &TomlPath, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn labels(map: &indexmap::IndexMap<String, String>, path: &TomlPath, out: &mut Vec<Diagnostic>) {
+pub(super) fn labels(map: &indexmap::IndexMap<String, String>, path: &TomlPath, out: &mut Vec<Diagnostic>) {
     for (k, v) in map {
         if let Err(why) = names::qualified_name(k) {
             out.push(

@@ -7,8 +7,20 @@ use std::path::{Path, PathBuf};
 use crate::support::repo;
 
 /// The stages, earliest first; a stage may import only those before it.
-const STAGES: &[&str] =
-    &["topology", "k8s", "diagnostic", "load", "validate", "resolve", "lint", "objects", "emit", "diff", "command"];
+const STAGES: &[&str] = &[
+    "topology",
+    "k8s",
+    "diagnostic",
+    "load",
+    "import",
+    "validate",
+    "resolve",
+    "lint",
+    "objects",
+    "emit",
+    "diff",
+    "command",
+];
 
 fn sources(stage: &str) -> Vec<PathBuf> {
     let src = repo().join("src");

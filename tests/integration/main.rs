@@ -22,6 +22,7 @@ mod fleet;
 mod gitops;
 mod helm;
 mod help;
+mod import;
 mod init;
 mod layout;
 mod man;

@@ -1,0 +1,474 @@
+//! `archctl import`: Kubernetes objects (manifests, `helm template`
+//! output, live objects) turned into a topology that renders the same
+//! objects — the inverse of [`crate::objects`].
+//!
+//! Each object of a kind the topology models becomes its section:
+//! Deployments, StatefulSets, Jobs and CronJobs become services (with the
+//! Service that fronts a workload's pods), ConfigMaps config maps,
+//! PersistentVolumeClaims claims, and Secrets references that name their
+//! keys and never their values. Names, labels and selectors are kept
+//! exactly, through the `legacy` tables. What the mapping leaves out is
+//! never dropped silently: each object carries notes (field and why), and
+//! the command compares the render of the written topology with the input
+//! to list every field it does not reproduce.
+//!
+//! Only the objects' JSON is read here: the command reads the files (with
+//! the bounded reader of `diff --against`) and renders and compares.
+
+mod pod;
+pub(crate) mod toml;
+mod workload;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use toml::{Section, Table};
+
+/// What `import` is asked for.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Options {
+    /// The project's name; default: the namespace most objects are in.
+    pub name: Option<String>,
+    /// Where the objects came from, for the topology's header.
+    pub source: String,
+}
+
+/// What became of one input object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Fate {
+    /// Expressed in the topology (wholly, unless it has notes).
+    Mapped,
+    /// A Secret: a reference with its key names, never rendered.
+    Reference(Vec<String>),
+    /// Not in the topology at all, and why.
+    Skipped(String),
+}
+
+/// One input object and what became of it.
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    /// `apps/v1 Deployment archivist/rag-api`.
+    pub id: String,
+    /// Its place among the input objects.
+    pub index: usize,
+    pub fate: Fate,
+    /// Fields the topology cannot express: `path: why`.
+    pub notes: Vec<String>,
+}
+
+/// The topology import writes, and the fate of each input object.
+#[derive(Clone, Debug)]
+pub(crate) struct Imported {
+    pub project: String,
+    pub sections: Vec<Section>,
+    pub entries: Vec<Entry>,
+    source: String,
+}
+
+/// `apps/v1 Deployment ns/name` of an object.
+pub(crate) fn describe(v: &Value) -> String {
+    let api = v["apiVersion"].as_str().unwrap_or("");
+    let kind = v["kind"].as_str().unwrap_or("");
+    let name = v["metadata"]["name"].as_str().unwrap_or("");
+    match v["metadata"]["namespace"].as_str() {
+        Some(ns) => format!("{api} {kind} {ns}/{name}"),
+        None => format!("{api} {kind} {name}"),
+    }
+}
+
+/// A declared Secret: where, its keys, its type.
+#[derive(Clone, Debug, Default)]
+struct SecretRef {
+    namespace: String,
+    keys: Vec<String>,
+    kind: Option<String>,
+}
+
+/// The state of one import: what is declared so far.
+pub(crate) struct Ctx {
+    /// The project's namespace.
+    namespace: String,
+    /// Secrets by name, as the topology keys them.
+    secrets: IndexMap<String, SecretRef>,
+    /// ConfigMaps of the input, by name: their namespace.
+    config_maps: IndexMap<String, String>,
+    /// PersistentVolumeClaims of the input, by name: their namespace.
+    claims: IndexMap<String, String>,
+    /// Storage class names volumes and claims use.
+    storage_classes: Vec<String>,
+    /// Services (workloads) by name: their namespace.
+    services: IndexMap<String, String>,
+    /// Whether a workload asks for GPUs (then `[gpu]` adds nothing).
+    gpu: bool,
+}
+
+impl Ctx {
+    /// `namespace = …` when it is not the project's.
+    fn namespace(&self, t: &mut Table, ns: &str) {
+        if ns != self.namespace {
+            t.set("namespace", ns);
+        }
+    }
+
+    fn storage_class(&mut self, name: &str) {
+        if !self.storage_classes.iter().any(|c| c == name) {
+            self.storage_classes.push(name.to_string());
+        }
+    }
+
+    /// Declares a use of the Secret `name` in `ns` with `key`; false when
+    /// another Secret of that name in another namespace holds the name.
+    fn use_secret(&mut self, name: &str, ns: &str, key: Option<&str>) -> bool {
+        let s = self
+            .secrets
+            .entry(name.to_string())
+            .or_insert_with(|| SecretRef { namespace: ns.to_string(), ..Default::default() });
+        if s.namespace != ns {
+            return false;
+        }
+        if let Some(k) = key
+            && !s.keys.iter().any(|x| x == k)
+        {
+            s.keys.push(k.to_string());
+        }
+        true
+    }
+}
+
+/// The namespace of an object; default the project's.
+fn ns_of(v: &Value, default: &str) -> String {
+    v["metadata"]["namespace"].as_str().unwrap_or(default).to_string()
+}
+
+/// The namespace most of the objects are in (the first of those tied).
+fn common_namespace(objects: &[Value]) -> Option<String> {
+    let mut counts: IndexMap<&str, usize> = IndexMap::new();
+    for o in objects {
+        if let Some(ns) = o["metadata"]["namespace"].as_str() {
+            *counts.entry(ns).or_default() += 1;
+        }
+    }
+    let max = counts.values().copied().max()?;
+    counts.into_iter().find(|(_, n)| *n == max).map(|(ns, _)| ns.to_string())
+}
+
+/// Turns objects into a topology.
+pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
+    let namespace = common_namespace(objects).unwrap_or_else(|| "default".to_string());
+    let project = opts.name.clone().unwrap_or_else(|| namespace.clone());
+    let mut ctx = Ctx {
+        namespace: namespace.clone(),
+        secrets: IndexMap::new(),
+        config_maps: IndexMap::new(),
+        claims: IndexMap::new(),
+        storage_classes: Vec::new(),
+        services: IndexMap::new(),
+        gpu: false,
+    };
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut seen: IndexMap<String, usize> = IndexMap::new();
+    let mut wanted: Vec<usize> = Vec::new();
+    // the same object twice (a guide that repeats one) is one object; two
+    // different objects of one identity cannot both be rendered
+    for (i, o) in objects.iter().enumerate() {
+        let id = describe(o);
+        let entry = |fate| Entry { id: id.clone(), index: i, fate, notes: Vec::new() };
+        if o["metadata"]["namespace"].is_null() && !matches!(o["kind"].as_str(), Some("Namespace" | "StorageClass")) {
+            entries.push(entry(Fate::Skipped(
+                "it names no namespace (kubectl would apply it to the current one): give it `metadata.namespace`, or \
+                 import with `-n NAMESPACE`"
+                    .into(),
+            )));
+            continue;
+        }
+        match seen.get(&id) {
+            Some(&j) if objects[j] == *o => continue,
+            Some(_) => {
+                entries
+                    .push(entry(Fate::Skipped("another object of this kind, namespace and name comes first".into())));
+                continue;
+            }
+            None => {
+                seen.insert(id, i);
+                wanted.push(i);
+            }
+        }
+    }
+    // what workloads may refer to: the input's ConfigMaps, claims and Secrets
+    for &i in &wanted {
+        let o = &objects[i];
+        let name = o["metadata"]["name"].as_str().unwrap_or("").to_string();
+        let ns = ns_of(o, &namespace);
+        match (o["apiVersion"].as_str(), o["kind"].as_str()) {
+            (Some("v1"), Some("ConfigMap")) => {
+                ctx.config_maps.entry(name).or_insert(ns);
+            }
+            (Some("v1"), Some("PersistentVolumeClaim")) => {
+                ctx.claims.entry(name).or_insert(ns);
+            }
+            (Some("v1"), Some("Secret")) => {
+                let mut keys: Vec<String> = Vec::new();
+                for field in ["data", "stringData"] {
+                    for k in o[field].as_object().into_iter().flat_map(|m| m.keys()) {
+                        if !keys.contains(k) {
+                            keys.push(k.clone());
+                        }
+                    }
+                }
+                let kind = o["type"].as_str().filter(|t| *t != "Opaque").map(str::to_string);
+                ctx.secrets.entry(name).or_insert(SecretRef { namespace: ns, keys, kind });
+            }
+            _ => {}
+        }
+    }
+
+    let mut services: Vec<Section> = Vec::new();
+    let mut config: Vec<Section> = Vec::new();
+    let mut claimed: Vec<Section> = Vec::new();
+    // the Services that front a workload's pods are taken with it
+    let fronting = workload::fronting_services(objects, &wanted);
+    let mut taken: Vec<usize> = Vec::new();
+    for &i in &wanted {
+        let o = &objects[i];
+        let id = describe(o);
+        let kind = (o["apiVersion"].as_str().unwrap_or(""), o["kind"].as_str().unwrap_or(""));
+        let mut entry = Entry { id, index: i, fate: Fate::Mapped, notes: Vec::new() };
+        match kind {
+            ("apps/v1", "Deployment" | "StatefulSet") | ("batch/v1", "Job" | "CronJob") => {
+                let front = fronting.get(&i).copied();
+                match workload::workload(&mut ctx, o, front.map(|j| &objects[j])) {
+                    Ok(w) => {
+                        services.extend(w.sections);
+                        entry.notes = w.notes;
+                        if let (Some(j), Some(notes)) = (front, w.service_notes) {
+                            taken.push(j);
+                            entries.push(Entry { id: describe(&objects[j]), index: j, fate: Fate::Mapped, notes });
+                        }
+                    }
+                    Err(why) => entry.fate = Fate::Skipped(why),
+                }
+            }
+            ("v1", "ConfigMap") => match config_map(&ctx, o) {
+                Ok((s, notes)) => {
+                    config.extend(s);
+                    entry.notes = notes;
+                }
+                Err(why) => entry.fate = Fate::Skipped(why),
+            },
+            ("v1", "PersistentVolumeClaim") => match claim(&mut ctx, o) {
+                Ok((s, notes)) => {
+                    claimed.push(s);
+                    entry.notes = notes;
+                }
+                Err(why) => entry.fate = Fate::Skipped(why),
+            },
+            ("v1", "Secret") => {
+                let name = o["metadata"]["name"].as_str().unwrap_or("");
+                let keys = ctx.secrets.get(name).map(|s| s.keys.clone()).unwrap_or_default();
+                entry.fate = Fate::Reference(keys);
+            }
+            ("v1", "Service") => continue,
+            (_, k) => {
+                entry.fate = Fate::Skipped(format!("`archctl import` does not map {k} objects yet"));
+            }
+        }
+        entries.push(entry);
+    }
+    // Services that front no workload
+    for &i in &wanted {
+        let o = &objects[i];
+        if o["kind"] == "Service" && o["apiVersion"] == "v1" && !taken.contains(&i) {
+            entries.push(Entry {
+                id: describe(o),
+                index: i,
+                fate: Fate::Skipped(
+                    "a Service is imported with the deployment or statefulset of its name and namespace whose pods it \
+                     selects (the same selector), and there is none"
+                        .into(),
+                ),
+                notes: Vec::new(),
+            });
+        }
+    }
+    entries.sort_by_key(|e| e.index);
+
+    let mut sections = Vec::new();
+    let mut head = Section::new(&["project"]);
+    head.table.set("name", project.as_str());
+    if namespace != project {
+        head.table.set("namespace", namespace.as_str());
+    }
+    sections.push(head);
+    if ctx.gpu {
+        let mut gpu = Section::new(&["gpu"]);
+        gpu.comments.push("the imported pods ask for GPUs with their own node selectors and tolerations".into());
+        gpu.table.set("node_selector", Table::default());
+        gpu.table.set("tolerations", toml::Value::Array(Vec::new()));
+        sections.push(gpu);
+    }
+    for class in &ctx.storage_classes {
+        let mut s = Section::new(&["storage_classes", class]);
+        s.comments.push("a class of the cluster, named as it is there".into());
+        s.table.set("class", class.as_str());
+        sections.push(s);
+    }
+    sections.extend(shared_resources(&mut services));
+    sections.extend(services);
+    sections.extend(config);
+    for (name, s) in &ctx.secrets {
+        let mut sec = Section::new(&["secrets", name]);
+        ctx.namespace(&mut sec.table, &s.namespace);
+        sec.table.set("keys", s.keys.clone());
+        sec.table.opt("type", s.kind.clone());
+        sections.push(sec);
+    }
+    sections.extend(claimed);
+    Imported { project, sections, entries, source: opts.source.clone() }
+}
+
+/// Requests and limits that several containers share become resource
+/// profiles (`shared-1`, …, in the order of first use), which the
+/// containers name instead.
+fn shared_resources(sections: &mut [Section]) -> Vec<Section> {
+    let mut seen: Vec<(toml::Value, usize)> = Vec::new();
+    for s in sections.iter() {
+        if let Some(r @ toml::Value::Table(_)) = s.table.get("resources") {
+            match seen.iter_mut().find(|(v, _)| v == r) {
+                Some((_, n)) => *n += 1,
+                None => seen.push((r.clone(), 1)),
+            }
+        }
+    }
+    let shared: Vec<(toml::Value, String)> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .enumerate()
+        .map(|(i, (v, _))| (v, format!("shared-{}", i + 1)))
+        .collect();
+    for s in sections.iter_mut() {
+        for (k, v) in s.table.0.iter_mut() {
+            if k == "resources"
+                && let Some((_, name)) = shared.iter().find(|(r, _)| r == v)
+            {
+                *v = toml::Value::Str(name.clone());
+            }
+        }
+    }
+    shared
+        .into_iter()
+        .map(|(v, name)| {
+            let mut s = Section::new(&["resource_profiles", &name]);
+            s.comments.push("requests and limits several imported containers share".into());
+            if let toml::Value::Table(t) = v {
+                s.table = t;
+            }
+            s
+        })
+        .collect()
+}
+
+/// A ConfigMap: its entries, and its labels kept exactly.
+fn config_map(ctx: &Ctx, o: &Value) -> Result<(Vec<Section>, Vec<String>), String> {
+    let name = o["metadata"]["name"].as_str().unwrap_or("");
+    let mut s = Section::new(&["config_maps", name]);
+    let ns = ns_of(o, &ctx.namespace);
+    if ctx.config_maps.get(name) != Some(&ns) {
+        return Err(format!(
+            "a ConfigMap `{name}` of another namespace is imported: the topology names config maps uniquely"
+        ));
+    }
+    ctx.namespace(&mut s.table, &ns);
+    let data: Table = match o["data"].as_object() {
+        Some(m) => {
+            Table(m.iter().map(|(k, v)| (k.clone(), toml::Value::Str(v.as_str().unwrap_or("").into()))).collect())
+        }
+        None => Table::default(),
+    };
+    let mut legacy = Table::default();
+    let own = labels(&o["metadata"]["labels"]);
+    if !own.is_empty() {
+        legacy.set("labels", own);
+    }
+    s.table.set("legacy", legacy);
+    // the entries in a section of their own: long texts read as written
+    let mut d = Section::new(&["config_maps", name, "data"]);
+    d.table = data;
+    Ok((vec![s, d], Vec::new()))
+}
+
+/// A PersistentVolumeClaim: one access mode, a class and a size.
+fn claim(ctx: &mut Ctx, o: &Value) -> Result<(Section, Vec<String>), String> {
+    let name = o["metadata"]["name"].as_str().unwrap_or("");
+    let ns = ns_of(o, &ctx.namespace);
+    if ctx.claims.get(name) != Some(&ns) {
+        return Err(format!("a claim `{name}` of another namespace is imported: the topology names claims uniquely"));
+    }
+    let spec = &o["spec"];
+    let Some(size) = spec["resources"]["requests"]["storage"].as_str() else {
+        return Err("it requests no `storage`".into());
+    };
+    let mut s = Section::new(&["claims", name]);
+    ctx.namespace(&mut s.table, &ns);
+    s.table.set("size", size);
+    let mut notes = Vec::new();
+    if let Some(class) = spec["storageClassName"].as_str() {
+        ctx.storage_class(class);
+        s.table.set("storage_class", class);
+    }
+    match spec["accessModes"].as_array().map(Vec::as_slice) {
+        Some([one]) => s.table.set("access", one.as_str().unwrap_or("")),
+        _ => notes.push("spec.accessModes: archctl renders exactly one access mode".into()),
+    }
+    let mut legacy = Table::default();
+    let own = labels(&o["metadata"]["labels"]);
+    if !own.is_empty() {
+        legacy.set("labels", own);
+    }
+    s.table.set("legacy", legacy);
+    Ok((s, notes))
+}
+
+/// A labels object as a table (none: empty).
+fn labels(v: &Value) -> Table {
+    Table(
+        v.as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), toml::Value::Str(v.as_str().unwrap_or("").to_string())))
+            .collect(),
+    )
+}
+
+impl Imported {
+    /// The topology's text: a header that names the source and every field
+    /// it cannot express (`lists`: object → fields), then the sections.
+    pub(crate) fn text(&self, lists: &[(String, Vec<String>)]) -> String {
+        let mut header = vec![
+            format!("Imported by `archctl import` from {}.", self.source),
+            "Names, labels and selectors are kept exactly (`legacy`: warning W013 says how to migrate).".to_string(),
+        ];
+        if lists.iter().any(|(_, l)| !l.is_empty()) {
+            header.push(String::new());
+            header.push("Not expressible in the topology, so not rendered (object: field):".to_string());
+            for (id, fields) in lists {
+                for f in fields {
+                    header.push(format!("  {id}: {f}"));
+                }
+            }
+        }
+        let refs: Vec<String> = self
+            .entries
+            .iter()
+            .filter_map(|e| match &e.fate {
+                Fate::Reference(keys) => Some(format!("  {} (keys: {})", e.id, keys.join(", "))),
+                _ => None,
+            })
+            .collect();
+        if !refs.is_empty() {
+            header.push(String::new());
+            header.push("Secrets, by reference: their values were not imported and are not rendered:".to_string());
+            header.extend(refs);
+        }
+        toml::document(&header, &self.sections)
+    }
+}

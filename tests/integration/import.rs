@@ -1,0 +1,431 @@
+//! `archctl import` and the topology it writes: legacy labels and
+//! selectors kept exactly, the guides' own manifests and a real chart's
+//! `helm template` round-tripping through `diff --against`, and Secret
+//! values kept out of everything written.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use crate::support::{Project, check_error, find, repo, tool};
+
+const LEGACY: &str = r#"
+[project]
+name = "shop"
+
+[services.api]
+kind = "deployment"
+replicas = 2
+
+[services.api.container]
+image = "acme/api:1.0"
+ports = { p8000 = { port = 8000, unnamed = true }, admin = 9000 }
+probes = { liveness = { http = "/health" } }
+
+[services.api.legacy]
+selector = { app = "api" }
+labels = { app = "api", tier = "web" }
+pod_labels = { app = "api", release = "r1" }
+
+[services.api.legacy.service]
+type = "ClusterIP"
+ports = [{ port = 80, target_port = 8000 }, { name = "admin", port = 9000, target_port = "admin" }]
+
+[services.cleanup]
+kind = "cronjob"
+schedule = "0 3 * * *"
+restart_policy = "Never"
+container = { image = "acme/cleanup:1.0" }
+legacy = { labels = { app = "cleanup" } }
+
+[config_maps.settings]
+data = { mode = "fast" }
+legacy = { labels = { app = "api" } }
+"#;
+
+#[test]
+fn a_legacy_workload_renders_its_labels_selector_and_service_exactly() {
+    let p = Project::with(LEGACY);
+    let run = p.run(&["render"]).success();
+    let docs = run.docs();
+    let d = find(&docs, "Deployment", Some("shop"), "api");
+    assert_eq!(d["metadata"]["labels"], json!({"app": "api", "tier": "web"}));
+    assert_eq!(d["spec"]["selector"], json!({"matchLabels": {"app": "api"}}));
+    let pod = &d["spec"]["template"];
+    assert_eq!(pod["metadata"], json!({"labels": {"app": "api", "release": "r1"}}));
+    // none of archctl's defaults: only what the topology states
+    assert_eq!(
+        pod["spec"],
+        json!({"containers": [{
+            "name": "api", "image": "acme/api:1.0",
+            "ports": [{"containerPort": 8000}, {"containerPort": 9000, "name": "admin"}],
+            "livenessProbe": {"httpGet": {"path": "/health", "port": 8000}},
+        }]})
+    );
+    let s = find(&docs, "Service", Some("shop"), "api");
+    assert_eq!(s["metadata"], json!({"name": "api", "namespace": "shop"}));
+    assert_eq!(
+        s["spec"],
+        json!({"type": "ClusterIP", "selector": {"app": "api"}, "ports": [
+            {"port": 80, "targetPort": 8000}, {"name": "admin", "port": 9000, "targetPort": "admin"}]})
+    );
+    let c = find(&docs, "CronJob", Some("shop"), "cleanup");
+    assert_eq!(c["metadata"]["labels"], json!({"app": "cleanup"}));
+    assert_eq!(c["spec"]["jobTemplate"].get("metadata"), None);
+    assert_eq!(c["spec"]["jobTemplate"]["spec"]["template"].get("metadata"), None);
+    assert_eq!(c["spec"]["jobTemplate"]["spec"]["template"]["spec"]["restartPolicy"], "Never");
+    let cm = find(&docs, "ConfigMap", Some("shop"), "settings");
+    assert_eq!(cm["metadata"]["labels"], json!({"app": "api"}));
+    // each is warned about, with the way out
+    assert_eq!(run.stderr.matches("W013").count(), 3, "{}", run.stderr);
+    assert!(run.stderr.contains("delete and recreate"), "{}", run.stderr);
+}
+
+#[test]
+fn a_legacy_selector_is_required_and_must_select_the_pods() {
+    let p = Project::with(
+        "[project]\nname = \"shop\"\n[services.api]\nkind = \"deployment\"\ncontainer = { image = \"a:1\" }\n\
+         legacy = { labels = { app = \"api\" } }\n",
+    );
+    let f = check_error(&p, "E060");
+    assert!(f["message"].as_str().unwrap().contains("has no `selector`"), "{f:#}");
+    let p = Project::with(
+        "[project]\nname = \"shop\"\n[services.api]\nkind = \"deployment\"\ncontainer = { image = \"a:1\" }\n\
+         legacy = { selector = { app = \"api\" }, pod_labels = { app = \"other\" } }\n",
+    );
+    let f = check_error(&p, "E060");
+    assert!(f["message"].as_str().unwrap().contains("`app: api`"), "{f:#}");
+    let p = Project::with(
+        "[project]\nname = \"shop\"\n[services.job]\nkind = \"job\"\ncontainer = { image = \"a:1\" }\n\
+         legacy = { selector = { app = \"job\" } }\n",
+    );
+    check_error(&p, "E030");
+}
+
+/// The objects of a guide: its ```yaml blocks that are Kubernetes objects
+/// (an `apiVersion:` and a `kind:` at the start of a line); fragments such
+/// as an `env:` list or Helm values are left out.
+fn guide_manifests(guide: &str) -> String {
+    let shared = std::env::var_os("ARCHCTL_SHARED").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared"));
+    let path = shared.join("seeds").join(format!("{guide}.md"));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (set ARCHCTL_SHARED)", path.display()));
+    let mut out = String::new();
+    let mut block: Option<String> = None;
+    for line in text.lines() {
+        match &mut block {
+            None if line.trim_start().starts_with("```yaml") => block = Some(String::new()),
+            None => {}
+            Some(b) if line.trim_start().starts_with("```") => {
+                let is_object = |key: &str| b.lines().any(|l| l.starts_with(key));
+                if is_object("apiVersion:") && is_object("kind:") {
+                    out.push_str("---\n");
+                    out.push_str(b);
+                }
+                block = None;
+            }
+            Some(b) => {
+                b.push_str(line);
+                b.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// The lines `  OBJECT: FIELD` under `not expressible` on stderr.
+fn not_expressible(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("not expressible"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+/// Imports `manifests` (written to `input.yaml`) into `out/`, and checks
+/// the proof: exit 0, every rendered object unchanged, and `archctl diff
+/// --against` of the written topology against the input finding no
+/// change; then that the render keeps every workload's and Service's
+/// labels and selectors exactly. Returns the import's stderr.
+fn round_trip(manifests: &str, expressed: usize) -> (Project, String) {
+    let p = Project::new().file("input.yaml", manifests);
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!("every wholly expressed object ({expressed}) renders unchanged")),
+        "{}",
+        run.stderr
+    );
+    let diffed: Vec<&str> = run.stderr.lines().skip_while(|l| !l.starts_with("diff --against")).skip(1).collect();
+    assert!(diffed.iter().take_while(|l| l.starts_with("  ")).all(|l| l.ends_with(": no change")), "{}", run.stderr);
+    // the proof as a user runs it
+    let diff = p.run(&["-f", "out/archctl.toml", "diff", "--against", "input.yaml"]);
+    assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
+    // names, labels and selectors exactly as they were
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(manifests).unwrap();
+    let mut compared = 0;
+    for o in &input {
+        let kind = o["kind"].as_str().unwrap_or("");
+        if !matches!(kind, "Deployment" | "StatefulSet" | "Service") {
+            continue;
+        }
+        let r = find(&rendered, kind, o["metadata"]["namespace"].as_str(), o["metadata"]["name"].as_str().unwrap());
+        assert_eq!(r["metadata"]["labels"], o["metadata"]["labels"], "{kind} {}", o["metadata"]["name"]);
+        assert_eq!(r["spec"]["selector"], o["spec"]["selector"], "{kind} {}", o["metadata"]["name"]);
+        assert_eq!(
+            r["spec"]["template"]["metadata"]["labels"], o["spec"]["template"]["metadata"]["labels"],
+            "{kind} {}",
+            o["metadata"]["name"]
+        );
+        compared += 1;
+    }
+    assert!(compared > 0);
+    (p, run.stderr)
+}
+
+#[test]
+fn the_archivist_guide_round_trips() {
+    let (p, stderr) = round_trip(&guide_manifests("archivist"), 11);
+    let whole =
+        |id: &str, kind: &str| format!("{id}: the whole object: `archctl import` does not map {kind} objects yet");
+    assert_eq!(
+        not_expressible(&stderr),
+        [
+            whole("v1 Namespace archivist", "Namespace"),
+            whole("v1 Namespace archivist-data", "Namespace"),
+            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[0]: the claim `pdf-input-pvc` is not among the imported objects, and the topology declares the claims it mounts".into(),
+            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[1]: the claim `latex-output-pvc` is not among the imported objects, and the topology declares the claims it mounts".into(),
+            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.containers[0].volumeMounts[0]: its volume `pdf-storage` is not imported".into(),
+            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.containers[0].volumeMounts[1]: its volume `output-storage` is not imported".into(),
+            whole("autoscaling/v2 HorizontalPodAutoscaler archivist/rag-api-hpa", "HorizontalPodAutoscaler"),
+            whole("autoscaling.k8s.io/v1 VerticalPodAutoscaler archivist/rag-api-vpa", "VerticalPodAutoscaler"),
+            whole("monitoring.coreos.com/v1 ServiceMonitor archivist/archivist-metrics", "ServiceMonitor"),
+            whole("networking.k8s.io/v1 NetworkPolicy archivist/rag-api-policy", "NetworkPolicy"),
+            whole("networking.k8s.io/v1 Ingress archivist/archivist-ingress", "Ingress"),
+        ]
+    );
+    // the same list heads the topology, as comments
+    let topology = p.read("out/archctl.toml");
+    for line in not_expressible(&stderr) {
+        assert!(topology.contains(&format!("#   {line}\n")), "{line}\n{topology}");
+    }
+    // the guide's Secrets are references with their keys, and their
+    // placeholder values appear nowhere
+    assert!(
+        stderr.contains("by reference: v1 Secret archivist/archivist-secrets (keys: gemini-api-key, neo4j-password)")
+    );
+    for value in ["your-gemini-api-key", "your-neo4j-password"] {
+        assert!(!stderr.contains(value) && !topology.contains(value), "{value}");
+    }
+    let toml: toml::Table = toml::from_str(&topology).unwrap();
+    assert_eq!(toml["secrets"]["neo4j-credentials"]["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(toml["services"]["neo4j"]["legacy"]["service_name"].as_str(), Some("neo4j"));
+    // requests and limits two services share are one resource profile
+    assert_eq!(toml["services"]["graph-service"]["resources"].as_str(), Some("shared-1"));
+    assert_eq!(toml["services"]["redis"]["resources"].as_str(), Some("shared-1"));
+    assert_eq!(toml["resource_profiles"]["shared-1"]["limits"]["memory"].as_str(), Some("1Gi"));
+    assert!(toml["services"]["rag-api"]["resources"].is_table());
+}
+
+#[test]
+fn the_percolate_guide_round_trips() {
+    let (_, stderr) = round_trip(&guide_manifests("percolate-reading"), 5);
+    assert_eq!(
+        not_expressible(&stderr),
+        [
+            "keda.sh/v1alpha1 ScaledObject percolate/percolate-reading-workers: the whole object: `archctl import` does not map ScaledObject objects yet",
+            "networking.k8s.io/v1 NetworkPolicy gateway-ingress: the whole object: it names no namespace (kubectl would apply it to the current one): give it `metadata.namespace`, or import with `-n NAMESPACE`",
+        ]
+    );
+}
+
+#[test]
+fn the_semantic_explorer_guide_holds_no_objects_to_import() {
+    // its one YAML block is Helm values, not a Kubernetes object
+    assert!(guide_manifests("semantic-explorer").is_empty());
+    let p = Project::new().file("input.yaml", "encryption:\n  masterKey: \"k\"\n");
+    p.run(&["import", "input.yaml", "--out", "out"]).user_error().stderr_has("holds no Kubernetes object");
+    assert!(!p.path().join("out/archctl.toml").exists());
+}
+
+#[test]
+fn a_charts_helm_template_round_trips_and_its_secret_values_appear_nowhere() {
+    let manifests = chart_manifests();
+    // the chart's Secret holds the canary, base64 in `data` and plain in `stringData`
+    let canary = "chart-canary-v4lue";
+    let encoded = "Y2hhcnQtY2FuYXJ5LXY0bHVl";
+    assert!(manifests.contains(canary) && manifests.contains(encoded));
+    let (p, stderr) = round_trip(&manifests, 4);
+    assert_eq!(
+        not_expressible(&stderr),
+        ["v1 ServiceAccount shop/web-shop: the whole object: `archctl import` does not map ServiceAccount objects yet"]
+    );
+    assert!(stderr.contains("by reference: v1 Secret shop/web-shop (keys: password, url)"), "{stderr}");
+    let topology = p.read("out/archctl.toml");
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success();
+    for text in [&stderr, &topology, &rendered.stdout, &rendered.stderr] {
+        assert!(!text.contains(canary) && !text.contains(encoded), "{text}");
+    }
+    // Helm's labels are the legacy labels, selectors Helm's two
+    let toml: toml::Table = toml::from_str(&topology).unwrap();
+    let legacy = &toml["services"]["web-shop"]["legacy"];
+    assert_eq!(legacy["selector"].as_table().unwrap().len(), 2);
+    assert_eq!(legacy["labels"]["app.kubernetes.io/managed-by"].as_str(), Some("Helm"));
+    assert_eq!(toml["claims"]["web-shop-uploads"]["size"].as_str(), Some("5Gi"));
+}
+
+#[test]
+fn import_never_replaces_a_file() {
+    let p =
+        Project::new().file("input.yaml", &guide_manifests("percolate-reading")).file("out/archctl.toml", "# mine\n");
+    p.run(&["import", "input.yaml", "--out", "out"]).user_error().stderr_has("never replaces a file");
+    assert_eq!(p.read("out/archctl.toml"), "# mine\n");
+}
+
+#[test]
+fn fields_the_topology_cannot_express_are_listed_and_do_not_fail_the_import() {
+    // a rolling update without a type, and `stdin`: expressible only in
+    // part, reported so, field by field
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  \
+        selector: {matchLabels: {app: api}}\n  strategy: {rollingUpdate: {maxSurge: 1}}\n  template:\n    \
+        metadata: {labels: {app: api}}\n    spec:\n      containers: [{name: api, image: 'a:1', stdin: true}]\n";
+    let p = Project::new().file("input.yaml", manifest);
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "apps/v1 Deployment shop/api: spec.strategy.rollingUpdate: archctl writes `strategy.type` with it; give `type: RollingUpdate`",
+            "apps/v1 Deployment shop/api: spec.template.spec.containers[0].stdin",
+        ]
+    );
+    assert!(
+        run.stderr.contains("imported 1 of 1 objects into `out/archctl.toml` (project `shop`): 0 wholly, 1 in part")
+    );
+}
+
+#[test]
+fn a_config_map_without_entries_and_a_probe_without_a_path_import() {
+    // a legacy ConfigMap without `data` renders without it; an HTTP probe
+    // without a path is listed (archctl writes one), and is not rendered
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: empty, namespace: shop}\n---\n\
+        apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  \
+        selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      \
+        containers: [{name: api, image: 'a:1', livenessProbe: {httpGet: {port: 80}}}]\n";
+    let p = Project::new().file("input.yaml", manifest);
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "apps/v1 Deployment shop/api: spec.template.spec.containers[0].livenessProbe: httpGet without a `path`: archctl writes the path (the API server defaults it to `/`)"
+        ]
+    );
+    assert!(run.stderr.contains("  v1 ConfigMap shop/empty: no change"), "{}", run.stderr);
+    assert!(run.stderr.contains("every wholly expressed object (1) renders unchanged"), "{}", run.stderr);
+}
+
+#[test]
+fn a_secrets_values_and_annotations_never_reach_the_topology_or_the_output() {
+    let canary = "s3cr3t-canary";
+    let manifest = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: shop\n  annotations:\n    \
+         kubectl.kubernetes.io/last-applied-configuration: '{{\"stringData\":{{\"token\":\"{canary}\"}}}}'\n    \
+         note: {canary}\ntype: kubernetes.io/basic-auth\nstringData:\n  username: {canary}\ndata:\n  password: czNjcjN0LWNhbmFyeQ==\n"
+    );
+    let p = Project::new().file("input.yaml", &manifest);
+    let run = p.run(&["import", "input.yaml", "--out", "out"]).success();
+    let topology = p.read("out/archctl.toml");
+    for text in [&run.stdout, &run.stderr, &topology] {
+        assert!(!text.contains(canary) && !text.contains("czNjcjN0LWNhbmFyeQ"), "{text}");
+    }
+    let toml: toml::Table = toml::from_str(&topology).unwrap();
+    assert_eq!(toml["secrets"]["creds"]["keys"], toml::Value::from(vec!["password", "username"]));
+    assert_eq!(toml["secrets"]["creds"]["type"].as_str(), Some("kubernetes.io/basic-auth"));
+    assert!(run.stderr.contains("by reference: v1 Secret shop/creds (keys: password, username)"), "{}", run.stderr);
+}
+
+/// The chart's `helm template` output in namespace `shop`.
+fn chart_manifests() -> String {
+    let chart = repo().join("tests/fixtures/import-chart");
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(tool("helm"))
+        .args(["template", "web", chart.to_str().unwrap(), "--namespace", "shop"])
+        .env("HELM_CACHE_HOME", home.path().join("cache"))
+        .env("HELM_CONFIG_HOME", home.path().join("config"))
+        .env("HELM_DATA_HOME", home.path().join("data"))
+        .output()
+        .expect("run helm");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn live_objects_applied_with_kubectl_import_from_the_cluster_and_diff_clean() {
+    let c = crate::support::cluster::TestCluster::start();
+    c.kubectl(&["create", "namespace", "shop"]).success();
+    c.kubectl_stdin(&["apply", "-f", "-"], &chart_manifests()).success();
+    let kc = c.kubeconfig().to_str().unwrap().to_string();
+    let p = Project::new();
+    let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("diff against the cluster:\n"), "{}", run.stderr);
+    let diffed: Vec<&str> = run
+        .stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("diff against"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert_eq!(diffed.len(), 4, "{}", run.stderr);
+    assert!(diffed.iter().all(|l| l.ends_with(": no change")), "{}", run.stderr);
+    // the proof as a user runs it: archctl diff against the cluster
+    let diff = p.run(&["-f", "out/archctl.toml", "diff", "--kubeconfig", &kc]);
+    assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
+    // read-only, and the Secret's values nowhere
+    let topology = p.read("out/archctl.toml");
+    for text in [&run.stdout, &run.stderr, &topology, &diff.stdout, &diff.stderr] {
+        assert!(!text.contains("chart-canary-v4lue") && !text.contains("Y2hhcnQtY2FuYXJ5LXY0bHVl"), "{text}");
+    }
+    let toml: toml::Table = toml::from_str(&topology).unwrap();
+    assert_eq!(toml["services"]["web-shop"]["legacy"]["selector"].as_table().unwrap().len(), 2);
+    assert!(toml["secrets"]["web-shop"]["keys"].as_array().unwrap().iter().any(|k| k.as_str() == Some("password")));
+    let writes: Vec<_> = c
+        .audit()
+        .into_iter()
+        .filter(|e| {
+            e["userAgent"].as_str().is_some_and(|ua| ua.starts_with("archctl/"))
+                && !matches!(e["verb"].as_str(), Some("get" | "list"))
+                && !e["requestURI"].as_str().is_some_and(|u| u.contains("dryRun=All"))
+        })
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    // archctl's reads are in the log: the check above saw its requests
+    assert!(c.audit().iter().any(|e| e["userAgent"].as_str().is_some_and(|ua| ua.starts_with("archctl/"))
+        && e["verb"] == "list"
+        && e["requestURI"].as_str().is_some_and(|u| u.starts_with("/apis/apps/v1/namespaces/shop/deployments"))));
+}
+
+#[test]
+fn objects_that_name_no_namespace_import_into_the_one_given() {
+    // most charts leave `metadata.namespace` to `helm install -n`
+    let manifests: String =
+        chart_manifests().lines().filter(|l| *l != "  namespace: shop").map(|l| format!("{l}\n")).collect();
+    assert!(!manifests.contains("namespace: shop"));
+    let p = Project::new().file("input.yaml", &manifests);
+    let without = p.run(&["import", "input.yaml", "--out", "a"]).success();
+    assert!(without.stderr.contains("imported 0 of 6 objects"), "{}", without.stderr);
+    let run = p.run(&["import", "input.yaml", "--out", "b", "-n", "shop"]).success();
+    assert!(
+        run.stderr.contains("imported 4 of 6 objects into `b/archctl.toml` (project `shop`): 4 wholly, 0 in part"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("every wholly expressed object (4) renders unchanged"), "{}", run.stderr);
+    let docs = p.run(&["-f", "b/archctl.toml", "render"]).success().docs();
+    find(&docs, "Deployment", Some("shop"), "web-shop");
+}
