@@ -200,6 +200,23 @@ impl Rules<'_> {
         })
     }
 
+    /// A label of a workload kept by `[services.NAME.legacy]`: exactly as
+    /// that table gives it, none of archctl's.
+    fn legacy_label(&self, svc: &TomlPath, k: &[&str], l: &str) -> Option<Source> {
+        let legacy = svc.key("legacy");
+        let at = |table: &str| legacy.key(table.to_string()).key(l.to_string());
+        let candidates = match (self.kind, k) {
+            ("Service", ["metadata", "labels", _]) => vec![legacy.key("service").key("labels").key(l.to_string())],
+            (_, ["metadata", "labels", _]) => vec![at("labels")],
+            (_, ["spec", "template", "metadata", "labels", _])
+            | (_, ["spec", "jobTemplate", "spec", "template", "metadata", "labels", _]) => {
+                vec![at("pod_labels"), at("selector")]
+            }
+            _ => vec![at("selector")],
+        };
+        self.first(candidates).map(Source::key)
+    }
+
     /// `metadata.name`, `namespace`, labels and annotations of an object
     /// owned by the table at `own` (its key the object's name).
     fn metadata(&self, own: &TomlPath, namespace_key: Option<TomlPath>, k: &[&str]) -> Option<Source> {
@@ -233,7 +250,16 @@ impl Rules<'_> {
         }
         // any label map: the object's, the pods', selectors
         if let [.., "labels" | "matchLabels", l] = k {
+            if self.r.topology.services.get(name).is_some_and(|s| s.legacy.is_some()) {
+                return self.legacy_label(&svc, k, l);
+            }
             return self.labels_of_service(&svc, name, l);
+        }
+        if let ["spec", "selector", l] = k
+            && self.kind == "Service"
+            && self.r.topology.services.get(name).is_some_and(|s| s.legacy.is_some())
+        {
+            return self.first([svc.key("legacy").key("selector").key(l.to_string())]).map(Source::key);
         }
         let topo_svc = self.r.topology.services.get(name)?;
         // the pod spec, wherever the kind keeps it
@@ -252,6 +278,20 @@ impl Rules<'_> {
         }
         if let [.., "template", "metadata", "annotations", a] = k {
             return self.first([svc.key("pod_annotations").key(a.to_string())]).map(Source::key);
+        }
+        // a Service kept by `legacy.service`: its ports, type and address as given
+        let legacy_service = svc.key("legacy").key("service");
+        if self.kind == "Service" && self.exists(&legacy_service) {
+            match k {
+                ["spec", "ports", "[]", field] => {
+                    let Some(Step::Index(i)) = path.steps().get(2) else { return None };
+                    let port = legacy_service.key("ports").index(*i);
+                    return self.first([port.key(snake(field))]).map(Source::key).or(Some(Source::key(port)));
+                }
+                ["spec", "type"] => return self.first([legacy_service.key("type")]).map(Source::key),
+                ["spec", "clusterIP"] => return self.first([legacy_service.key("cluster_ip")]).map(Source::key),
+                _ => {}
+            }
         }
         match (self.kind, k) {
             ("Deployment" | "StatefulSet", ["spec", "replicas"]) => {

@@ -24,7 +24,7 @@
 //! - HTTP/1.1 only on both sides, no protocol upgrades (exec, attach,
 //!   port-forward); watches and other streamed answers pass through.
 //!
-//! ```ignore
+//! ```text
 //! let proxy = FaultProxy::start("https://127.0.0.1:6443", &dir.join("ca.crt"));
 //! let kubeconfig = proxy.kubeconfig_through(&dir.join("kubeconfig"), "admin-token");
 //! proxy.fail_next(2, 429, Some(1), "/apis/apps/v1");   // two 429s, then forward
