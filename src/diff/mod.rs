@@ -31,6 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
+use crate::k8s::describe;
 use crate::k8s::labels::{MANAGED_BY, MANAGER, PART_OF};
 use crate::objects::Object;
 use crate::objects::object::{KINDS, is_namespaced};
@@ -61,16 +62,6 @@ fn kind_of(o: &Object) -> Resource {
 /// `group kind namespace/name`: the identity of an object across versions.
 fn identity(group: &str, kind: &str, namespace: Option<&str>, name: &str) -> String {
     format!("{group} {kind} {}/{name}", namespace.unwrap_or(""))
-}
-
-fn describe(v: &Value) -> String {
-    let api = v["apiVersion"].as_str().unwrap_or("");
-    let kind = v["kind"].as_str().unwrap_or("");
-    let name = v["metadata"]["name"].as_str().unwrap_or("");
-    match v["metadata"]["namespace"].as_str() {
-        Some(ns) => format!("{api} {kind} {ns}/{name}"),
-        None => format!("{api} {kind} {name}"),
-    }
 }
 
 /// Whether archctl applied the object: a `managedFields` entry of manager

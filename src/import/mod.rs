@@ -19,6 +19,7 @@ mod pod;
 pub(crate) mod toml;
 mod workload;
 
+use crate::k8s::describe;
 use indexmap::IndexMap;
 use serde_json::Value;
 
@@ -63,17 +64,6 @@ pub(crate) struct Imported {
     pub sections: Vec<Section>,
     pub entries: Vec<Entry>,
     source: String,
-}
-
-/// `apps/v1 Deployment ns/name` of an object.
-pub(crate) fn describe(v: &Value) -> String {
-    let api = v["apiVersion"].as_str().unwrap_or("");
-    let kind = v["kind"].as_str().unwrap_or("");
-    let name = v["metadata"]["name"].as_str().unwrap_or("");
-    match v["metadata"]["namespace"].as_str() {
-        Some(ns) => format!("{api} {kind} {ns}/{name}"),
-        None => format!("{api} {kind} {name}"),
-    }
 }
 
 /// A declared Secret: where, its keys, its type.

@@ -118,21 +118,8 @@ fn key(k: &str) -> String {
 
 /// A basic string with every character TOML requires escaped.
 fn quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
+    let mut out = String::from("\"");
+    escape(s, false, &mut out);
     out.push('"');
     out
 }
@@ -142,20 +129,28 @@ fn quoted(s: &str) -> String {
 /// is written there.
 fn multiline(s: &str) -> String {
     let mut out = String::from("\"\"\"\n");
+    escape(s, true, &mut out);
+    out.push_str("\"\"\"");
+    out
+}
+
+/// `s` escaped for a basic string; line breaks and tabs kept as they are
+/// in a multi-line one.
+fn escape(s: &str, multiline: bool, out: &mut String) {
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            '\n' => out.push('\n'),
-            '\t' => out.push('\t'),
+            '\n' | '\t' if multiline => out.push(c),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' if !multiline => out.push_str("\\r"),
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),
         }
     }
-    out.push_str("\"\"\"");
-    out
 }
 
 fn inline(v: &Value, top: bool) -> String {

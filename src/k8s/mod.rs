@@ -8,3 +8,14 @@ pub(crate) mod image;
 pub(crate) mod labels;
 pub(crate) mod names;
 pub(crate) mod quantity;
+
+/// `apps/v1 Deployment ns/name`: an object as reports name it.
+pub(crate) fn describe(v: &serde_json::Value) -> String {
+    let api = v["apiVersion"].as_str().unwrap_or("");
+    let kind = v["kind"].as_str().unwrap_or("");
+    let name = v["metadata"]["name"].as_str().unwrap_or("");
+    match v["metadata"]["namespace"].as_str() {
+        Some(ns) => format!("{api} {kind} {ns}/{name}"),
+        None => format!("{api} {kind} {name}"),
+    }
+}

@@ -481,17 +481,7 @@ fn deserialize(root: toml::Table, track: bool) -> Result<Topology, Option<Diagno
     if !track {
         return Topology::deserialize(toml::Value::Table(root)).map_err(|_| None);
     }
-    serde_path_to_error::deserialize(toml::Value::Table(root)).map_err(|e| {
-        let mut path = TomlPath::root();
-        for seg in e.path().iter() {
-            match seg {
-                serde_path_to_error::Segment::Map { key } => path = path.key(key.clone()),
-                serde_path_to_error::Segment::Seq { index } => path = path.index(*index),
-                _ => {}
-            }
-        }
-        Some(schema_error(e.into_inner().message(), &path))
-    })
+    serde_path_to_error::deserialize(toml::Value::Table(root)).map_err(|e| Some(located(e)))
 }
 
 /// A TOML file other than a topology or a profile (a price file), read into
@@ -504,18 +494,21 @@ pub(crate) fn document<T: serde::de::DeserializeOwned>(text: &str, file: usize) 
         Ok(t) => t,
         Err(d) => return (Err(d), spans),
     };
-    let typed = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-        let mut path = TomlPath::root();
-        for seg in e.path().iter() {
-            match seg {
-                serde_path_to_error::Segment::Map { key } => path = path.key(key.clone()),
-                serde_path_to_error::Segment::Seq { index } => path = path.index(*index),
-                _ => {}
-            }
-        }
-        schema_error(e.into_inner().message(), &path)
-    });
+    let typed = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(located);
     (typed, spans)
+}
+
+/// serde's error at the path it stopped, as a located diagnostic.
+fn located(e: serde_path_to_error::Error<toml::de::Error>) -> Diagnostic {
+    let mut path = TomlPath::root();
+    for seg in e.path().iter() {
+        match seg {
+            serde_path_to_error::Segment::Map { key } => path = path.key(key.clone()),
+            serde_path_to_error::Segment::Seq { index } => path = path.index(*index),
+            _ => {}
+        }
+    }
+    schema_error(e.into_inner().message(), &path)
 }
 
 fn schema_error(message: &str, path: &TomlPath) -> Diagnostic {
