@@ -5,6 +5,7 @@
 //! Kustomize's strategic merge treats maps: tables merge key by key, anything
 //! else (strings, numbers, arrays) is replaced whole.
 
+mod by_service;
 pub(crate) mod input;
 pub(crate) mod parse;
 pub(crate) mod provenance;
@@ -193,6 +194,14 @@ fn load_tracking(opts: &LoadOptions, track: bool) -> Result<Loaded, Option<Rejec
         }
     };
     ctx.steps.topology = Some(topo_file);
+    // the fast path first, when the path of a schema error need not be known
+    let mut profile_read = None;
+    if !track {
+        match load_by_service(&mut ctx, topo_file, opts, &scope) {
+            Ok(topology) => return Ok(topology.finish(opts, scope, ctx)),
+            Err(profile) => profile_read = profile,
+        }
+    }
     let mut root = match parse_file(topo_file, &ctx) {
         Ok(t) => t,
         Err(d) => return Err(reject(ctx, d)),
@@ -220,7 +229,11 @@ fn load_tracking(opts: &LoadOptions, track: bool) -> Result<Loaded, Option<Rejec
             return Err(reject(ctx, d));
         }
         let path = profiles_dir(&opts.topology).join(format!("{name}.toml"));
-        let file = match read_source(&path, &scope, false, &mut ctx) {
+        let read = match profile_read {
+            Some(id) => Ok(id),
+            None => read_source(&path, &scope, false, &mut ctx),
+        };
+        let file = match read {
             Ok(id) => id,
             Err(d) => return Err(reject(ctx, d)),
         };
@@ -255,17 +268,51 @@ fn load_tracking(opts: &LoadOptions, track: bool) -> Result<Loaded, Option<Rejec
     };
 
     match deserialize(root, track) {
-        Ok(topology) => Ok(Loaded {
-            topology: Arc::new(topology),
+        Ok(topology) => Ok(Typed { topology, phase_in_templates }.finish(opts, scope, ctx)),
+        Err(Some(d)) => Err(reject(ctx, d)),
+        Err(None) => Err(None),
+    }
+}
+
+/// A deserialized topology, before it is shared.
+struct Typed {
+    topology: Topology,
+    phase_in_templates: bool,
+}
+
+impl Typed {
+    fn finish(self, opts: &LoadOptions, scope: Scope, context: Context) -> Loaded {
+        Loaded {
+            topology: Arc::new(self.topology),
             phase: opts.phase.clone(),
             profile: opts.profile.clone(),
             base_dir: base_dir(&opts.topology),
             scope,
-            context: ctx,
-            phase_in_templates,
-        }),
-        Err(Some(d)) => Err(reject(ctx, d)),
-        Err(None) => Err(None),
+            context,
+            phase_in_templates: self.phase_in_templates,
+        }
+    }
+}
+
+/// [`by_service::load`] of the topology `file` and the profile of `opts`;
+/// when it declines, the file number of the profile if it was read (so that
+/// the ordinary path does not read it again).
+fn load_by_service(ctx: &mut Context, file: usize, opts: &LoadOptions, scope: &Scope) -> Result<Typed, Option<usize>> {
+    let profile = match &opts.profile {
+        Some(name) if profile_names(&opts.topology).iter().any(|k| k == name) => {
+            let path = profiles_dir(&opts.topology).join(format!("{name}.toml"));
+            Some(read_source(&path, scope, false, ctx).map_err(|_| None)?)
+        }
+        Some(_) => return Err(None),
+        None => None,
+    };
+    match by_service::load(ctx, file, profile, opts) {
+        Some((topology, phase_in_templates)) => {
+            ctx.steps.profile = profile;
+            ctx.steps.pools = true;
+            Ok(Typed { topology, phase_in_templates })
+        }
+        None => Err(profile),
     }
 }
 
@@ -623,5 +670,119 @@ mod tests {
         assert!(d.message.contains("services.svc-00299.termination_grace_period"), "{}", d.message);
         let pos = crate::diagnostic::position(d, &rejected.context.sources, Some(rejected.context.spans())).unwrap();
         assert_eq!(pos.line, broken[..at].lines().count() + 1, "{}", d.message);
+    }
+
+    /// The fast path on its own: the topology of `opts`, or None when it
+    /// declines.
+    fn by_service_only(opts: &LoadOptions) -> Option<(String, bool)> {
+        let mut ctx = Context::default();
+        let scope = Scope::project(&base_dir(&opts.topology));
+        let file = read_source(&opts.topology, &scope, false, &mut ctx).ok()?;
+        let typed = load_by_service(&mut ctx, file, opts, &scope).ok()?;
+        Some((format!("{:#?}", typed.topology), typed.phase_in_templates))
+    }
+
+    /// The ordinary path: the whole tree merged, expanded and deserialized.
+    fn whole_tree(opts: &LoadOptions) -> (String, bool) {
+        let loaded = load_tracking(opts, true).unwrap_or_else(|_| panic!("{opts:?} does not load"));
+        (format!("{:#?}", loaded.topology), loaded.phase_in_templates)
+    }
+
+    /// Every project of the repository, a generated fleet and a topology of
+    /// worker pools, with every profile and with a phase chosen outside the
+    /// files: the fast path takes each on and gives what the ordinary path
+    /// gives, to the last value and in the same order.
+    #[test]
+    fn the_fast_path_gives_the_topology_of_the_ordinary_path() {
+        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let fleet = tempfile::tempdir().unwrap();
+        xtask::fleet::write(fleet.path(), 300).unwrap();
+        let pools = tempfile::tempdir().unwrap();
+        std::fs::write(pools.path().join("archctl.toml"), POOLS).unwrap();
+        std::fs::create_dir(pools.path().join("profiles")).unwrap();
+        std::fs::write(pools.path().join("profiles/big.toml"), POOLS_PROFILE).unwrap();
+        let projects = vec![
+            repo.join("archctl.toml"),
+            repo.join("examples/percolate-reading/archctl.toml"),
+            repo.join("examples/semantic-explorer/archctl.toml"),
+            fleet.path().join("archctl.toml"),
+            pools.path().join("archctl.toml"),
+        ];
+        let mut compared = 0;
+        for topology in projects {
+            let mut profiles: Vec<Option<String>> = vec![None];
+            profiles.extend(profile_names(&topology).into_iter().map(Some));
+            for profile in profiles {
+                for phase in [None, Some("scale".to_string())] {
+                    let opts = LoadOptions { topology: topology.clone(), profile: profile.clone(), phase };
+                    let fast = by_service_only(&opts).unwrap_or_else(|| panic!("the fast path declines {opts:?}"));
+                    let whole = whole_tree(&opts);
+                    assert!(fast == whole, "{opts:?}: the two paths differ");
+                    compared += 1;
+                }
+            }
+        }
+        // the five projects, at two phases, with each of their profiles and without
+        assert_eq!(compared, 2 * (4 + 4 + 4 + 4 + 2), "loads compared");
+    }
+
+    const POOLS: &str = r#"
+phases = ["pilot", "scale"]
+[project]
+name = "pools"
+namespace = "work"
+[vars]
+tag = "1.0"
+[services.worker]
+kind = "deployment"
+container = { image = "registry.example/worker:{{ tag }}-{{ pool }}" }
+replicas = { pilot = 1, scale = 4 }
+[services.worker.pools.cpu]
+resources = "small"
+[services.worker.pools.gpu]
+resources = "large"
+replicas = { pilot = 1, scale = 2 }
+[services.api]
+kind = "deployment"
+container = { image = "registry.example/api:{{ tag }}-{{ phase }}" }
+"#;
+
+    const POOLS_PROFILE: &str = r#"
+[vars]
+tag = "2.0"
+[services.worker.pools.gpu]
+replicas = { pilot = 2, scale = 8 }
+[services.worker.pools.arm]
+resources = "small"
+"#;
+
+    /// What the fast path leaves to the ordinary one, which reports it: a
+    /// pool service named as another service, a profile that changes a
+    /// service the topology lacks, a template error, a schema error.
+    #[test]
+    fn the_fast_path_declines_what_the_ordinary_path_reports() {
+        let cases = [
+            (
+                "pool clash",
+                format!("{POOLS}\n[services.worker-cpu]\nkind = \"deployment\"\ncontainer = {{ image = \"x\" }}\n"),
+                None,
+            ),
+            ("template", POOLS.replace("{{ tag }}-{{ pool }}", "{{ nope }}"), None),
+            ("schema", POOLS.replace("resources = \"small\"", "resources = 3"), None),
+            ("profile", POOLS.to_string(), Some("[services.nope]\nreplicas = 1\n")),
+        ];
+        for (what, topology, profile) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("archctl.toml"), topology).unwrap();
+            let mut opts = LoadOptions { topology: dir.path().join("archctl.toml"), profile: None, phase: None };
+            if let Some(p) = profile {
+                std::fs::create_dir(dir.path().join("profiles")).unwrap();
+                std::fs::write(dir.path().join("profiles/p.toml"), p).unwrap();
+                opts.profile = Some("p".into());
+            }
+            assert!(by_service_only(&opts).is_none(), "{what}: the fast path took it on");
+            let rejected = load(&opts).map(|_| ()).unwrap_err();
+            assert!(!rejected.diagnostics.is_empty(), "{what}");
+        }
     }
 }

@@ -48,7 +48,7 @@ pub(crate) fn parse_with_spans(text: &str, file: usize, index: &mut SpanIndex) -
 /// document instead: integers outside i64 (which the reference keeps as
 /// text so that the model reports a type error), and dates it cannot read
 /// back.
-mod fast {
+pub(super) mod fast {
     use toml_spanner::{Item, Value as V};
 
     /// Tables from which converting the entries on two threads pays off.
@@ -91,7 +91,7 @@ mod fast {
         Some(out)
     }
 
-    fn value(item: &Item<'_>) -> Option<toml::Value> {
+    pub(in crate::load) fn value(item: &Item<'_>) -> Option<toml::Value> {
         Some(match item.value() {
             V::String(s) => toml::Value::String((*s).to_string()),
             V::Integer(n) => toml::Value::Integer(n.as_i64()?),

@@ -23,55 +23,81 @@ pub(crate) fn expand(
     profile: Option<&str>,
     pools: &indexmap::IndexMap<String, String>,
 ) -> Result<Expanded, Vec<Diagnostic>> {
-    let mut vars = match root.get("vars") {
-        Some(toml::Value::Table(t)) => t.clone(),
-        _ => toml::Table::new(),
-    };
-    vars.entry("profile").or_insert_with(|| toml::Value::String(profile.unwrap_or("").to_string()));
-    // the phase that will be rendered: the selected one, else the first
-    let phase = root.get("phase").cloned().or_else(|| root.get("phases").and_then(|p| p.get(0)).cloned());
-    if let Some(phase) = phase {
-        vars.entry("phase").or_insert(phase);
-    }
-    if let Some(name) = root.get("project").and_then(|p| p.get("name")).and_then(|n| n.as_str()) {
-        vars.entry("project").or_insert_with(|| toml::Value::String(name.to_string()));
-    }
-
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_fuel(Some(FUEL));
-    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
-        env.set_syntax(syntax);
-    }
-    let global = Scope::new(&env, vars);
-
+    let templates = Templates::new(root, profile);
     let mut problems = Problems::default();
     for (k, v) in root.iter_mut() {
         if k == "vars" {
             continue;
         }
-        let at = At::Key(&At::Root, k);
         match v {
             toml::Value::Table(services) if k == "services" && !pools.is_empty() => {
                 for (name, svc) in services.iter_mut() {
-                    let svc_at = At::Key(&at, name);
-                    match pools.get(name) {
-                        Some(pool) => {
-                            let mut with_pool = global.vars.clone();
-                            with_pool.insert("pool".into(), toml::Value::String(pool.clone()));
-                            walk(svc, &svc_at, &Scope::new(&env, with_pool), &mut problems);
-                        }
-                        None => walk(svc, &svc_at, &global, &mut problems),
-                    }
+                    templates.walk_service(name, svc, pools.get(name).map(String::as_str), &mut problems);
                 }
             }
-            _ => walk(v, &at, &global, &mut problems),
+            _ => walk(v, &At::Key(&At::Root, k), &templates.global.with(&templates.env), &mut problems),
         }
     }
-    if problems.found.is_empty() {
-        Ok(Expanded { mentions_phase: problems.mentions_phase })
-    } else {
-        Err(problems.found)
+    problems.finish()
+}
+
+/// The variables of a topology's templates, to expand its values one at a
+/// time (and on several threads: the loader expands each service apart).
+pub(crate) struct Templates {
+    env: Environment<'static>,
+    global: Scope,
+}
+
+impl Templates {
+    /// The templates of the merged `root` (its `[vars]`, `phase` and
+    /// project name), under `profile`.
+    pub(crate) fn new(root: &toml::Table, profile: Option<&str>) -> Self {
+        let mut vars = match root.get("vars") {
+            Some(toml::Value::Table(t)) => t.clone(),
+            _ => toml::Table::new(),
+        };
+        vars.entry("profile").or_insert_with(|| toml::Value::String(profile.unwrap_or("").to_string()));
+        // the phase that will be rendered: the selected one, else the first
+        let phase = root.get("phase").cloned().or_else(|| root.get("phases").and_then(|p| p.get(0)).cloned());
+        if let Some(phase) = phase {
+            vars.entry("phase").or_insert(phase);
+        }
+        if let Some(name) = root.get("project").and_then(|p| p.get("name")).and_then(|n| n.as_str()) {
+            vars.entry("project").or_insert_with(|| toml::Value::String(name.to_string()));
+        }
+
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(FUEL));
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
+            env.set_syntax(syntax);
+        }
+        Templates { env, global: Scope::new(vars) }
+    }
+
+    /// Expands the templates of service `name` (`[services.NAME]`), which
+    /// sees `pool` when it is a pool's service.
+    pub(crate) fn service(
+        &self,
+        name: &str,
+        service: &mut toml::Value,
+        pool: Option<&str>,
+    ) -> Result<Expanded, Vec<Diagnostic>> {
+        let mut problems = Problems::default();
+        self.walk_service(name, service, pool, &mut problems);
+        problems.finish()
+    }
+
+    fn walk_service(&self, name: &str, service: &mut toml::Value, pool: Option<&str>, problems: &mut Problems) {
+        let at = At::Key(&At::Key(&At::Root, "services"), name);
+        match pool {
+            Some(pool) => {
+                let mut with_pool = self.global.vars.clone();
+                with_pool.insert("pool".into(), toml::Value::String(pool.to_string()));
+                walk(service, &at, &Scope::new(with_pool).with(&self.env), problems);
+            }
+            None => walk(service, &at, &self.global.with(&self.env), problems),
+        }
     }
 }
 
@@ -90,18 +116,33 @@ struct Problems {
     mentions_phase: bool,
 }
 
+impl Problems {
+    fn finish(self) -> Result<Expanded, Vec<Diagnostic>> {
+        if self.found.is_empty() { Ok(Expanded { mentions_phase: self.mentions_phase }) } else { Err(self.found) }
+    }
+}
+
 /// The variables templates see, for minijinja and for [`substitute`].
-struct Scope<'e> {
-    env: &'e Environment<'e>,
+struct Scope {
     vars: toml::Table,
     ctx: minijinja::Value,
 }
 
-impl<'e> Scope<'e> {
-    fn new(env: &'e Environment<'e>, vars: toml::Table) -> Self {
+impl Scope {
+    fn new(vars: toml::Table) -> Self {
         let ctx = minijinja::Value::from(minijinja::value::Serde(&vars));
-        Scope { env, vars, ctx }
+        Scope { vars, ctx }
     }
+
+    fn with<'s>(&'s self, env: &'s Environment<'static>) -> InEnv<'s> {
+        InEnv { env, scope: self }
+    }
+}
+
+/// A scope with the environment that renders it.
+struct InEnv<'s> {
+    env: &'s Environment<'static>,
+    scope: &'s Scope,
 }
 
 /// Where a value sits, turned into a [`TomlPath`] only for a diagnostic
@@ -123,18 +164,18 @@ impl At<'_> {
     }
 }
 
-fn walk(v: &mut toml::Value, at: &At<'_>, scope: &Scope<'_>, problems: &mut Problems) {
+fn walk(v: &mut toml::Value, at: &At<'_>, scope: &InEnv<'_>, problems: &mut Problems) {
     match v {
         toml::Value::String(s) if is_template(s) => {
             problems.mentions_phase |= s.contains("phase");
-            if let Some(out) = substitute(s, &scope.vars) {
+            if let Some(out) = substitute(s, &scope.scope.vars) {
                 *s = out;
                 return;
             }
-            match scope.env.render_str(s, &scope.ctx) {
+            match scope.env.render_str(s, &scope.scope.ctx) {
                 Ok(out) => *s = out,
                 Err(e) => {
-                    let names: Vec<String> = scope.vars.keys().cloned().collect();
+                    let names: Vec<String> = scope.scope.vars.keys().cloned().collect();
                     problems.found.push(template_error(&e, &at.path(), &names));
                 }
             }
