@@ -26,7 +26,6 @@ mod k8s;
 mod lint;
 mod load;
 mod objects;
-mod parallel;
 mod pipeline;
 mod plan;
 mod resolve;

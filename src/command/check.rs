@@ -9,6 +9,7 @@ use crate::exit::ExitStatus;
 use crate::pipeline::{self, Target};
 use crate::settings::Settings;
 use crate::term;
+use rayon::prelude::*;
 
 /// `check`: every profile through the whole pipeline, findings collected
 /// and reported once each. Exit 0 clean, 1 findings at `--deny` level,
@@ -28,7 +29,7 @@ pub(super) fn run(settings: &Settings, args: &CheckArgs) -> anyhow::Result<ExitS
     // the renders are independent: side by side, then reported in order.
     // Each profile is loaded once, then resolved at every growth phase of
     // its topology (a size or a warning may belong to one phase only).
-    let prepared = crate::parallel::map(&targets, |target| pipeline::prepare(settings.topology(), target));
+    let prepared = targets.par_iter().map(|target| pipeline::prepare(settings.topology(), target)).collect::<Vec<_>>();
     let mut runs: Vec<(usize, Option<String>)> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
         match p {
@@ -38,20 +39,23 @@ pub(super) fn run(settings: &Settings, args: &CheckArgs) -> anyhow::Result<ExitS
             _ => runs.push((i, None)),
         }
     }
-    let outcomes = crate::parallel::map(&runs, |(i, phase)| {
-        let at_phase = match (&prepared[*i], phase) {
-            (Err(f), _) => return (f.diagnostics.clone(), f.context.clone()),
-            (Ok(p), None) => Ok(p.clone()),
-            (Ok(p), Some(phase)) => p
-                .at_phase(phase)
-                .map(Ok)
-                .unwrap_or_else(|| pipeline::prepare(settings.topology(), &targets[*i].at_phase(phase))),
-        };
-        match at_phase.and_then(|p| p.resolve()) {
-            Ok(r) => (r.warnings, r.context),
-            Err(f) => (f.diagnostics, f.context),
-        }
-    });
+    let outcomes = runs
+        .par_iter()
+        .map(|(i, phase)| {
+            let at_phase = match (&prepared[*i], phase) {
+                (Err(f), _) => return (f.diagnostics.clone(), f.context.clone()),
+                (Ok(p), None) => Ok(p.clone()),
+                (Ok(p), Some(phase)) => p
+                    .at_phase(phase)
+                    .map(Ok)
+                    .unwrap_or_else(|| pipeline::prepare(settings.topology(), &targets[*i].at_phase(phase))),
+            };
+            match at_phase.and_then(|p| p.resolve()) {
+                Ok(r) => (r.warnings, r.context),
+                Err(f) => (f.diagnostics, f.context),
+            }
+        })
+        .collect::<Vec<_>>();
     drop(prepared);
     for (run, (diags, context)) in runs.iter().zip(outcomes) {
         for d in diags {

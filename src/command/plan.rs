@@ -8,6 +8,7 @@ use crate::pipeline::{self, Target};
 use crate::plan::PhasePlan;
 use crate::plan::prices::Prices;
 use crate::settings::Settings;
+use rayon::prelude::*;
 
 /// `plan`: each profile asked for, resolved for each growth phase in turn;
 /// with `--prices`, what those phases cost.
@@ -178,17 +179,22 @@ fn plan_profile(
     // phases) and every phase: independent, so resolved side by side
     let phases: Vec<Option<&String>> =
         std::iter::once(None).chain(prepared.topology().phases.iter().map(Some)).collect();
-    let outcomes = crate::parallel::map(&phases, |phase| {
-        let at_phase = match phase {
-            None => Ok(prepared.clone()),
-            // one load serves every phase unless a template reads the phase
-            Some(phase) => prepared
-                .at_phase(phase)
-                .map(Ok)
-                .unwrap_or_else(|| pipeline::prepare(settings.topology(), &first.at_phase(phase))),
-        };
-        at_phase.and_then(|p| p.resolve()).map(|r| (crate::plan::phase(&r.resolved, node_size), r.warnings, r.context))
-    });
+    let outcomes = phases
+        .par_iter()
+        .map(|phase| {
+            let at_phase = match phase {
+                None => Ok(prepared.clone()),
+                // one load serves every phase unless a template reads the phase
+                Some(phase) => prepared
+                    .at_phase(phase)
+                    .map(Ok)
+                    .unwrap_or_else(|| pipeline::prepare(settings.topology(), &first.at_phase(phase))),
+            };
+            at_phase
+                .and_then(|p| p.resolve())
+                .map(|r| (crate::plan::phase(&r.resolved, node_size), r.warnings, r.context))
+        })
+        .collect::<Vec<_>>();
     // a phase with errors is reported and left out; the others are still
     // planned. Warnings are printed once each, with the phases they are in.
     let mut plans = Vec::new();

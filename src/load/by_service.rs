@@ -16,6 +16,7 @@
 //! position. A test holds the two paths to the same topology for every
 //! topology and profile in the repository.
 
+use rayon::prelude::*;
 use std::collections::HashSet;
 
 use indexmap::IndexMap;
@@ -34,6 +35,35 @@ pub(super) fn load(
     profile_file: Option<usize>,
     opts: &LoadOptions,
 ) -> Option<(Topology, bool)> {
+    // the parser's tree is gone before the services are gathered: the
+    // two together would be the peak of the whole render
+    let (root, typed, mut mentions_phase) = services(ctx, topology_file, profile_file, opts)?;
+    let mut topology = Topology::deserialize(toml::Value::Table(root)).ok()?;
+    let mut all = IndexMap::with_capacity(typed.len());
+    for made in typed {
+        for (name, service, phase) in made? {
+            mentions_phase |= phase;
+            // a pool's service named as another service, or as another
+            // pool's: the ordinary path says which
+            if all.insert(name, service).is_some() {
+                return None;
+            }
+        }
+    }
+    topology.services = all;
+    Some((topology, mentions_phase))
+}
+
+/// The services of [`one`], typed one at a time on every core, in order;
+/// the rest of the topology as a merged and expanded tree; and whether the
+/// rest's templates mention `phase`.
+#[allow(clippy::type_complexity)]
+fn services(
+    ctx: &Context,
+    topology_file: usize,
+    profile_file: Option<usize>,
+    opts: &LoadOptions,
+) -> Option<(toml::Table, Vec<Option<Vec<(String, Service, bool)>>>, bool)> {
     let text = &ctx.sources.get(topology_file)?.text;
     let arena = toml_spanner::Arena::new();
     let doc = toml_spanner::parse(text, &arena).ok()?;
@@ -74,23 +104,11 @@ pub(super) fn load(
     let rest = super::template::expand(&mut root, opts.profile.as_deref(), &IndexMap::new()).ok()?;
 
     let entries: Vec<_> = services.iter().collect();
-    let typed =
-        crate::parallel::map(&entries, |(key, item)| one(key.name, item, profile_services.get(key.name), &templates));
-    let mut topology = Topology::deserialize(toml::Value::Table(root)).ok()?;
-    let mut mentions_phase = rest.mentions_phase;
-    let mut all = IndexMap::with_capacity(entries.len());
-    for made in typed {
-        for (name, service, phase) in made? {
-            mentions_phase |= phase;
-            // a pool's service named as another service, or as another
-            // pool's: the ordinary path says which
-            if all.insert(name, service).is_some() {
-                return None;
-            }
-        }
-    }
-    topology.services = all;
-    Some((topology, mentions_phase))
+    let typed = entries
+        .par_iter()
+        .map(|(key, item)| one(key.name, item, profile_services.get(key.name), &templates))
+        .collect::<Vec<_>>();
+    Some((root, typed, rest.mentions_phase))
 }
 
 /// The services that `[services.NAME]` makes: itself, or one per pool, each

@@ -19,6 +19,7 @@ pub(crate) use lines::line_paths;
 
 pub use read::{ReadError, parse_stream};
 
+use rayon::prelude::*;
 use std::io::Write;
 
 use serde::ser::{self, Serialize};
@@ -65,29 +66,39 @@ pub fn write_stream<W: Write>(objects: &[Object], mut out: W) -> anyhow::Result<
 /// makes 30,000 objects, about 150 MB as typed structs, 42 MB as text.
 pub fn write_built<W: Write>(r: &Resolved, mut out: W) -> anyhow::Result<()> {
     type Key = (usize, &'static str, String, String);
-    let parts = objects::parts(r);
-    let texts = crate::parallel::map(&parts, |part| -> anyhow::Result<Vec<(Key, String)>> {
-        let mut objects = Vec::new();
-        objects::build_part(r, *part, &mut objects);
-        objects
-            .iter()
-            .map(|o| {
-                let (rank, _, namespace, name) = o.order_key();
-                let kind = o.kind();
-                let mut text = String::with_capacity(4096);
-                text.push_str("---\n");
-                push_document(o, &mut text)?;
-                Ok(((rank, kind, namespace.to_string(), name.to_string()), text))
-            })
-            .collect()
-    });
-    let mut documents = Vec::with_capacity(texts.len() * 3);
-    for part in texts {
-        documents.extend(part?);
+    /// One part's documents: their text end to end, and each one's key
+    /// and place in it (one buffer per part, not one per document: a
+    /// document's own buffer would hold twice its text on average).
+    struct Texts {
+        text: String,
+        documents: Vec<(Key, std::ops::Range<usize>)>,
     }
+    let parts = objects::parts(r);
+    let texts = parts
+        .par_iter()
+        .map(|part| -> anyhow::Result<Texts> {
+            let mut objects = Vec::new();
+            objects::build_part(r, *part, &mut objects);
+            let mut texts = Texts { text: String::with_capacity(objects.len() * 2048), documents: Vec::new() };
+            for o in &objects {
+                let (rank, _, namespace, name) = o.order_key();
+                let start = texts.text.len();
+                texts.text.push_str("---\n");
+                push_document(o, &mut texts.text)?;
+                texts
+                    .documents
+                    .push(((rank, o.kind(), namespace.to_string(), name.to_string()), start..texts.text.len()));
+            }
+            texts.text.shrink_to_fit();
+            Ok(texts)
+        })
+        .collect::<Vec<_>>();
+    let texts = texts.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    let mut documents: Vec<(&Key, &str)> =
+        texts.iter().flat_map(|t| t.documents.iter().map(|(key, at)| (key, &t.text[at.clone()]))).collect();
     // a stable sort of the parts in build order: equal keys keep the order
     // `objects::build` gives them
-    documents.sort_by(|a, b| a.0.cmp(&b.0));
+    documents.sort_by(|a, b| a.0.cmp(b.0));
     for (_, text) in &documents {
         out.write_all(text.as_bytes())?;
     }
