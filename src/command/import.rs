@@ -271,6 +271,8 @@ const LIVE_KINDS: &[(&str, &str, &str, &str)] = &[
     ("", "v1", "ConfigMap", "configmaps"),
     ("", "v1", "Secret", "secrets"),
     ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
+    ("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers"),
+    ("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets"),
 ];
 
 /// The live objects of `ns` that import maps, each with its `apiVersion`

@@ -16,6 +16,7 @@
 //! the bounded reader of `diff --against`) and renders and compares.
 
 mod pod;
+mod scaling;
 pub(crate) mod toml;
 mod workload;
 
@@ -257,12 +258,47 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
                 let keys = ctx.secrets.get(name).map(|s| s.keys.clone()).unwrap_or_default();
                 entry.fate = Fate::Reference(keys);
             }
-            ("v1", "Service") => continue,
+            ("v1", "Service")
+            | ("autoscaling/v2", "HorizontalPodAutoscaler")
+            | ("policy/v1", "PodDisruptionBudget") => continue,
             (_, k) => {
                 entry.fate = Fate::Skipped(format!("`archctl import` does not map {k} objects yet"));
             }
         }
         entries.push(entry);
+    }
+    // autoscalers, then budgets (whose check needs the autoscaler's bounds),
+    // each with the workload it belongs to
+    for pass in ["HorizontalPodAutoscaler", "PodDisruptionBudget"] {
+        for &i in &wanted {
+            let o = &objects[i];
+            let attached = match (o["apiVersion"].as_str(), o["kind"].as_str()) {
+                (Some("autoscaling/v2"), Some(k @ "HorizontalPodAutoscaler")) if k == pass => {
+                    scaling::hpa(&ctx, objects, &wanted, o, &mut services)
+                }
+                (Some("policy/v1"), Some(k @ "PodDisruptionBudget")) if k == pass => {
+                    scaling::pdb(&ctx, objects, &wanted, o, &mut services)
+                }
+                _ => continue,
+            };
+            let mut entry = Entry { id: describe(o), index: i, fate: Fate::Mapped, notes: Vec::new() };
+            match attached {
+                Ok(a) => {
+                    entry.notes = a.notes;
+                    if pass == "HorizontalPodAutoscaler" && !objects[a.workload]["spec"]["replicas"].is_null() {
+                        // the autoscaler owns the count: the render leaves it out
+                        if let Some(w) = entries.iter_mut().find(|e| e.index == a.workload) {
+                            w.notes.push(format!(
+                                "spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.{}.replicas`, rendered with `features.autoscaling = false`)",
+                                a.service
+                            ));
+                        }
+                    }
+                }
+                Err(why) => entry.fate = Fate::Skipped(why),
+            }
+            entries.push(entry);
+        }
     }
     // Services that front no workload
     for &i in &wanted {
@@ -416,6 +452,11 @@ fn claim(ctx: &mut Ctx, o: &Value) -> Result<(Section, Vec<String>), String> {
     }
     s.table.set("legacy", legacy);
     Ok((s, notes))
+}
+
+/// The section at `path`, if there is one.
+fn section_mut<'a>(sections: &'a mut [Section], path: &[&str]) -> Option<&'a mut Section> {
+    sections.iter_mut().find(|s| s.path.iter().map(String::as_str).eq(path.iter().copied()))
 }
 
 /// A labels object as a table (none: empty).

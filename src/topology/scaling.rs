@@ -188,6 +188,8 @@ pub struct Vpa {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Disruption {
+    /// Name of the PodDisruptionBudget; defaults to the service name.
+    pub name: Option<String>,
     /// Pods that must stay up through voluntary disruptions such as node drains (`minAvailable`): a
     /// number or a percentage. Not with `max_unavailable`, and low enough that a pod can be
     /// evicted.

@@ -197,11 +197,11 @@ fn the_archivist_guide_round_trips() {
         [
             whole("v1 Namespace archivist", "Namespace"),
             whole("v1 Namespace archivist-data", "Namespace"),
+            "apps/v1 Deployment archivist/rag-api: spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.rag-api.replicas`, rendered with `features.autoscaling = false`)".into(),
             "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[0]: the claim `pdf-input-pvc` is not among the imported objects, and the topology declares the claims it mounts".into(),
             "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[1]: the claim `latex-output-pvc` is not among the imported objects, and the topology declares the claims it mounts".into(),
             "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.containers[0].volumeMounts[0]: its volume `pdf-storage` is not imported".into(),
             "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.containers[0].volumeMounts[1]: its volume `output-storage` is not imported".into(),
-            whole("autoscaling/v2 HorizontalPodAutoscaler archivist/rag-api-hpa", "HorizontalPodAutoscaler"),
             whole("autoscaling.k8s.io/v1 VerticalPodAutoscaler archivist/rag-api-vpa", "VerticalPodAutoscaler"),
             whole("monitoring.coreos.com/v1 ServiceMonitor archivist/archivist-metrics", "ServiceMonitor"),
             whole("networking.k8s.io/v1 NetworkPolicy archivist/rag-api-policy", "NetworkPolicy"),
@@ -229,6 +229,13 @@ fn the_archivist_guide_round_trips() {
     assert_eq!(toml["services"]["redis"]["resources"].as_str(), Some("shared-1"));
     assert_eq!(toml["resource_profiles"]["shared-1"]["limits"]["memory"].as_str(), Some("1Gi"));
     assert!(toml["services"]["rag-api"]["resources"].is_table());
+    // the HPA, by its name and without labels of its own
+    let hpa = &toml["services"]["rag-api"]["autoscaling"];
+    assert_eq!(
+        (hpa["name"].as_str(), hpa["min"].as_integer(), hpa["max"].as_integer()),
+        (Some("rag-api-hpa"), Some(2), Some(10))
+    );
+    assert!(toml["services"]["rag-api"]["legacy"]["object_labels"]["autoscaling"].as_table().unwrap().is_empty());
 }
 
 #[test]
@@ -428,4 +435,79 @@ fn objects_that_name_no_namespace_import_into_the_one_given() {
     assert!(run.stderr.contains("every wholly expressed object (4) renders unchanged"), "{}", run.stderr);
     let docs = p.run(&["-f", "b/archctl.toml", "render"]).success().docs();
     find(&docs, "Deployment", Some("shop"), "web-shop");
+}
+
+const SCALED: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop, labels: {app: api, tier: web}}\n\
+spec:\n  replicas: 2\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    \
+spec:\n      containers: [{name: api, image: 'acme/api:1.0', resources: {requests: {cpu: 100m}}}]\n";
+
+#[test]
+fn an_hpa_and_a_budget_of_a_workload_import_with_their_names_and_labels() {
+    // the HPA has a name and no labels of its own, the budget the workload's
+    let manifests = format!(
+        "{SCALED}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: api-hpa, namespace: shop}}\n\
+spec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: api}}\n  minReplicas: 2\n  maxReplicas: 5\n  \
+metrics:\n  - {{type: Resource, resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 60}}}}}}\n  \
+- type: Pods\n    pods: {{metric: {{name: queue_length, selector: {{matchLabels: {{queue: jobs}}}}}}, target: {{type: AverageValue, averageValue: '30'}}}}\n  \
+- type: External\n    external: {{metric: {{name: lag}}, target: {{type: Value, value: 500m}}}}\n  \
+behavior:\n    scaleDown:\n      stabilizationWindowSeconds: 300\n      selectPolicy: Min\n      policies: [{{type: Percent, value: 10, periodSeconds: 60}}]\n\
+---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: api, namespace: shop, labels: {{app: api, tier: web}}}}\n\
+spec:\n  maxUnavailable: 1\n  selector: {{matchLabels: {{app: api}}}}\n"
+    );
+    let (p, stderr) = round_trip(&manifests, 2);
+    assert_eq!(
+        not_expressible(&stderr),
+        [
+            "apps/v1 Deployment shop/api: spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.api.replicas`, rendered with `features.autoscaling = false`)"
+        ]
+    );
+    assert!(stderr.contains("  autoscaling/v2 HorizontalPodAutoscaler shop/api-hpa: no change"), "{stderr}");
+    assert!(stderr.contains("  policy/v1 PodDisruptionBudget shop/api: no change"), "{stderr}");
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let a = &toml["services"]["api"]["autoscaling"];
+    assert_eq!(a["name"].as_str(), Some("api-hpa"));
+    assert_eq!((a["min"].as_integer(), a["max"].as_integer(), a["cpu"].as_integer()), (Some(2), Some(5), Some(60)));
+    assert_eq!(toml["services"]["api"]["disruption"]["max_unavailable"].as_integer(), Some(1));
+    // the HPA's labels (none) differ from the workload's, the budget's do not
+    let object_labels = toml["services"]["api"]["legacy"]["object_labels"].as_table().unwrap();
+    assert_eq!(object_labels.len(), 1, "{object_labels:?}");
+    assert!(object_labels["autoscaling"].as_table().unwrap().is_empty());
+    // rendered exactly as they were
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(&manifests).unwrap();
+    for (kind, name) in [("HorizontalPodAutoscaler", "api-hpa"), ("PodDisruptionBudget", "api")] {
+        let r = find(&rendered, kind, Some("shop"), name);
+        let i = find(&input, kind, Some("shop"), name);
+        assert_eq!(r, i, "{kind}");
+    }
+}
+
+#[test]
+fn what_an_hpa_or_a_budget_holds_beyond_the_format_is_listed() {
+    let manifests = format!(
+        "{SCALED}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: api, namespace: shop, labels: {{app: api, tier: web}}}}\n\
+spec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: api}}\n  minReplicas: 2\n  maxReplicas: 5\n  \
+metrics:\n  - {{type: Resource, resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 60}}}}}}\n  \
+- type: ContainerResource\n    containerResource: {{name: cpu, container: api, target: {{type: Utilization, averageUtilization: 50}}}}\n\
+---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: api, namespace: shop, labels: {{app: api, tier: web}}}}\n\
+spec:\n  minAvailable: 1\n  unhealthyPodEvictionPolicy: AlwaysAllow\n  selector: {{matchLabels: {{app: api}}}}\n\
+---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: other, namespace: shop}}\n\
+spec:\n  maxUnavailable: 1\n  selector: {{matchLabels: {{app: other}}}}\n\
+---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: gone, namespace: shop}}\n\
+spec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: gone}}\n  maxReplicas: 5\n"
+    );
+    let p = Project::new().file("input.yaml", &manifests);
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "apps/v1 Deployment shop/api: spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.api.replicas`, rendered with `features.autoscaling = false`)",
+            "autoscaling/v2 HorizontalPodAutoscaler shop/api: spec.metrics[1]: archctl writes Resource, Pods, Object and External metrics, not `ContainerResource`",
+            "policy/v1 PodDisruptionBudget shop/api: spec.unhealthyPodEvictionPolicy",
+            "policy/v1 PodDisruptionBudget shop/other: the whole object: its selector is not the selector of an imported deployment or statefulset of its namespace, and archctl's budgets select a workload's pods by it",
+            "autoscaling/v2 HorizontalPodAutoscaler shop/gone: the whole object: it scales the Deployment `gone`, which is not among the imported workloads of namespace `shop`",
+        ]
+    );
+    assert!(run.stderr.contains("every wholly expressed object (0) renders unchanged"), "{}", run.stderr);
 }
