@@ -273,6 +273,7 @@ const LIVE_KINDS: &[(&str, &str, &str, &str)] = &[
     ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
     ("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers"),
     ("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets"),
+    ("", "v1", "ServiceAccount", "serviceaccounts"),
 ];
 
 /// The live objects of `ns` that import maps, each with its `apiVersion`
@@ -294,7 +295,12 @@ async fn live(
             namespaced: true,
         };
         for mut item in c.list(&r, Some(ns), selector).await? {
-            if diff::controlled(&item) || (*kind == "ConfigMap" && item["metadata"]["name"] == "kube-root-ca.crt") {
+            // every namespace gets the CA bundle and the `default` account
+            let given = matches!(
+                (*kind, item["metadata"]["name"].as_str()),
+                ("ConfigMap", Some("kube-root-ca.crt")) | ("ServiceAccount", Some("default"))
+            );
+            if diff::controlled(&item) || given {
                 continue;
             }
             item["apiVersion"] = Value::String(r.api_version());

@@ -15,6 +15,7 @@
 //! Only the objects' JSON is read here: the command reads the files (with
 //! the bounded reader of `diff --against`) and renders and compares.
 
+mod cluster;
 mod pod;
 mod scaling;
 pub(crate) mod toml;
@@ -260,10 +261,24 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
             }
             ("v1", "Service")
             | ("autoscaling/v2", "HorizontalPodAutoscaler")
-            | ("policy/v1", "PodDisruptionBudget") => continue,
+            | ("policy/v1", "PodDisruptionBudget")
+            | ("v1", "ServiceAccount" | "Namespace") => continue,
             (_, k) => {
                 entry.fate = Fate::Skipped(format!("`archctl import` does not map {k} objects yet"));
             }
+        }
+        entries.push(entry);
+    }
+    // the accounts workloads run as
+    for &i in &wanted {
+        let o = &objects[i];
+        if o["apiVersion"] != "v1" || o["kind"] != "ServiceAccount" {
+            continue;
+        }
+        let mut entry = Entry { id: describe(o), index: i, fate: Fate::Mapped, notes: Vec::new() };
+        match cluster::service_account(&ctx, objects, &wanted, o, &mut services) {
+            Ok(a) => entry.notes = a.notes,
+            Err(why) => entry.fate = Fate::Skipped(why),
         }
         entries.push(entry);
     }
@@ -316,6 +331,41 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
             });
         }
     }
+    // the Namespaces, when they are all the topology uses
+    let found: Vec<usize> = wanted
+        .iter()
+        .copied()
+        .filter(|&i| objects[i]["apiVersion"] == "v1" && objects[i]["kind"] == "Namespace")
+        .collect();
+    let mut used: Vec<String> = vec![namespace.clone()];
+    let secret_namespaces = ctx.secrets.values().map(|s| &s.namespace);
+    for ns in ctx.services.values().chain(ctx.config_maps.values()).chain(ctx.claims.values()).chain(secret_namespaces)
+    {
+        if !used.contains(ns) {
+            used.push(ns.clone());
+        }
+    }
+    let mut namespace_sections = Vec::new();
+    if !found.is_empty() {
+        match cluster::namespaces(objects, &found, &used) {
+            Ok(list) => {
+                for (i, s) in list {
+                    entries.push(Entry { id: describe(&objects[i]), index: i, fate: Fate::Mapped, notes: Vec::new() });
+                    namespace_sections.push(s);
+                }
+            }
+            Err(why) => {
+                for &i in &found {
+                    entries.push(Entry {
+                        id: describe(&objects[i]),
+                        index: i,
+                        fate: Fate::Skipped(why.clone()),
+                        notes: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
     entries.sort_by_key(|e| e.index);
 
     let mut sections = Vec::new();
@@ -325,6 +375,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         head.table.set("namespace", namespace.as_str());
     }
     sections.push(head);
+    sections.extend(namespace_sections);
     if ctx.gpu {
         let mut gpu = Section::new(&["gpu"]);
         gpu.comments.push("the imported pods ask for GPUs with their own node selectors and tolerations".into());

@@ -27,13 +27,18 @@ fn typed<T: serde::de::DeserializeOwned>(o: &Value) -> Result<T, String> {
     serde_json::from_value(o.clone()).map_err(|e| format!("it is not a valid object of its kind: {e}"))
 }
 
-/// The index of the imported workload of `kind` (any workload when
-/// `None`) named `name` in `ns`.
-fn workload_of(
+/// A Deployment or StatefulSet.
+pub(super) const SCALABLE: &[&str] = &["Deployment", "StatefulSet"];
+/// Every kind of workload.
+pub(super) const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "Job", "CronJob"];
+
+/// The index of the imported workload of one of `kinds` named `name` in
+/// `ns`.
+pub(super) fn workload_of(
     ctx: &Ctx,
     objects: &[Value],
     wanted: &[usize],
-    kind: Option<&str>,
+    kinds: &[&str],
     name: &str,
     ns: &str,
 ) -> Option<usize> {
@@ -42,14 +47,11 @@ fn workload_of(
     }
     wanted.iter().copied().find(|&j| {
         let w = &objects[j];
+        let api = if matches!(w["kind"].as_str(), Some("Job" | "CronJob")) { "batch/v1" } else { "apps/v1" };
         w["metadata"]["name"] == name
             && ns_of(w, &ctx.namespace) == ns
-            && match kind {
-                Some(k) => w["apiVersion"] == "apps/v1" && w["kind"] == k,
-                None => {
-                    matches!(w["kind"].as_str(), Some("Deployment" | "StatefulSet")) && w["apiVersion"] == "apps/v1"
-                }
-            }
+            && w["kind"].as_str().is_some_and(|k| kinds.contains(&k))
+            && w["apiVersion"] == api
     })
 }
 
@@ -62,7 +64,7 @@ fn labels_of(o: &Value) -> Value {
 }
 
 /// An object's annotations, less those tools write.
-fn annotations_of(o: &Value) -> Vec<(String, Value)> {
+pub(super) fn annotations_of(o: &Value) -> Vec<(String, Value)> {
     o["metadata"]["annotations"]
         .as_object()
         .into_iter()
@@ -83,25 +85,32 @@ fn labels_and_annotations(
     workload: &Value,
     notes: &mut Vec<String>,
 ) {
-    let own = labels_of(o);
-    if own != labels_of(workload) {
-        let table = super::labels(&own);
-        if let Some(legacy) = super::section_mut(sections, &["services", service, "legacy"]) {
-            match legacy.table.get_mut("object_labels") {
-                Some(T::Table(t)) => t.set(key, table),
-                _ => {
-                    let mut t = Table::default();
-                    t.set(key, table);
-                    legacy.table.set("object_labels", t);
-                }
-            }
-        }
-    }
+    object_labels(sections, service, key, o, workload);
     if annotations_of(o) != annotations_of(workload) {
         notes.push(
             "metadata.annotations: archctl gives a service's autoscalers and budgets the workload's annotations, and these differ"
                 .into(),
         );
+    }
+}
+
+/// The object's labels into `legacy.object_labels.KEY` when they are not
+/// the workload's.
+pub(super) fn object_labels(sections: &mut [Section], service: &str, key: &str, o: &Value, workload: &Value) {
+    let own = labels_of(o);
+    if own == labels_of(workload) {
+        return;
+    }
+    let table = super::labels(&own);
+    if let Some(legacy) = super::section_mut(sections, &["services", service, "legacy"]) {
+        match legacy.table.get_mut("object_labels") {
+            Some(T::Table(t)) => t.set(key, table),
+            _ => {
+                let mut t = Table::default();
+                t.set(key, table);
+                legacy.table.set("object_labels", t);
+            }
+        }
     }
 }
 
@@ -126,7 +135,7 @@ pub(super) fn hpa(
             r.kind
         ));
     }
-    let Some(j) = workload_of(ctx, objects, wanted, Some(&r.kind), &r.name, &ns) else {
+    let Some(j) = workload_of(ctx, objects, wanted, &[r.kind.as_str()], &r.name, &ns) else {
         return Err(format!(
             "it scales the {} `{}`, which is not among the imported workloads of namespace `{ns}`",
             r.kind, r.name
@@ -369,7 +378,7 @@ pub(super) fn pdb(
             let w = &objects[j];
             selector.is_object()
                 && w["spec"]["selector"]["matchLabels"] == *selector
-                && workload_of(ctx, objects, wanted, None, w["metadata"]["name"].as_str().unwrap_or(""), &ns) == Some(j)
+                && workload_of(ctx, objects, wanted, SCALABLE, w["metadata"]["name"].as_str().unwrap_or(""), &ns) == Some(j)
         })
         .ok_or_else(|| {
             "its selector is not the selector of an imported deployment or statefulset of its namespace, and archctl's budgets select a workload's pods by it".to_string()

@@ -175,7 +175,10 @@ fn service_account(s: &ResolvedService<'_>, meta: &ObjectMeta, out: &mut Vec<Obj
                 annotations: (!annotations.is_empty()).then_some(annotations),
                 ..super::scaling::own_meta(s, sa.name.as_deref().unwrap_or(s.name), meta, |l| &l.service_account)
             },
-            automount_service_account_token: Some(sa.automount_token.unwrap_or(false)),
+            automount_service_account_token: match &s.svc.legacy {
+                Some(_) => sa.account_automount_token,
+                None => Some(sa.account_automount_token.or(sa.automount_token).unwrap_or(false)),
+            },
             ..Default::default()
         }
         .into(),

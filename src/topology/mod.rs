@@ -149,6 +149,9 @@ pub struct Namespace {
     /// LimitRange defaults for containers.
     /// Rendered as the LimitRange `limits` (type `Container`).
     pub limits: Option<LimitRangeSpec>,
+    /// The Namespace's labels kept exactly as another tool made them (`archctl import`), in
+    /// place of the project's, the recommended ones and `labels`. Legacy: warned about as `W013`.
+    pub legacy: Option<LegacyLabels>,
 }
 
 /// Container defaults and bounds of a namespace.

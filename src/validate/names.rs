@@ -194,6 +194,9 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
         let path = root.key("namespaces").key(ns.clone());
         labels(&spec.labels, &path.key("labels"), out);
         annotations(&spec.annotations, &path.key("annotations"), out);
+        if let Some(l) = &spec.legacy {
+            labels(&l.labels, &path.key("legacy").key("labels"), out);
+        }
     }
 }
 

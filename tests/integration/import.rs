@@ -189,14 +189,12 @@ fn round_trip(manifests: &str, expressed: usize) -> (Project, String) {
 
 #[test]
 fn the_archivist_guide_round_trips() {
-    let (p, stderr) = round_trip(&guide_manifests("archivist"), 11);
+    let (p, stderr) = round_trip(&guide_manifests("archivist"), 13);
     let whole =
         |id: &str, kind: &str| format!("{id}: the whole object: `archctl import` does not map {kind} objects yet");
     assert_eq!(
         not_expressible(&stderr),
         [
-            whole("v1 Namespace archivist", "Namespace"),
-            whole("v1 Namespace archivist-data", "Namespace"),
             "apps/v1 Deployment archivist/rag-api: spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.rag-api.replicas`, rendered with `features.autoscaling = false`)".into(),
             "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[0]: the claim `pdf-input-pvc` is not among the imported objects, and the topology declares the claims it mounts".into(),
             "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[1]: the claim `latex-output-pvc` is not among the imported objects, and the topology declares the claims it mounts".into(),
@@ -229,6 +227,9 @@ fn the_archivist_guide_round_trips() {
     assert_eq!(toml["services"]["redis"]["resources"].as_str(), Some("shared-1"));
     assert_eq!(toml["resource_profiles"]["shared-1"]["limits"]["memory"].as_str(), Some("1Gi"));
     assert!(toml["services"]["rag-api"]["resources"].is_table());
+    // both Namespaces, their labels exactly
+    assert_eq!(toml["namespaces"]["archivist-data"]["legacy"]["labels"]["tier"].as_str(), Some("data"));
+    assert_eq!(toml["namespaces"]["archivist"]["legacy"]["labels"]["environment"].as_str(), Some("production"));
     // the HPA, by its name and without labels of its own
     let hpa = &toml["services"]["rag-api"]["autoscaling"];
     assert_eq!(
@@ -266,11 +267,9 @@ fn a_charts_helm_template_round_trips_and_its_secret_values_appear_nowhere() {
     let canary = "chart-canary-v4lue";
     let encoded = "Y2hhcnQtY2FuYXJ5LXY0bHVl";
     assert!(manifests.contains(canary) && manifests.contains(encoded));
-    let (p, stderr) = round_trip(&manifests, 4);
-    assert_eq!(
-        not_expressible(&stderr),
-        ["v1 ServiceAccount shop/web-shop: the whole object: `archctl import` does not map ServiceAccount objects yet"]
-    );
+    let (p, stderr) = round_trip(&manifests, 5);
+    // every object is expressed: the account as the service's own
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
     assert!(stderr.contains("by reference: v1 Secret shop/web-shop (keys: password, url)"), "{stderr}");
     let topology = p.read("out/archctl.toml");
     let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success();
@@ -283,6 +282,11 @@ fn a_charts_helm_template_round_trips_and_its_secret_values_appear_nowhere() {
     assert_eq!(legacy["selector"].as_table().unwrap().len(), 2);
     assert_eq!(legacy["labels"]["app.kubernetes.io/managed-by"].as_str(), Some("Helm"));
     assert_eq!(toml["claims"]["web-shop-uploads"]["size"].as_str(), Some("5Gi"));
+    // the account is rendered by its service, with its own token setting (the pods state none)
+    let sa = toml["services"]["web-shop"]["service_account"].as_table().unwrap();
+    assert_eq!(sa.get("create"), None, "{sa:?}");
+    assert_eq!(sa["account_automount_token"].as_bool(), Some(true));
+    assert_eq!(sa.get("automount_token"), None, "{sa:?}");
 }
 
 #[test]
@@ -388,7 +392,7 @@ fn live_objects_applied_with_kubectl_import_from_the_cluster_and_diff_clean() {
         .skip(1)
         .take_while(|l| l.starts_with("  "))
         .collect();
-    assert_eq!(diffed.len(), 4, "{}", run.stderr);
+    assert_eq!(diffed.len(), 5, "{}", run.stderr);
     assert!(diffed.iter().all(|l| l.ends_with(": no change")), "{}", run.stderr);
     // the proof as a user runs it: archctl diff against the cluster
     let diff = p.run(&["-f", "out/archctl.toml", "diff", "--kubeconfig", &kc]);
@@ -428,11 +432,11 @@ fn objects_that_name_no_namespace_import_into_the_one_given() {
     assert!(without.stderr.contains("imported 0 of 6 objects"), "{}", without.stderr);
     let run = p.run(&["import", "input.yaml", "--out", "b", "-n", "shop"]).success();
     assert!(
-        run.stderr.contains("imported 4 of 6 objects into `b/archctl.toml` (project `shop`): 4 wholly, 0 in part"),
+        run.stderr.contains("imported 5 of 6 objects into `b/archctl.toml` (project `shop`): 5 wholly, 0 in part"),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("every wholly expressed object (4) renders unchanged"), "{}", run.stderr);
+    assert!(run.stderr.contains("every wholly expressed object (5) renders unchanged"), "{}", run.stderr);
     let docs = p.run(&["-f", "b/archctl.toml", "render"]).success().docs();
     find(&docs, "Deployment", Some("shop"), "web-shop");
 }
@@ -510,4 +514,59 @@ spec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: gone}}\n
         ]
     );
     assert!(run.stderr.contains("every wholly expressed object (0) renders unchanged"), "{}", run.stderr);
+}
+
+#[test]
+fn a_workloads_service_account_and_the_namespaces_import_with_their_labels() {
+    let manifests = format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {{name: shop, labels: {{team: web}}, annotations: {{owner: me}}}}\n---\n\
+         {SCALED}---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: runner, namespace: shop, labels: {{app: runner}}, \
+         annotations: {{eks.amazonaws.com/role-arn: 'arn:aws:iam::1:role/r'}}}}\n"
+    )
+    .replace("containers: [", "serviceAccountName: runner\n      automountServiceAccountToken: false\n      containers: [")
+    .replace("  replicas: 2\n", "");
+    let (p, stderr) = round_trip(&manifests, 3);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let sa = &toml["services"]["api"]["service_account"];
+    assert_eq!(sa["name"].as_str(), Some("runner"));
+    assert_eq!(sa.get("create"), None);
+    // the account's labels are its own; the pods' token setting is theirs, the account has none
+    assert_eq!(toml["services"]["api"]["legacy"]["object_labels"]["service_account"]["app"].as_str(), Some("runner"));
+    assert_eq!(sa["automount_token"].as_bool(), Some(false));
+    assert_eq!(sa.get("account_automount_token"), None);
+    assert_eq!(toml["namespaces"]["shop"]["legacy"]["labels"]["team"].as_str(), Some("web"));
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(&manifests).unwrap();
+    assert_eq!(
+        find(&rendered, "ServiceAccount", Some("shop"), "runner"),
+        find(&input, "ServiceAccount", Some("shop"), "runner")
+    );
+    assert_eq!(find(&rendered, "Namespace", None, "shop"), find(&input, "Namespace", None, "shop"));
+}
+
+#[test]
+fn namespaces_that_are_not_all_the_topology_uses_and_accounts_no_workload_uses_are_listed() {
+    let manifests = format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {{name: other}}\n---\n{SCALED}---\n\
+         apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: idle, namespace: shop}}\nimagePullSecrets: [{{name: reg}}]\n"
+    );
+    let p = Project::new().file("input.yaml", &manifests);
+    let run = p.run(&["import", "input.yaml", "--out", "out"]).success();
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "v1 Namespace other: the whole object: a topology declares every namespace it uses or none, and `shop` is not among the imported Namespaces",
+            "v1 ServiceAccount shop/idle: the whole object: no imported workload of namespace `shop` runs as it (`serviceAccountName`), and archctl renders a service's own account",
+        ]
+    );
+    // an account a workload runs as, with a field the format does not hold
+    let manifests = format!(
+        "{SCALED}---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: api, namespace: shop, labels: {{app: api, tier: web}}}}\n\
+         imagePullSecrets: [{{name: reg}}]\n"
+    )
+    .replace("containers: [", "serviceAccountName: api\n      containers: [");
+    let p = Project::new().file("input.yaml", &manifests);
+    let run = p.run(&["import", "input.yaml", "--out", "out"]).success();
+    assert_eq!(not_expressible(&run.stderr), ["v1 ServiceAccount shop/api: imagePullSecrets"]);
 }
