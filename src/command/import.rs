@@ -274,6 +274,7 @@ const LIVE_KINDS: &[(&str, &str, &str, &str)] = &[
     ("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers"),
     ("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets"),
     ("", "v1", "ServiceAccount", "serviceaccounts"),
+    ("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies"),
 ];
 
 /// The live objects of `ns` that import maps, each with its `apiVersion`

@@ -16,6 +16,7 @@
 //! the bounded reader of `diff --against`) and renders and compares.
 
 mod cluster;
+mod network;
 mod pod;
 mod scaling;
 pub(crate) mod toml;
@@ -92,6 +93,11 @@ pub(crate) struct Ctx {
     services: IndexMap<String, String>,
     /// Whether a workload asks for GPUs (then `[gpu]` adds nothing).
     gpu: bool,
+    /// Network policies by name: their namespace.
+    policies: IndexMap<String, String>,
+    /// Namespaces the topology uses beyond those of services, config
+    /// maps, claims and secrets.
+    used_namespaces: Vec<String>,
 }
 
 impl Ctx {
@@ -156,6 +162,8 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         storage_classes: Vec::new(),
         services: IndexMap::new(),
         gpu: false,
+        policies: IndexMap::new(),
+        used_namespaces: Vec::new(),
     };
     let mut entries: Vec<Entry> = Vec::new();
     let mut seen: IndexMap<String, usize> = IndexMap::new();
@@ -217,6 +225,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
     let mut services: Vec<Section> = Vec::new();
     let mut config: Vec<Section> = Vec::new();
     let mut claimed: Vec<Section> = Vec::new();
+    let mut policies: Vec<Section> = Vec::new();
     // the Services that front a workload's pods are taken with it
     let fronting = workload::fronting_services(objects, &wanted);
     let mut taken: Vec<usize> = Vec::new();
@@ -250,6 +259,13 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
             ("v1", "PersistentVolumeClaim") => match claim(&mut ctx, o) {
                 Ok((s, notes)) => {
                     claimed.push(s);
+                    entry.notes = notes;
+                }
+                Err(why) => entry.fate = Fate::Skipped(why),
+            },
+            ("networking.k8s.io/v1", "NetworkPolicy") => match network::policy(&mut ctx, o) {
+                Ok((s, notes)) => {
+                    policies.push(s);
                     entry.notes = notes;
                 }
                 Err(why) => entry.fate = Fate::Skipped(why),
@@ -339,8 +355,8 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         .collect();
     let mut used: Vec<String> = vec![namespace.clone()];
     let secret_namespaces = ctx.secrets.values().map(|s| &s.namespace);
-    for ns in ctx.services.values().chain(ctx.config_maps.values()).chain(ctx.claims.values()).chain(secret_namespaces)
-    {
+    let all = ctx.services.values().chain(ctx.config_maps.values()).chain(ctx.claims.values());
+    for ns in all.chain(secret_namespaces).chain(ctx.used_namespaces.iter()) {
         if !used.contains(ns) {
             used.push(ns.clone());
         }
@@ -400,6 +416,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         sections.push(sec);
     }
     sections.extend(claimed);
+    sections.extend(policies);
     Imported { project, sections, entries, source: opts.source.clone() }
 }
 

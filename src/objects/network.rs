@@ -162,6 +162,8 @@ pub(super) fn network_policies(r: &Resolved, out: &mut Vec<Object>) {
             },
         };
         let mut types = Vec::new();
+        // a legacy policy that denies a direction writes no empty list of rules, as it was
+        let legacy = pol.legacy.is_some();
         let ingress = pol.ingress.as_ref().map(|rules| {
             types.push("Ingress".to_string());
             rules
@@ -187,15 +189,18 @@ pub(super) fn network_policies(r: &Resolved, out: &mut Vec<Object>) {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
                     namespace: Some(ns.clone()),
-                    labels: Some(set.all([])),
+                    labels: match &pol.legacy {
+                        Some(l) => (!l.labels.is_empty()).then(|| map(&l.labels)),
+                        None => Some(set.all([])),
+                    },
                     annotations: annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
                 },
                 spec: Some(NetworkPolicySpec {
                     pod_selector: Some(pod_selector),
                     policy_types: Some(types),
-                    ingress,
-                    egress,
+                    ingress: ingress.filter(|r: &Vec<_>| !legacy || !r.is_empty()),
+                    egress: egress.filter(|r: &Vec<_>| !legacy || !r.is_empty()),
                 }),
             }
             .into(),
