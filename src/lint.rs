@@ -290,6 +290,15 @@ fn legacy(topo: &crate::topology::Topology, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    for (name, ing) in &topo.ingresses {
+        if ing.legacy.is_some() {
+            out.push(
+                warning("W013", format!("ingress `{name}` keeps legacy labels"))
+                    .at_key(&TomlPath::root().key("ingresses").key(name.clone()).key("legacy"))
+                    .with_help("remove `legacy` to use the recommended labels (an apply changes them in place)"),
+            );
+        }
+    }
     for (name, pol) in &topo.network_policies {
         if pol.legacy.is_some() {
             out.push(

@@ -275,6 +275,7 @@ const LIVE_KINDS: &[(&str, &str, &str, &str)] = &[
     ("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets"),
     ("", "v1", "ServiceAccount", "serviceaccounts"),
     ("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies"),
+    ("networking.k8s.io", "v1", "Ingress", "ingresses"),
 ];
 
 /// The live objects of `ns` that import maps, each with its `apiVersion`

@@ -95,6 +95,8 @@ pub(crate) struct Ctx {
     gpu: bool,
     /// Network policies by name: their namespace.
     policies: IndexMap<String, String>,
+    /// Ingresses by name: their namespace.
+    ingresses: IndexMap<String, String>,
     /// Namespaces the topology uses beyond those of services, config
     /// maps, claims and secrets.
     used_namespaces: Vec<String>,
@@ -163,6 +165,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         services: IndexMap::new(),
         gpu: false,
         policies: IndexMap::new(),
+        ingresses: IndexMap::new(),
         used_namespaces: Vec::new(),
     };
     let mut entries: Vec<Entry> = Vec::new();
@@ -278,10 +281,28 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
             ("v1", "Service")
             | ("autoscaling/v2", "HorizontalPodAutoscaler")
             | ("policy/v1", "PodDisruptionBudget")
-            | ("v1", "ServiceAccount" | "Namespace") => continue,
+            | ("v1", "ServiceAccount" | "Namespace")
+            | ("networking.k8s.io/v1", "Ingress") => continue,
             (_, k) => {
                 entry.fate = Fate::Skipped(format!("`archctl import` does not map {k} objects yet"));
             }
+        }
+        entries.push(entry);
+    }
+    // the ingresses that route to the imported workloads' Services
+    let mut ingresses: Vec<Section> = Vec::new();
+    for &i in &wanted {
+        let o = &objects[i];
+        if o["apiVersion"] != "networking.k8s.io/v1" || o["kind"] != "Ingress" {
+            continue;
+        }
+        let mut entry = Entry { id: describe(o), index: i, fate: Fate::Mapped, notes: Vec::new() };
+        match network::ingress(&mut ctx, o, &services) {
+            Ok((s, notes)) => {
+                ingresses.push(s);
+                entry.notes = notes;
+            }
+            Err(why) => entry.fate = Fate::Skipped(why),
         }
         entries.push(entry);
     }
@@ -417,6 +438,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
     }
     sections.extend(claimed);
     sections.extend(policies);
+    sections.extend(ingresses);
     Imported { project, sections, entries, source: opts.source.clone() }
 }
 

@@ -204,3 +204,139 @@ fn peer(p: &NetworkPolicyPeer, at: &str, notes: &mut Vec<String>) -> Option<Tabl
     }
     Some(t)
 }
+
+/// The ports of the Service of an imported service: (name, port).
+fn service_ports(sections: &[Section], service: &str) -> Option<Vec<(Option<String>, i64)>> {
+    let s =
+        sections.iter().find(|s| s.path.iter().map(String::as_str).eq(["services", service, "legacy", "service"]))?;
+    let Some(T::Array(ports)) = s.table.get("ports") else { return Some(Vec::new()) };
+    Some(
+        ports
+            .iter()
+            .filter_map(|p| match p {
+                T::Table(t) => {
+                    let name = match t.get("name") {
+                        Some(T::Str(n)) => Some(n.clone()),
+                        _ => None,
+                    };
+                    match t.get("port") {
+                        Some(T::Int(n)) => Some((name, *n)),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+/// An Ingress whose paths route to the Services of imported workloads. It
+/// is imported whole or not at all: a route left out of the render would
+/// be a route removed from the cluster by the next apply.
+pub(super) fn ingress(ctx: &mut Ctx, o: &Value, services: &[Section]) -> Result<(Section, Vec<String>), String> {
+    let ing: k8s_openapi::api::networking::v1::Ingress = typed(o)?;
+    let name = ing.metadata.name.clone().unwrap_or_default();
+    let ns = ns_of(o, &ctx.namespace);
+    if let Some(other) = ctx.ingresses.get(&name)
+        && *other != ns
+    {
+        return Err(format!(
+            "an Ingress `{name}` of namespace `{other}` is imported: the topology names ingresses uniquely"
+        ));
+    }
+    let spec = ing.spec.unwrap_or_default();
+    let notes = Vec::new();
+    let mut t = Table::default();
+    ctx.namespace(&mut t, &ns);
+    t.opt("class", spec.ingress_class_name.clone());
+    let annotations = super::scaling::annotations_of(o);
+    if !annotations.is_empty() {
+        let mut a = Table::default();
+        for (k, v) in &annotations {
+            a.set(k, v.as_str().unwrap_or(""));
+        }
+        t.set("annotations", a);
+    }
+    let mut tls = Vec::new();
+    for (i, x) in spec.tls.iter().flatten().enumerate() {
+        let Some(secret) = &x.secret_name else {
+            return Err(format!("spec.tls[{i}]: TLS without `secretName`, and archctl's TLS names its Secret"));
+        };
+        let mut e = Table::default();
+        e.set("hosts", x.hosts.clone().unwrap_or_default());
+        e.set("secret", secret.as_str());
+        tls.push(T::Table(e));
+    }
+    if !tls.is_empty() {
+        t.set("tls", T::Array(tls));
+    }
+    let mut rules = Vec::new();
+    for (ri, r) in spec.rules.iter().flatten().enumerate() {
+        let at = format!("spec.rules[{ri}]");
+        let mut rt = Table::default();
+        rt.opt("host", r.host.clone());
+        let mut paths = Vec::new();
+        let Some(http) = &r.http else {
+            return Err(format!("{at}: a rule without `http` paths, which archctl does not write"));
+        };
+        for (pi, p) in http.paths.iter().enumerate() {
+            let pat = format!("{at}.http.paths[{pi}]");
+            let Some(b) = &p.backend.service else {
+                return Err(format!("{pat}.backend: archctl routes to services only"));
+            };
+            let Some(path) = p.path.as_ref().filter(|p| p.starts_with('/')) else {
+                return Err(format!("{pat}.path: archctl writes a path that starts with `/`"));
+            };
+            // the backend: a Service of an imported workload, with that port
+            let Some(ports) = service_ports(services, &b.name).filter(|_| ctx.services.get(&b.name) == Some(&ns))
+            else {
+                return Err(format!(
+                    "{pat}: it routes to the Service `{}`, which is not among the imported objects of a workload of namespace `{ns}`",
+                    b.name
+                ));
+            };
+            let port = match b.port.as_ref().map(|p| (&p.number, &p.name)) {
+                Some((Some(n), None)) if ports.iter().any(|(_, q)| *q == i64::from(*n)) => T::Int((*n).into()),
+                Some((None, Some(n))) if ports.iter().any(|(q, _)| q.as_deref() == Some(n.as_str())) => {
+                    T::Str(n.clone())
+                }
+                _ => {
+                    return Err(format!(
+                        "{pat}.backend.service.port: not a port of the Service `{}` by number or name",
+                        b.name
+                    ));
+                }
+            };
+            let mut pt = Table::default();
+            pt.set("path", path.as_str());
+            if p.path_type != "Prefix" {
+                pt.set("type", p.path_type.as_str());
+            }
+            pt.set("service", b.name.as_str());
+            pt.set("port", port);
+            paths.push(T::Table(pt));
+        }
+        if paths.is_empty() {
+            return Err(format!("{at}: a rule without paths, and archctl writes a rule with paths"));
+        }
+        rt.set("paths", T::Array(paths));
+        rules.push(T::Table(rt));
+    }
+    if rules.is_empty() {
+        return Err("no rule routes to the Service of an imported workload".into());
+    }
+    t.set("rules", T::Array(rules));
+    let mut legacy = Table::default();
+    let own = super::labels(&o["metadata"]["labels"]);
+    if !own.is_empty() {
+        legacy.set("labels", own);
+    }
+    t.set("legacy", legacy);
+    ctx.ingresses.insert(name.clone(), ns.clone());
+    if !ctx.used_namespaces.contains(&ns) {
+        ctx.used_namespaces.push(ns);
+    }
+    let mut s = Section::new(&["ingresses", &name]);
+    s.table = t;
+    Ok((s, notes))
+}

@@ -22,6 +22,9 @@ pub struct Ingress {
     pub tls: Vec<IngressTls>,
     /// Required: hosts and their paths (`rules`).
     pub rules: Vec<IngressRule>,
+    /// The Ingress's labels kept exactly as another tool made them (`archctl import`), in place
+    /// of the project's and the recommended ones. Legacy: warned about as `W013`.
+    pub legacy: Option<super::LegacyLabels>,
 }
 
 /// Hosts served with one certificate.
