@@ -276,6 +276,10 @@ const LIVE_KINDS: &[(&str, &str, &str, &str)] = &[
     ("", "v1", "ServiceAccount", "serviceaccounts"),
     ("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies"),
     ("networking.k8s.io", "v1", "Ingress", "ingresses"),
+    // custom resources: read where their CRDs are installed
+    ("autoscaling.k8s.io", "v1", "VerticalPodAutoscaler", "verticalpodautoscalers"),
+    ("keda.sh", "v1alpha1", "ScaledObject", "scaledobjects"),
+    ("monitoring.coreos.com", "v1", "ServiceMonitor", "servicemonitors"),
 ];
 
 /// The live objects of `ns` that import maps, each with its `apiVersion`
@@ -296,7 +300,17 @@ async fn live(
             plural: plural.to_string(),
             namespaced: true,
         };
-        for mut item in c.list(&r, Some(ns), selector).await? {
+        let items = match c.list(&r, Some(ns), selector).await {
+            // a custom resource whose CRD the cluster does not have: none of them
+            Err(diff::cluster::ClusterError::UnknownKind(_) | diff::cluster::ClusterError::NotFound(_))
+                if !group.is_empty()
+                    && !matches!(*group, "apps" | "batch" | "autoscaling" | "policy" | "networking.k8s.io") =>
+            {
+                continue;
+            }
+            other => other?,
+        };
+        for mut item in items {
             // every namespace gets the CA bundle and the `default` account
             let given = matches!(
                 (*kind, item["metadata"]["name"].as_str()),

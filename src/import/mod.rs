@@ -282,7 +282,10 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
             | ("autoscaling/v2", "HorizontalPodAutoscaler")
             | ("policy/v1", "PodDisruptionBudget")
             | ("v1", "ServiceAccount" | "Namespace")
-            | ("networking.k8s.io/v1", "Ingress") => continue,
+            | ("networking.k8s.io/v1", "Ingress")
+            | ("autoscaling.k8s.io/v1", "VerticalPodAutoscaler")
+            | ("keda.sh/v1alpha1", "ScaledObject")
+            | ("monitoring.coreos.com/v1", "ServiceMonitor") => continue,
             (_, k) => {
                 entry.fate = Fate::Skipped(format!("`archctl import` does not map {k} objects yet"));
             }
@@ -319,25 +322,29 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         }
         entries.push(entry);
     }
-    // autoscalers, then budgets (whose check needs the autoscaler's bounds),
-    // each with the workload it belongs to
-    for pass in ["HorizontalPodAutoscaler", "PodDisruptionBudget"] {
+    // autoscalers, then budgets (whose check needs the autoscaler's bounds)
+    // and monitors, each with the workload it belongs to
+    type Attach = fn(&Ctx, &[Value], &[usize], &Value, &mut Vec<Section>) -> Result<scaling::Attached, String>;
+    let passes: [(&str, &str, Attach); 5] = [
+        ("autoscaling/v2", "HorizontalPodAutoscaler", scaling::hpa),
+        ("keda.sh/v1alpha1", "ScaledObject", scaling::keda),
+        ("autoscaling.k8s.io/v1", "VerticalPodAutoscaler", scaling::vpa),
+        ("policy/v1", "PodDisruptionBudget", scaling::pdb),
+        ("monitoring.coreos.com/v1", "ServiceMonitor", scaling::monitor),
+    ];
+    for (api, pass, attach) in passes {
         for &i in &wanted {
             let o = &objects[i];
-            let attached = match (o["apiVersion"].as_str(), o["kind"].as_str()) {
-                (Some("autoscaling/v2"), Some(k @ "HorizontalPodAutoscaler")) if k == pass => {
-                    scaling::hpa(&ctx, objects, &wanted, o, &mut services)
-                }
-                (Some("policy/v1"), Some(k @ "PodDisruptionBudget")) if k == pass => {
-                    scaling::pdb(&ctx, objects, &wanted, o, &mut services)
-                }
-                _ => continue,
-            };
+            if o["apiVersion"] != api || o["kind"] != pass {
+                continue;
+            }
+            let attached = attach(&ctx, objects, &wanted, o, &mut services);
             let mut entry = Entry { id: describe(o), index: i, fate: Fate::Mapped, notes: Vec::new() };
             match attached {
                 Ok(a) => {
                     entry.notes = a.notes;
-                    if pass == "HorizontalPodAutoscaler" && !objects[a.workload]["spec"]["replicas"].is_null() {
+                    let scaler = matches!(pass, "HorizontalPodAutoscaler" | "ScaledObject");
+                    if scaler && !objects[a.workload]["spec"]["replicas"].is_null() {
                         // the autoscaler owns the count: the render leaves it out
                         if let Some(w) = entries.iter_mut().find(|e| e.index == a.workload) {
                             w.notes.push(format!(

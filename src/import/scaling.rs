@@ -88,7 +88,7 @@ fn labels_and_annotations(
     object_labels(sections, service, key, o, workload);
     if annotations_of(o) != annotations_of(workload) {
         notes.push(
-            "metadata.annotations: archctl gives a service's autoscalers and budgets the workload's annotations, and these differ"
+            "metadata.annotations: archctl gives a service's objects the workload's annotations, and these differ"
                 .into(),
         );
     }
@@ -404,11 +404,14 @@ pub(super) fn pdb(
     }
     // archctl refuses a budget that blocks every eviction (E052)
     let percent = |s: &str| s.strip_suffix('%').and_then(|n| n.parse::<u32>().ok());
-    let replicas = super::section_mut(sections, &["services", &service, "autoscaling"])
-        .and_then(|s| match s.table.get("min") {
+    let scaler_min = |sections: &mut Vec<Section>, key: &str| {
+        super::section_mut(sections, &["services", &service, key]).and_then(|s| match s.table.get("min") {
             Some(T::Int(n)) => Some(*n),
             _ => None,
         })
+    };
+    let replicas = scaler_min(sections, "autoscaling")
+        .or_else(|| scaler_min(sections, "keda"))
         .or_else(|| objects[j]["spec"]["replicas"].as_i64())
         .unwrap_or(1)
         .max(1);
@@ -439,4 +442,306 @@ pub(super) fn insert_after(sections: &mut Vec<Section>, service: &str, s: Sectio
         .rposition(|x| x.path.len() >= 2 && x.path[0] == "services" && x.path[1] == service)
         .map_or(sections.len(), |i| i + 1);
     sections.insert(at, s);
+}
+
+/// The target of a VPA or ScaledObject (`targetRef`, `scaleTargetRef`):
+/// the imported workload it names, and whether it names it alone.
+fn target_of(
+    ctx: &Ctx,
+    objects: &[Value],
+    wanted: &[usize],
+    r: &Value,
+    at: &str,
+    ns: &str,
+    notes: &mut Vec<String>,
+) -> Result<(usize, String, bool), String> {
+    let name = r["name"].as_str().unwrap_or("");
+    let (kind, short) = match (r["apiVersion"].as_str(), r["kind"].as_str()) {
+        (Some("apps/v1"), Some(k @ ("Deployment" | "StatefulSet"))) => (k, false),
+        (None, None) => ("Deployment", true),
+        (None, Some(k @ ("Deployment" | "StatefulSet"))) => {
+            notes.push(format!("{at}.apiVersion: archctl writes `apps/v1`, and it is not given"));
+            (k, false)
+        }
+        (a, k) => {
+            return Err(format!(
+                "it targets {} {} (`{at}`), and archctl's scalers target apps/v1 deployments and statefulsets",
+                a.unwrap_or("(no apiVersion)"),
+                k.unwrap_or("(no kind)")
+            ));
+        }
+    };
+    let Some(j) = workload_of(ctx, objects, wanted, &[kind], name, ns) else {
+        return Err(format!(
+            "it targets the {kind} `{name}`, which is not among the imported workloads of namespace `{ns}`"
+        ));
+    };
+    Ok((j, name.to_string(), short))
+}
+
+/// Quantities by resource name as `cpu`, `memory`, `ephemeral_storage`
+/// and `gpu`.
+fn amounts(m: &Value, at: &str, notes: &mut Vec<String>) -> Table {
+    let mut t = Table::default();
+    for (k, v) in m.as_object().into_iter().flatten() {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => {
+                notes.push(format!("{at}.{k}: not a quantity"));
+                continue;
+            }
+        };
+        match k.as_str() {
+            "cpu" | "memory" | "ephemeral-storage" if Quantity::parse(&text).is_ok() => {
+                t.set(&k.replace('-', "_"), text);
+            }
+            "nvidia.com/gpu" if text.parse::<u32>().is_ok() => t.set("gpu", T::Int(text.parse().unwrap_or(0))),
+            _ => notes.push(format!(
+                "{at}[{}]: archctl bounds cpu, memory, ephemeral-storage and whole GPUs",
+                Value::String(k.clone())
+            )),
+        }
+    }
+    t
+}
+
+/// A VerticalPodAutoscaler of an imported Deployment or StatefulSet and
+/// its main container.
+pub(super) fn vpa(
+    ctx: &Ctx,
+    objects: &[Value],
+    wanted: &[usize],
+    o: &Value,
+    sections: &mut Vec<Section>,
+) -> Result<Attached, String> {
+    let ns = ns_of(o, &ctx.namespace);
+    let name = o["metadata"]["name"].as_str().unwrap_or("");
+    let spec = &o["spec"];
+    let mut notes = Vec::new();
+    let (j, service, short) = target_of(ctx, objects, wanted, &spec["targetRef"], "spec.targetRef", &ns, &mut notes)?;
+    if short {
+        return Err("its `spec.targetRef` names no kind, and archctl's VPAs write `apps/v1` and the kind".into());
+    }
+    if super::section_mut(sections, &["services", &service, "vpa"]).is_some() {
+        return Err(format!("another VerticalPodAutoscaler of `{service}` comes first"));
+    }
+    let mut t = Table::default();
+    if name != service {
+        t.set("name", name);
+    }
+    t.opt("mode", spec["updatePolicy"]["updateMode"].as_str());
+    // archctl's policy is the main container's
+    let main = objects[j]["spec"]["template"]["spec"]["containers"][0]["name"].as_str().unwrap_or("");
+    for (i, p) in spec["resourcePolicy"]["containerPolicies"].as_array().into_iter().flatten().enumerate() {
+        let at = format!("spec.resourcePolicy.containerPolicies[{i}]");
+        if i > 0 || p["containerName"].as_str() != Some(main) {
+            notes.push(format!("{at}: archctl's policy is the main container's (`{main}`), the first one"));
+            continue;
+        }
+        for (key, field) in [("min", "minAllowed"), ("max", "maxAllowed")] {
+            if p[field].is_object() {
+                t.set(key, amounts(&p[field], &format!("{at}.{field}"), &mut notes));
+            }
+        }
+        t.opt("controlled_values", p["controlledValues"].as_str());
+        if ["min", "max", "controlled_values"].iter().all(|k| t.get(k).is_none()) {
+            notes.push(format!(
+                "{at}: archctl writes a container policy with `minAllowed`, `maxAllowed` or `controlledValues`, and this has none"
+            ));
+        }
+    }
+    let mut s = Section::new(&["services", &service, "vpa"]);
+    s.comments.push(format!("from VerticalPodAutoscaler `{name}`"));
+    s.table = t;
+    insert_after(sections, &service, s);
+    labels_and_annotations(sections, &service, "vpa", o, &objects[j], &mut notes);
+    Ok(Attached { service, workload: j, notes })
+}
+
+/// A KEDA ScaledObject of an imported Deployment or StatefulSet.
+pub(super) fn keda(
+    ctx: &Ctx,
+    objects: &[Value],
+    wanted: &[usize],
+    o: &Value,
+    sections: &mut Vec<Section>,
+) -> Result<Attached, String> {
+    let ns = ns_of(o, &ctx.namespace);
+    let name = o["metadata"]["name"].as_str().unwrap_or("");
+    let spec = &o["spec"];
+    let mut notes = Vec::new();
+    let (j, service, short) =
+        target_of(ctx, objects, wanted, &spec["scaleTargetRef"], "spec.scaleTargetRef", &ns, &mut notes)?;
+    if super::section_mut(sections, &["services", &service, "autoscaling"]).is_some() {
+        return Err(format!(
+            "`{service}` has a HorizontalPodAutoscaler too, and archctl gives a workload one autoscaler (E051)"
+        ));
+    }
+    if super::section_mut(sections, &["services", &service, "keda"]).is_some() {
+        return Err(format!("another ScaledObject of `{service}` comes first"));
+    }
+    let count = |field: &str, default: i64, notes: &mut Vec<String>| match spec[field].as_i64() {
+        Some(n) => n,
+        None => {
+            notes.push(format!("spec.{field}: archctl writes it, and it is not given (KEDA's default is {default})"));
+            default
+        }
+    };
+    let min = count("minReplicaCount", 0, &mut notes);
+    let max = count("maxReplicaCount", 100, &mut notes);
+    if min < 0 || max < 1 || max < min {
+        return Err(format!("its replica bounds ({min} to {max}) are not ones archctl writes (E050)"));
+    }
+    let mut t = Table::default();
+    if name != service {
+        t.set("name", name);
+    }
+    t.set("min", T::Int(min));
+    t.set("max", T::Int(max));
+    if let Some(n) = spec["pollingInterval"].as_i64() {
+        t.set("polling_interval", T::Int(n));
+    }
+    if let Some(n) = spec["cooldownPeriod"].as_i64() {
+        t.set("cooldown", T::Int(n));
+    }
+    if let Some(f) = spec["fallback"].as_object() {
+        match (f.get("replicas").and_then(Value::as_i64), f.get("failureThreshold").and_then(Value::as_i64)) {
+            (Some(r), Some(3)) => t.set("fallback_replicas", T::Int(r)),
+            _ => notes.push("spec.fallback: archctl writes `replicas` with `failureThreshold: 3`".into()),
+        }
+    }
+    let mut triggers = Vec::new();
+    for (i, tr) in spec["triggers"].as_array().into_iter().flatten().enumerate() {
+        let at = format!("spec.triggers[{i}]");
+        let Some(kind) = tr["type"].as_str() else {
+            notes.push(format!("{at}: a trigger without a `type`"));
+            continue;
+        };
+        let mut x = Table::default();
+        x.set("type", kind);
+        x.opt("name", tr["name"].as_str());
+        x.opt("metric_type", tr["metricType"].as_str());
+        let mut meta = Table::default();
+        for (k, v) in tr["metadata"].as_object().into_iter().flatten() {
+            match v.as_str() {
+                Some(s) => meta.set(k, s),
+                None => notes.push(format!("{at}.metadata.{k}: archctl passes string values through")),
+            }
+        }
+        x.set("metadata", meta);
+        x.opt("authentication", tr["authenticationRef"]["name"].as_str());
+        triggers.push(T::Table(x));
+    }
+    if triggers.is_empty() {
+        return Err("it has no trigger archctl can write".into());
+    }
+    t.set("triggers", T::Array(triggers));
+    let behavior = &spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"];
+    for (key, field) in [("scale_up", "scaleUp"), ("scale_down", "scaleDown")] {
+        if behavior[field].is_object() {
+            let at = format!("spec.advanced.horizontalPodAutoscalerConfig.behavior.{field}");
+            match serde_json::from_value::<HPAScalingRules>(behavior[field].clone()) {
+                Ok(r) => t.set(key, scaling_rules(&r, &at, &mut notes)),
+                Err(e) => notes.push(format!("{at}: {e}")),
+            }
+        }
+    }
+    if short {
+        t.set("short_target", true);
+    }
+    let mut s = Section::new(&["services", &service, "keda"]);
+    s.comments.push(format!("from ScaledObject `{name}`"));
+    s.table = t;
+    insert_after(sections, &service, s);
+    labels_and_annotations(sections, &service, "keda", o, &objects[j], &mut notes);
+    Ok(Attached { service, workload: j, notes })
+}
+
+/// A prometheus-operator ServiceMonitor that selects, by the workload's
+/// selector, the Service of an imported workload, and scrapes one of its
+/// named ports.
+pub(super) fn monitor(
+    ctx: &Ctx,
+    objects: &[Value],
+    wanted: &[usize],
+    o: &Value,
+    sections: &mut Vec<Section>,
+) -> Result<Attached, String> {
+    let ns = ns_of(o, &ctx.namespace);
+    let name = o["metadata"]["name"].as_str().unwrap_or("");
+    let spec = &o["spec"];
+    let mut notes = Vec::new();
+    let selector = &spec["selector"]["matchLabels"];
+    if spec["selector"]["matchExpressions"].as_array().is_some_and(|e| !e.is_empty()) {
+        return Err(
+            "it selects Services by `matchExpressions`, and archctl's monitors select by the workload's selector"
+                .into(),
+        );
+    }
+    let j = wanted
+        .iter()
+        .copied()
+        .find(|&j| {
+            let w = &objects[j];
+            let wname = w["metadata"]["name"].as_str().unwrap_or("");
+            selector.is_object()
+                && w["spec"]["selector"]["matchLabels"] == *selector
+                && workload_of(ctx, objects, wanted, SCALABLE, wname, &ns) == Some(j)
+        })
+        .ok_or_else(|| {
+            "its selector is not the selector of an imported deployment or statefulset of its namespace, and archctl's monitors select a workload's Service by it".to_string()
+        })?;
+    let service = objects[j]["metadata"]["name"].as_str().unwrap_or("").to_string();
+    let Some(front) = super::section_mut(sections, &["services", &service, "legacy", "service"]) else {
+        return Err(format!(
+            "`{service}` has no Service among the imported objects, and a ServiceMonitor scrapes through one"
+        ));
+    };
+    let ports: Vec<String> = match front.table.get("ports") {
+        Some(T::Array(a)) => a
+            .iter()
+            .filter_map(|p| match p {
+                T::Table(t) => match t.get("name") {
+                    Some(T::Str(n)) => Some(n.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if super::section_mut(sections, &["services", &service, "metrics"]).is_some() {
+        return Err(format!("another ServiceMonitor of `{service}` comes first"));
+    }
+    let endpoints = spec["endpoints"].as_array().cloned().unwrap_or_default();
+    let Some(e) = endpoints.first() else { return Err("it has no endpoint".into()) };
+    let Some(port) = e["port"].as_str().filter(|p| ports.iter().any(|q| q == p)) else {
+        return Err(format!(
+            "its endpoint's port (`spec.endpoints[0].port`: {}) is not a named port of the Service `{service}`, which archctl's monitors scrape",
+            e["port"]
+        ));
+    };
+    for i in 1..endpoints.len() {
+        notes.push(format!("spec.endpoints[{i}]: archctl's ServiceMonitor scrapes one port"));
+    }
+    let mut t = Table::default();
+    if name != service {
+        t.set("name", name);
+    }
+    t.set("port", port);
+    match e["path"].as_str() {
+        Some("/metrics") => {}
+        Some(p) => t.set("path", p),
+        None => {
+            notes.push("spec.endpoints[0].path: archctl writes it (default `/metrics`), and it is not given".into())
+        }
+    }
+    t.opt("interval", e["interval"].as_str());
+    let mut s = Section::new(&["services", &service, "metrics"]);
+    s.comments.push(format!("from ServiceMonitor `{name}`"));
+    s.table = t;
+    insert_after(sections, &service, s);
+    labels_and_annotations(sections, &service, "metrics", o, &objects[j], &mut notes);
+    Ok(Attached { service, workload: j, notes })
 }

@@ -214,7 +214,11 @@ fn keda(s: &ResolvedService<'_>, k: &topology::Keda, min: i32, max: i32, base: &
     ScaledObject {
         metadata: own_meta(s, k.name.as_deref().unwrap_or(s.name), base, |l| &l.keda),
         spec: ScaledObjectSpec {
-            scale_target_ref: target(s),
+            scale_target_ref: match k.short_target {
+                // KEDA's default target kind is an apps/v1 Deployment
+                true => TargetRef { name: s.name.to_string(), ..Default::default() },
+                false => target(s),
+            },
             polling_interval: k.polling_interval,
             cooldown_period: k.cooldown,
             min_replica_count: Some(min),

@@ -138,6 +138,10 @@ pub struct Keda {
     /// How fast KEDA's HPA scales down
     /// (`advanced.horizontalPodAutoscalerConfig.behavior.scaleDown`).
     pub scale_down: Option<ScalingRules>,
+    /// Deployments: `true` writes only the target's name (`scaleTargetRef.name`), as another tool
+    /// wrote it; KEDA then targets the `apps/v1` Deployment of that name. Default `false`.
+    #[serde(default)]
+    pub short_target: bool,
 }
 
 /// A KEDA trigger: its type (`nats-jetstream`, `prometheus`, `cpu`,

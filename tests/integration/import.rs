@@ -189,21 +189,19 @@ fn round_trip(manifests: &str, expressed: usize) -> (Project, String) {
 
 #[test]
 fn the_archivist_guide_round_trips() {
-    let (p, stderr) = round_trip(&guide_manifests("archivist"), 14);
-    let whole =
-        |id: &str, kind: &str| format!("{id}: the whole object: `archctl import` does not map {kind} objects yet");
+    let (p, stderr) = round_trip(&guide_manifests("archivist"), 15);
     assert_eq!(
         not_expressible(&stderr),
         [
-            "apps/v1 Deployment archivist/rag-api: spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.rag-api.replicas`, rendered with `features.autoscaling = false`)".into(),
-            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[0]: the claim `pdf-input-pvc` is not among the imported objects, and the topology declares the claims it mounts".into(),
-            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[1]: the claim `latex-output-pvc` is not among the imported objects, and the topology declares the claims it mounts".into(),
-            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.containers[0].volumeMounts[0]: its volume `pdf-storage` is not imported".into(),
-            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.containers[0].volumeMounts[1]: its volume `output-storage` is not imported".into(),
-            whole("autoscaling.k8s.io/v1 VerticalPodAutoscaler archivist/rag-api-vpa", "VerticalPodAutoscaler"),
-            whole("monitoring.coreos.com/v1 ServiceMonitor archivist/archivist-metrics", "ServiceMonitor"),
+            "apps/v1 Deployment archivist/rag-api: spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.rag-api.replicas`, rendered with `features.autoscaling = false`)",
+            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[0]: the claim `pdf-input-pvc` is not among the imported objects, and the topology declares the claims it mounts",
+            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[1]: the claim `latex-output-pvc` is not among the imported objects, and the topology declares the claims it mounts",
+            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.containers[0].volumeMounts[0]: its volume `pdf-storage` is not imported",
+            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.containers[0].volumeMounts[1]: its volume `output-storage` is not imported",
+            // the guide's ServiceMonitor scrapes a port `http` that its Service does not name
+            "monitoring.coreos.com/v1 ServiceMonitor archivist/archivist-metrics: the whole object: its endpoint's port (`spec.endpoints[0].port`: \"http\") is not a named port of the Service `rag-api`, which archctl's monitors scrape",
             // the guide's Ingress also routes to graph-service, which has no Service
-            "networking.k8s.io/v1 Ingress archivist/archivist-ingress: the whole object: spec.rules[0].http.paths[1]: it routes to the Service `graph-service`, which is not among the imported objects of a workload of namespace `archivist`".into(),
+            "networking.k8s.io/v1 Ingress archivist/archivist-ingress: the whole object: spec.rules[0].http.paths[1]: it routes to the Service `graph-service`, which is not among the imported objects of a workload of namespace `archivist`",
         ]
     );
     // the same list heads the topology, as comments
@@ -235,6 +233,14 @@ fn the_archivist_guide_round_trips() {
     assert_eq!(policy["pod_labels"]["app"].as_str(), Some("rag-api"));
     assert_eq!(policy["ingress"][0]["from"][0]["namespace_labels"]["name"].as_str(), Some("ingress-nginx"));
     assert_eq!(policy["egress"][2]["to"][0]["cidr"].as_str(), Some("0.0.0.0/0"));
+    // the VPA, of the main container
+    let vpa = &toml["services"]["rag-api"]["vpa"];
+    assert_eq!((vpa["name"].as_str(), vpa["mode"].as_str()), (Some("rag-api-vpa"), Some("Auto")));
+    assert_eq!(vpa["max"]["memory"].as_str(), Some("8Gi"));
+    assert!(
+        stderr.contains("  autoscaling.k8s.io/v1 VerticalPodAutoscaler archivist/rag-api-vpa: no change"),
+        "{stderr}"
+    );
     // the HPA, by its name and without labels of its own
     let hpa = &toml["services"]["rag-api"]["autoscaling"];
     assert_eq!(
@@ -246,13 +252,23 @@ fn the_archivist_guide_round_trips() {
 
 #[test]
 fn the_percolate_guide_round_trips() {
-    let (_, stderr) = round_trip(&guide_manifests("percolate-reading"), 5);
+    let (p, stderr) = round_trip(&guide_manifests("percolate-reading"), 5);
     assert_eq!(
         not_expressible(&stderr),
         [
-            "keda.sh/v1alpha1 ScaledObject percolate/percolate-reading-workers: the whole object: `archctl import` does not map ScaledObject objects yet",
+            "apps/v1 Deployment percolate/percolate-reading-workers: spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.percolate-reading-workers.replicas`, rendered with `features.autoscaling = false`)",
             "networking.k8s.io/v1 NetworkPolicy gateway-ingress: the whole object: it names no namespace (kubectl would apply it to the current one): give it `metadata.namespace`, or import with `-n NAMESPACE`",
         ]
+    );
+    // the ScaledObject names its target alone, as KEDA allows
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let keda = &toml["services"]["percolate-reading-workers"]["keda"];
+    assert_eq!(keda["short_target"].as_bool(), Some(true));
+    assert_eq!((keda["min"].as_integer(), keda["max"].as_integer()), (Some(0), Some(50)));
+    assert_eq!(keda["triggers"][0]["metadata"]["stream"].as_str(), Some("JOBS"));
+    assert!(
+        stderr.contains("  keda.sh/v1alpha1 ScaledObject percolate/percolate-reading-workers: no change"),
+        "{stderr}"
     );
 }
 
@@ -668,6 +684,64 @@ fn an_ingress_archctl_cannot_route_is_listed_whole() {
         [
             "networking.k8s.io/v1 Ingress shop/edge: the whole object: spec.rules[0].http.paths[1].backend.service.port: not a port of the Service `web` by number or name",
             "networking.k8s.io/v1 Ingress shop/other: spec.defaultBackend",
+        ]
+    );
+}
+
+#[test]
+fn a_vpa_a_scaled_object_and_a_service_monitor_round_trip() {
+    let extra = "apiVersion: autoscaling.k8s.io/v1\nkind: VerticalPodAutoscaler\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  updatePolicy: {updateMode: Initial}\n  \
+        resourcePolicy:\n    containerPolicies:\n    - {containerName: web, minAllowed: {cpu: 100m}, maxAllowed: {cpu: '2', memory: 4Gi}, controlledValues: RequestsOnly}\n\
+        ---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: web-scaler, namespace: shop}\n\
+        spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicaCount: 1\n  maxReplicaCount: 20\n  \
+        fallback: {failureThreshold: 3, replicas: 4}\n  \
+        advanced: {horizontalPodAutoscalerConfig: {behavior: {scaleDown: {stabilizationWindowSeconds: 120}}}}\n  \
+        triggers:\n  - {type: prometheus, metricType: Value, metadata: {query: 'sum(rate(x[1m]))', threshold: '10'}, authenticationRef: {name: prom}}\n\
+        ---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: web, namespace: shop, labels: {release: prom}}\n\
+        spec:\n  selector: {matchLabels: {app: web}}\n  endpoints: [{port: metrics, path: /stats, interval: 15s}]\n";
+    let (p, stderr) = round_trip(&format!("{FRONTED}---\n{extra}"), 5);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let web = &toml["services"]["web"];
+    assert_eq!(web["keda"]["name"].as_str(), Some("web-scaler"));
+    assert_eq!(web["keda"]["fallback_replicas"].as_integer(), Some(4));
+    assert_eq!(web["vpa"]["controlled_values"].as_str(), Some("RequestsOnly"));
+    assert_eq!(web["metrics"]["path"].as_str(), Some("/stats"));
+    assert_eq!(web["legacy"]["object_labels"]["metrics"]["release"].as_str(), Some("prom"));
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(extra).unwrap();
+    for (kind, name) in [("VerticalPodAutoscaler", "web"), ("ScaledObject", "web-scaler"), ("ServiceMonitor", "web")] {
+        assert_eq!(find(&rendered, kind, Some("shop"), name), find(&input, kind, Some("shop"), name), "{kind}");
+    }
+}
+
+#[test]
+fn what_a_vpa_a_scaled_object_or_a_service_monitor_holds_beyond_the_format_is_listed() {
+    let extra = "apiVersion: autoscaling.k8s.io/v1\nkind: VerticalPodAutoscaler\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  \
+        resourcePolicy:\n    containerPolicies:\n    - {containerName: web, minAllowed: {cpu: 100m}, controlledResources: [cpu]}\n    - {containerName: other, mode: 'Off'}\n\
+        ---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  scaleTargetRef: {name: web}\n  maxReplicaCount: 20\n  fallback: {failureThreshold: 5, replicas: 4}\n  \
+        triggers: [{type: cpu, metadata: {value: '50'}}]\n\
+        ---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  selector: {matchLabels: {app: web}}\n  endpoints: [{port: metrics, scheme: https}, {port: http}]\n\
+        ---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: lost, namespace: shop}\n\
+        spec:\n  selector: {matchLabels: {app: lost}}\n  endpoints: [{port: metrics}]\n";
+    let p = Project::new().file("input.yaml", &format!("{FRONTED}---\n{extra}"));
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "autoscaling.k8s.io/v1 VerticalPodAutoscaler shop/web: spec.resourcePolicy.containerPolicies[1]: archctl's policy is the main container's (`web`), the first one",
+            "autoscaling.k8s.io/v1 VerticalPodAutoscaler shop/web: spec.resourcePolicy.containerPolicies[0].controlledResources",
+            "keda.sh/v1alpha1 ScaledObject shop/web: spec.minReplicaCount: archctl writes it, and it is not given (KEDA's default is 0)",
+            "keda.sh/v1alpha1 ScaledObject shop/web: spec.fallback: archctl writes `replicas` with `failureThreshold: 3`",
+            "monitoring.coreos.com/v1 ServiceMonitor shop/web: spec.endpoints[1]: archctl's ServiceMonitor scrapes one port",
+            "monitoring.coreos.com/v1 ServiceMonitor shop/web: spec.endpoints[0].path: archctl writes it (default `/metrics`), and it is not given",
+            "monitoring.coreos.com/v1 ServiceMonitor shop/web: spec.endpoints[0].scheme",
+            "monitoring.coreos.com/v1 ServiceMonitor shop/lost: the whole object: its selector is not the selector of an imported deployment or statefulset of its namespace, and archctl's monitors select a workload's Service by it",
         ]
     );
 }
