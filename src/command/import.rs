@@ -321,6 +321,8 @@ async fn live(
             }
             item["apiVersion"] = Value::String(r.api_version());
             item["kind"] = Value::String(kind.to_string());
+            // what the server wrote by itself is not the system's
+            crate::k8s::defaults::strip(&mut item);
             out.push(item);
         }
     }

@@ -401,10 +401,31 @@ fn live_objects_applied_with_kubectl_import_from_the_cluster_and_diff_clean() {
     let c = crate::support::cluster::TestCluster::start();
     c.kubectl(&["create", "namespace", "shop"]).success();
     c.kubectl_stdin(&["apply", "-f", "-"], &chart_manifests()).success();
+    // an object of another system in the namespace, without the chart's labels
+    c.kubectl(&["create", "configmap", "other", "-n", "shop", "--from-literal=k=v"]).success();
     let kc = c.kubeconfig().to_str().unwrap().to_string();
     let p = Project::new();
-    let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
+    // the whole namespace: the other system's ConfigMap too
+    let all = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "all"]);
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    let toml: toml::Table = toml::from_str(&p.read("all/archctl.toml")).unwrap();
+    assert!(toml["config_maps"].get("other").is_some(), "{toml:?}");
+    // `-l` selects only the chart's objects
+    let run = p.run(&[
+        "import",
+        "--from-cluster",
+        "-n",
+        "shop",
+        "-l",
+        "app.kubernetes.io/instance=web",
+        "--kubeconfig",
+        &kc,
+        "--out",
+        "out",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // what the API server filled in (defaults, addresses, status, …) is neither imported nor listed
+    assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
     assert!(run.stderr.contains("diff against the cluster:\n"), "{}", run.stderr);
     let diffed: Vec<&str> = run
         .stderr
@@ -426,6 +447,11 @@ fn live_objects_applied_with_kubectl_import_from_the_cluster_and_diff_clean() {
     let toml: toml::Table = toml::from_str(&topology).unwrap();
     assert_eq!(toml["services"]["web-shop"]["legacy"]["selector"].as_table().unwrap().len(), 2);
     assert!(toml["secrets"]["web-shop"]["keys"].as_array().unwrap().iter().any(|k| k.as_str() == Some("password")));
+    assert!(toml["config_maps"].get("other").is_none(), "{topology}");
+    // the defaults are not copied in: the topology is the chart's
+    let web = toml["services"]["web-shop"].as_table().unwrap();
+    assert_eq!(web.get("termination_grace_period"), None, "{topology}");
+    assert_eq!(web.get("strategy"), None, "{topology}");
     let writes: Vec<_> = c
         .audit()
         .into_iter()
