@@ -111,13 +111,26 @@ pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
 
     // never over a file that exists, as `init`
     let path = args.out.join("archctl.toml");
-    if std::fs::symlink_metadata(&path).is_ok() {
-        anyhow::bail!(
-            "`{}` exists; `archctl import` never replaces a file: move it or choose another folder with `--out`",
-            path.display()
-        );
+    let profile = args.out.join("profiles").join(format!("{}.toml", import::PROFILE));
+    for p in [&path, &profile] {
+        if std::fs::symlink_metadata(p).is_ok() {
+            anyhow::bail!(
+                "`{}` exists; `archctl import` never replaces a file: move it or choose another folder with `--out`",
+                p.display()
+            );
+        }
     }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create `{}`", args.out.display()))?;
+    std::fs::create_dir_all(args.out.join("profiles"))
+        .with_context(|| format!("cannot create `{}`", args.out.join("profiles").display()))?;
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&profile)
+            .with_context(|| format!("cannot create `{}`", profile.display()))?;
+        f.write_all(imported.profile_text().as_bytes())
+            .with_context(|| format!("cannot write `{}`", profile.display()))?;
+    }
     let write = |text: &str, new: bool| -> anyhow::Result<()> {
         let mut o = std::fs::OpenOptions::new();
         if new {
@@ -130,7 +143,9 @@ pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
     };
     write(&imported.text(&[]), true)?;
 
-    let rendered = match pipeline::render(&path, &Target::default()) {
+    // the proof renders what a user renders: the topology with the imported profile
+    let target = Target::new(Some(import::PROFILE.to_string()), None);
+    let rendered = match pipeline::render(&path, &target) {
         Ok(r) => r,
         Err(failed) => {
             report(&failed, color);
@@ -208,6 +223,11 @@ pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
         imported.project,
         whole.len(),
         n_mapped - whole.len(),
+    ));
+    text.push_str(&format!(
+        "replicas, images and autoscaler bounds are also in `{}`: render with `--profile {}`\n",
+        profile.display(),
+        import::PROFILE
     ));
     let listed: Vec<&(String, Vec<String>)> = lists.iter().filter(|(_, f)| !f.is_empty()).collect();
     if !listed.is_empty() {

@@ -567,13 +567,79 @@ fn labels(v: &Value) -> Table {
     )
 }
 
+/// The profile `import` writes beside the topology.
+pub(crate) const PROFILE: &str = "imported";
+
 impl Imported {
+    /// `profiles/imported.toml`: the values that differ from one
+    /// environment to another — each service's replicas, image and
+    /// autoscaler bounds — as the input has them (the topology holds them
+    /// too, so that it renders alone), to copy into `dev.toml`,
+    /// `staging.toml`, `production.toml` and change there.
+    pub(crate) fn profile_text(&self) -> String {
+        let header = [
+            format!("The environment-specific values of the system imported from {}:", self.source),
+            "each service's replicas, image (and tag) and autoscaler bounds, as they were.".to_string(),
+            format!("Render with `--profile {PROFILE}`; copy this file to dev.toml, staging.toml or"),
+            "production.toml and change the values there to make those environments.".to_string(),
+        ];
+        let get = |path: &[&str], key: &str| {
+            self.sections
+                .iter()
+                .find(|s| s.path.iter().map(String::as_str).eq(path.iter().copied()))
+                .and_then(|s| s.table.get(key).cloned())
+        };
+        let mut out = Vec::new();
+        for s in &self.sections {
+            let [top, name] = s.path.as_slice() else { continue };
+            if top != "services" {
+                continue;
+            }
+            let mut svc = Section::new(&["services", name]);
+            if let Some(r) = s.table.get("replicas") {
+                svc.table.set("replicas", r.clone());
+            }
+            out.push(svc);
+            if let Some(image) = get(&["services", name, "container"], "image") {
+                let mut c = Section::new(&["services", name, "container"]);
+                c.table.set("image", image);
+                out.push(c);
+            }
+            for scaler in ["autoscaling", "keda"] {
+                let mut a = Section::new(&["services", name, scaler]);
+                for key in ["min", "max"] {
+                    if let Some(v) = get(&["services", name, scaler], key) {
+                        a.table.set(key, v);
+                    }
+                }
+                if !a.table.is_empty() {
+                    out.push(a);
+                }
+            }
+        }
+        // a service without any of them needs no table
+        let keep: Vec<Section> = out
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| {
+                !(s.path.len() == 2
+                    && s.table.is_empty()
+                    && out.get(i + 1).is_none_or(|n| n.path.len() == 2 || n.path[1] != s.path[1]))
+            })
+            .map(|(_, s)| s.clone())
+            .collect();
+        toml::document(&header, &keep)
+    }
+
     /// The topology's text: a header that names the source and every field
     /// it cannot express (`lists`: object → fields), then the sections.
     pub(crate) fn text(&self, lists: &[(String, Vec<String>)]) -> String {
         let mut header = vec![
             format!("Imported by `archctl import` from {}.", self.source),
             "Names, labels and selectors are kept exactly (`legacy`: warning W013 says how to migrate).".to_string(),
+            format!(
+                "Replicas, images and autoscaler bounds are also in profiles/{PROFILE}.toml: render with `--profile {PROFILE}`."
+            ),
         ];
         if lists.iter().any(|(_, l)| !l.is_empty()) {
             header.push(String::new());

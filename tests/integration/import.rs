@@ -161,11 +161,15 @@ fn round_trip(manifests: &str, expressed: usize) -> (Project, String) {
     );
     let diffed: Vec<&str> = run.stderr.lines().skip_while(|l| !l.starts_with("diff --against")).skip(1).collect();
     assert!(diffed.iter().take_while(|l| l.starts_with("  ")).all(|l| l.ends_with(": no change")), "{}", run.stderr);
-    // the proof as a user runs it
-    let diff = p.run(&["-f", "out/archctl.toml", "diff", "--against", "input.yaml"]);
-    assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
+    // the proof as a user runs it, with the profile import writes and without it
+    for profile in [&["--profile", "imported"][..], &[]] {
+        let diff = p.run(&[&["-f", "out/archctl.toml", "diff", "--against", "input.yaml"][..], profile].concat());
+        assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
+    }
+    assert!(run.stderr.contains("render with `--profile imported`"), "{}", run.stderr);
+    assert!(p.read("out/archctl.toml").contains("render with `--profile imported`"));
     // names, labels and selectors exactly as they were
-    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let rendered = p.run(&["-f", "out/archctl.toml", "render", "--profile", "imported"]).success().docs();
     let input = archctl::api::parse_stream(manifests).unwrap();
     let mut compared = 0;
     for o in &input {
@@ -233,6 +237,14 @@ fn the_archivist_guide_round_trips() {
     assert_eq!(policy["pod_labels"]["app"].as_str(), Some("rag-api"));
     assert_eq!(policy["ingress"][0]["from"][0]["namespace_labels"]["name"].as_str(), Some("ingress-nginx"));
     assert_eq!(policy["egress"][2]["to"][0]["cidr"].as_str(), Some("0.0.0.0/0"));
+    // the environment-specific values, in the profile
+    let profile: toml::Table = toml::from_str(&p.read("out/profiles/imported.toml")).unwrap();
+    let rag = &profile["services"]["rag-api"];
+    assert_eq!(rag["replicas"].as_integer(), Some(3));
+    assert_eq!(rag["container"]["image"], toml["services"]["rag-api"]["container"]["image"]);
+    assert_eq!((rag["autoscaling"]["min"].as_integer(), rag["autoscaling"]["max"].as_integer()), (Some(2), Some(10)));
+    assert_eq!(rag.as_table().unwrap().len(), 3, "{rag:?}");
+    assert!(profile["services"]["index-rebuild"].get("replicas").is_none());
     // the VPA, of the main container
     let vpa = &toml["services"]["rag-api"]["vpa"];
     assert_eq!((vpa["name"].as_str(), vpa["mode"].as_str()), (Some("rag-api-vpa"), Some("Auto")));
@@ -316,6 +328,14 @@ fn import_never_replaces_a_file() {
         Project::new().file("input.yaml", &guide_manifests("percolate-reading")).file("out/archctl.toml", "# mine\n");
     p.run(&["import", "input.yaml", "--out", "out"]).user_error().stderr_has("never replaces a file");
     assert_eq!(p.read("out/archctl.toml"), "# mine\n");
+    assert!(!p.path().join("out/profiles/imported.toml").exists());
+    // nor over the profile it writes
+    let p = Project::new()
+        .file("input.yaml", &guide_manifests("percolate-reading"))
+        .file("out/profiles/imported.toml", "# mine\n");
+    p.run(&["import", "input.yaml", "--out", "out"]).user_error().stderr_has("profiles/imported.toml` exists");
+    assert_eq!(p.read("out/profiles/imported.toml"), "# mine\n");
+    assert!(!p.path().join("out/archctl.toml").exists());
 }
 
 #[test]
