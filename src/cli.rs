@@ -520,8 +520,9 @@ pub struct ImportArgs {
     /// ServiceMonitors of `-n NAMESPACE` (with `-l`, those it selects),
     /// leaving out what a controller made (a CronJob's Jobs), the
     /// `kube-root-ca.crt` ConfigMap and `default` ServiceAccount every
-    /// namespace gets, and the fields the API server filled in with their
-    /// defaults; the proof is then `archctl diff` against the cluster.
+    /// namespace gets, the fields the API server filled in with their
+    /// defaults, and an autoscaled workload's replicas (the autoscaler's);
+    /// the proof is then `archctl diff` against the cluster.
     #[arg(long, requires = "namespace")]
     pub from_cluster: bool,
 

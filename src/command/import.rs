@@ -346,6 +346,25 @@ async fn live(
             out.push(item);
         }
     }
+    // an autoscaled workload's replica count is the autoscaler's latest
+    // choice (or the server's default), not the system's
+    let targets: Vec<(String, String)> = out
+        .iter()
+        .filter(|o| matches!(o["kind"].as_str(), Some("HorizontalPodAutoscaler" | "ScaledObject")))
+        .map(|o| {
+            let r = &o["spec"]["scaleTargetRef"];
+            (r["kind"].as_str().unwrap_or("Deployment").to_string(), r["name"].as_str().unwrap_or("").to_string())
+        })
+        .collect();
+    for o in &mut out {
+        let id =
+            (o["kind"].as_str().unwrap_or("").to_string(), o["metadata"]["name"].as_str().unwrap_or("").to_string());
+        if targets.contains(&id)
+            && let Some(spec) = o.get_mut("spec").and_then(Value::as_object_mut)
+        {
+            spec.shift_remove("replicas");
+        }
+    }
     Ok(out)
 }
 

@@ -791,3 +791,57 @@ fn what_a_vpa_a_scaled_object_or_a_service_monitor_holds_beyond_the_format_is_li
         ]
     );
 }
+
+#[test]
+fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
+    let c = crate::support::cluster::TestCluster::start();
+    c.install_crds(&[
+        "autoscaling.k8s.io_vpa-v1-crd-gen.yaml",
+        "keda.sh_scaledobjects.yaml",
+        "monitoring.coreos.com_servicemonitors.yaml",
+    ]);
+    c.kubectl(&["create", "namespace", "shop"]).success();
+    let worker = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, namespace: shop, labels: {app: worker}}\n\
+        spec:\n  selector: {matchLabels: {app: worker}}\n  template:\n    metadata: {labels: {app: worker}}\n    \
+        spec:\n      containers: [{name: worker, image: 'acme/worker:1.0'}]\n";
+    let others = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 6\n  \
+        metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}]\n\
+        ---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}\n\
+        ---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, namespace: shop}\n\
+        spec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n  \
+        ingress: [{from: [{namespaceSelector: {matchLabels: {name: edge}}}], ports: [{port: 8080}]}]\n\
+        ---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\n\
+        spec:\n  ingressClassName: nginx\n  rules:\n  \
+        - host: shop.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}\n\
+        ---\napiVersion: autoscaling.k8s.io/v1\nkind: VerticalPodAutoscaler\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  updatePolicy: {updateMode: 'Off'}\n\
+        ---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  selector: {matchLabels: {app: web}}\n  endpoints: [{port: metrics, path: /metrics, interval: 30s}]\n\
+        ---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: worker, namespace: shop, labels: {app: worker}}\n\
+        spec:\n  scaleTargetRef: {name: worker}\n  minReplicaCount: 0\n  maxReplicaCount: 10\n  \
+        triggers: [{type: cpu, metricType: Utilization, metadata: {value: '60'}}]\n";
+    c.kubectl_stdin(&["apply", "-f", "-"], &format!("{FRONTED}---\n{worker}---\n{others}")).success();
+    let kc = c.kubeconfig().to_str().unwrap().to_string();
+    let p = Project::new();
+    let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // the server's defaults, and the replicas the autoscalers own, are not the system's: nothing is listed
+    assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
+    assert!(run.stderr.contains("imported 10 of 10 objects"), "{}", run.stderr);
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    assert_eq!(toml["services"]["web"].get("replicas"), None);
+    assert_eq!(toml["services"]["worker"]["keda"]["short_target"].as_bool(), Some(true));
+    let diffed: Vec<&str> = run
+        .stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("diff against"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert_eq!(diffed.len(), 10, "{}", run.stderr);
+    assert!(diffed.iter().all(|l| l.ends_with(": no change")), "{}", run.stderr);
+    let diff = p.run(&["-f", "out/archctl.toml", "diff", "--profile", "imported", "--kubeconfig", &kc]);
+    assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
+}
