@@ -514,10 +514,15 @@ pub struct ImportArgs {
     /// Read the live objects of a namespace instead (read-only: GET and LIST only).
     ///
     /// Lists the Deployments, StatefulSets, Jobs, CronJobs, Services,
-    /// ConfigMaps, Secrets and PersistentVolumeClaims of `-n NAMESPACE`
-    /// (with `-l`, those it selects), leaving out what a controller made
-    /// (a CronJob's Jobs) and the `kube-root-ca.crt` ConfigMap every
-    /// namespace gets; the proof is then `archctl diff` against the cluster.
+    /// ConfigMaps, Secrets, PersistentVolumeClaims, HPAs, disruption
+    /// budgets, ServiceAccounts, NetworkPolicies, Ingresses and, where
+    /// their CRDs are installed, VPAs, KEDA ScaledObjects and
+    /// ServiceMonitors of `-n NAMESPACE` (with `-l`, those it selects),
+    /// leaving out what a controller made (a CronJob's Jobs), the
+    /// `kube-root-ca.crt` ConfigMap and `default` ServiceAccount every
+    /// namespace gets, the fields the API server filled in with their
+    /// defaults, and an autoscaled workload's replicas (the autoscaler's);
+    /// the proof is then `archctl diff` against the cluster.
     #[arg(long, requires = "namespace")]
     pub from_cluster: bool,
 
@@ -542,7 +547,7 @@ pub struct ImportArgs {
     #[arg(long, value_name = "NAME", requires = "from_cluster")]
     pub context: Option<String>,
 
-    /// The folder to write `archctl.toml` into (created if missing).
+    /// The folder to write `archctl.toml` and `profiles/imported.toml` into (created if missing).
     #[arg(short = 'o', long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
 

@@ -281,6 +281,33 @@ fn legacy(topo: &crate::topology::Topology, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    for (name, ns) in &topo.namespaces {
+        if ns.legacy.is_some() {
+            out.push(
+                warning("W013", format!("namespace `{name}` keeps legacy labels"))
+                    .at_key(&TomlPath::root().key("namespaces").key(name.clone()).key("legacy"))
+                    .with_help("remove `legacy` to use the recommended labels (an apply changes them in place)"),
+            );
+        }
+    }
+    for (name, ing) in &topo.ingresses {
+        if ing.legacy.is_some() {
+            out.push(
+                warning("W013", format!("ingress `{name}` keeps legacy labels"))
+                    .at_key(&TomlPath::root().key("ingresses").key(name.clone()).key("legacy"))
+                    .with_help("remove `legacy` to use the recommended labels (an apply changes them in place)"),
+            );
+        }
+    }
+    for (name, pol) in &topo.network_policies {
+        if pol.legacy.is_some() {
+            out.push(
+                warning("W013", format!("network policy `{name}` keeps legacy labels"))
+                    .at_key(&TomlPath::root().key("network_policies").key(name.clone()).key("legacy"))
+                    .with_help("remove `legacy` to use the recommended labels (an apply changes them in place)"),
+            );
+        }
+    }
     for (name, cm) in &topo.config_maps {
         if cm.legacy.is_some() {
             out.push(

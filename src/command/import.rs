@@ -111,13 +111,26 @@ pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
 
     // never over a file that exists, as `init`
     let path = args.out.join("archctl.toml");
-    if std::fs::symlink_metadata(&path).is_ok() {
-        anyhow::bail!(
-            "`{}` exists; `archctl import` never replaces a file: move it or choose another folder with `--out`",
-            path.display()
-        );
+    let profile = args.out.join("profiles").join(format!("{}.toml", import::PROFILE));
+    for p in [&path, &profile] {
+        if std::fs::symlink_metadata(p).is_ok() {
+            anyhow::bail!(
+                "`{}` exists; `archctl import` never replaces a file: move it or choose another folder with `--out`",
+                p.display()
+            );
+        }
     }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create `{}`", args.out.display()))?;
+    std::fs::create_dir_all(args.out.join("profiles"))
+        .with_context(|| format!("cannot create `{}`", args.out.join("profiles").display()))?;
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&profile)
+            .with_context(|| format!("cannot create `{}`", profile.display()))?;
+        f.write_all(imported.profile_text().as_bytes())
+            .with_context(|| format!("cannot write `{}`", profile.display()))?;
+    }
     let write = |text: &str, new: bool| -> anyhow::Result<()> {
         let mut o = std::fs::OpenOptions::new();
         if new {
@@ -130,7 +143,9 @@ pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
     };
     write(&imported.text(&[]), true)?;
 
-    let rendered = match pipeline::render(&path, &Target::default()) {
+    // the proof renders what a user renders: the topology with the imported profile
+    let target = Target::new(Some(import::PROFILE.to_string()), None);
+    let rendered = match pipeline::render(&path, &target) {
         Ok(r) => r,
         Err(failed) => {
             report(&failed, color);
@@ -209,6 +224,11 @@ pub(super) fn run(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
         whole.len(),
         n_mapped - whole.len(),
     ));
+    text.push_str(&format!(
+        "replicas, images and autoscaler bounds are also in `{}`: render with `--profile {}`\n",
+        profile.display(),
+        import::PROFILE
+    ));
     let listed: Vec<&(String, Vec<String>)> = lists.iter().filter(|(_, f)| !f.is_empty()).collect();
     if !listed.is_empty() {
         text.push_str("not expressible in the topology (also in its header):\n");
@@ -271,6 +291,15 @@ const LIVE_KINDS: &[(&str, &str, &str, &str)] = &[
     ("", "v1", "ConfigMap", "configmaps"),
     ("", "v1", "Secret", "secrets"),
     ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
+    ("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers"),
+    ("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets"),
+    ("", "v1", "ServiceAccount", "serviceaccounts"),
+    ("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies"),
+    ("networking.k8s.io", "v1", "Ingress", "ingresses"),
+    // custom resources: read where their CRDs are installed
+    ("autoscaling.k8s.io", "v1", "VerticalPodAutoscaler", "verticalpodautoscalers"),
+    ("keda.sh", "v1alpha1", "ScaledObject", "scaledobjects"),
+    ("monitoring.coreos.com", "v1", "ServiceMonitor", "servicemonitors"),
 ];
 
 /// The live objects of `ns` that import maps, each with its `apiVersion`
@@ -291,13 +320,49 @@ async fn live(
             plural: plural.to_string(),
             namespaced: true,
         };
-        for mut item in c.list(&r, Some(ns), selector).await? {
-            if diff::controlled(&item) || (*kind == "ConfigMap" && item["metadata"]["name"] == "kube-root-ca.crt") {
+        let items = match c.list(&r, Some(ns), selector).await {
+            // a custom resource whose CRD the cluster does not have: none of them
+            Err(diff::cluster::ClusterError::UnknownKind(_) | diff::cluster::ClusterError::NotFound(_))
+                if !group.is_empty()
+                    && !matches!(*group, "apps" | "batch" | "autoscaling" | "policy" | "networking.k8s.io") =>
+            {
+                continue;
+            }
+            other => other?,
+        };
+        for mut item in items {
+            // every namespace gets the CA bundle and the `default` account
+            let given = matches!(
+                (*kind, item["metadata"]["name"].as_str()),
+                ("ConfigMap", Some("kube-root-ca.crt")) | ("ServiceAccount", Some("default"))
+            );
+            if diff::controlled(&item) || given {
                 continue;
             }
             item["apiVersion"] = Value::String(r.api_version());
             item["kind"] = Value::String(kind.to_string());
+            // what the server wrote by itself is not the system's
+            crate::k8s::defaults::strip(&mut item);
             out.push(item);
+        }
+    }
+    // an autoscaled workload's replica count is the autoscaler's latest
+    // choice (or the server's default), not the system's
+    let targets: Vec<(String, String)> = out
+        .iter()
+        .filter(|o| matches!(o["kind"].as_str(), Some("HorizontalPodAutoscaler" | "ScaledObject")))
+        .map(|o| {
+            let r = &o["spec"]["scaleTargetRef"];
+            (r["kind"].as_str().unwrap_or("Deployment").to_string(), r["name"].as_str().unwrap_or("").to_string())
+        })
+        .collect();
+    for o in &mut out {
+        let id =
+            (o["kind"].as_str().unwrap_or("").to_string(), o["metadata"]["name"].as_str().unwrap_or("").to_string());
+        if targets.contains(&id)
+            && let Some(spec) = o.get_mut("spec").and_then(Value::as_object_mut)
+        {
+            spec.shift_remove("replicas");
         }
     }
     Ok(out)

@@ -477,7 +477,8 @@ pub(crate) const CODES: &[Code] = &[
     Code {
         id: "W013",
         title: "Legacy labels and selector",
-        explanation: "A service or config map keeps the labels (and a workload its selector and Service) that \
+        explanation: "A service, config map, claim, namespace, network policy or ingress keeps the labels (and \
+            a workload its selector, its Service and its other objects' labels) that \
             another tool gave it (`legacy`, as `archctl import` writes it), in place of the recommended \
             `app.kubernetes.io/*` labels, and a legacy workload gets none of archctl's defaults (security \
             contexts, no service account token, the `/tmp` volume). `diff` and prune find objects by the \

@@ -11,7 +11,7 @@ use super::normalize::normalize;
 /// The paths (`spec.template.spec.containers[0].ports[0].hostPort`) of the
 /// fields of `input` that `rendered` does not reproduce. Empty values
 /// (`{}`, `[]`, `null`) hold nothing and are not listed; a list of another
-/// length is listed as a whole.
+/// length is listed as a whole, and the entries both have are compared too.
 pub(crate) fn uncovered(input: &Value, rendered: &Value) -> Vec<String> {
     let mut out = Vec::new();
     walk(&normalize(input), Some(&normalize(rendered)), "", &mut out);
@@ -51,7 +51,13 @@ fn walk(input: &Value, rendered: Option<&Value>, path: &str, out: &mut Vec<Strin
                 walk(v, m.get(k), &join(path, k), out);
             }
         }
-        (Value::Array(i), Value::Array(m)) if i.len() == m.len() => {
+        (Value::Array(i), Value::Array(m)) => {
+            // a list of another length is listed as a whole, and the entries
+            // both have still compared, so that a field of one the render
+            // keeps is not hidden behind the list
+            if i.len() != m.len() {
+                out.push(path.to_string());
+            }
             for (n, (a, b)) in i.iter().zip(m).enumerate() {
                 walk(a, Some(b), &format!("{path}[{n}]"), out);
             }

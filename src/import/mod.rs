@@ -15,7 +15,10 @@
 //! Only the objects' JSON is read here: the command reads the files (with
 //! the bounded reader of `diff --against`) and renders and compares.
 
+mod cluster;
+mod network;
 mod pod;
+mod scaling;
 pub(crate) mod toml;
 mod workload;
 
@@ -90,6 +93,13 @@ pub(crate) struct Ctx {
     services: IndexMap<String, String>,
     /// Whether a workload asks for GPUs (then `[gpu]` adds nothing).
     gpu: bool,
+    /// Network policies by name: their namespace.
+    policies: IndexMap<String, String>,
+    /// Ingresses by name: their namespace.
+    ingresses: IndexMap<String, String>,
+    /// Namespaces the topology uses beyond those of services, config
+    /// maps, claims and secrets.
+    used_namespaces: Vec<String>,
 }
 
 impl Ctx {
@@ -154,6 +164,9 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         storage_classes: Vec::new(),
         services: IndexMap::new(),
         gpu: false,
+        policies: IndexMap::new(),
+        ingresses: IndexMap::new(),
+        used_namespaces: Vec::new(),
     };
     let mut entries: Vec<Entry> = Vec::new();
     let mut seen: IndexMap<String, usize> = IndexMap::new();
@@ -215,6 +228,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
     let mut services: Vec<Section> = Vec::new();
     let mut config: Vec<Section> = Vec::new();
     let mut claimed: Vec<Section> = Vec::new();
+    let mut policies: Vec<Section> = Vec::new();
     // the Services that front a workload's pods are taken with it
     let fronting = workload::fronting_services(objects, &wanted);
     let mut taken: Vec<usize> = Vec::new();
@@ -252,17 +266,98 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
                 }
                 Err(why) => entry.fate = Fate::Skipped(why),
             },
+            ("networking.k8s.io/v1", "NetworkPolicy") => match network::policy(&mut ctx, o) {
+                Ok((s, notes)) => {
+                    policies.push(s);
+                    entry.notes = notes;
+                }
+                Err(why) => entry.fate = Fate::Skipped(why),
+            },
             ("v1", "Secret") => {
                 let name = o["metadata"]["name"].as_str().unwrap_or("");
                 let keys = ctx.secrets.get(name).map(|s| s.keys.clone()).unwrap_or_default();
                 entry.fate = Fate::Reference(keys);
             }
-            ("v1", "Service") => continue,
+            ("v1", "Service")
+            | ("autoscaling/v2", "HorizontalPodAutoscaler")
+            | ("policy/v1", "PodDisruptionBudget")
+            | ("v1", "ServiceAccount" | "Namespace")
+            | ("networking.k8s.io/v1", "Ingress")
+            | ("autoscaling.k8s.io/v1", "VerticalPodAutoscaler")
+            | ("keda.sh/v1alpha1", "ScaledObject")
+            | ("monitoring.coreos.com/v1", "ServiceMonitor") => continue,
             (_, k) => {
                 entry.fate = Fate::Skipped(format!("`archctl import` does not map {k} objects yet"));
             }
         }
         entries.push(entry);
+    }
+    // the ingresses that route to the imported workloads' Services
+    let mut ingresses: Vec<Section> = Vec::new();
+    for &i in &wanted {
+        let o = &objects[i];
+        if o["apiVersion"] != "networking.k8s.io/v1" || o["kind"] != "Ingress" {
+            continue;
+        }
+        let mut entry = Entry { id: describe(o), index: i, fate: Fate::Mapped, notes: Vec::new() };
+        match network::ingress(&mut ctx, o, &services) {
+            Ok((s, notes)) => {
+                ingresses.push(s);
+                entry.notes = notes;
+            }
+            Err(why) => entry.fate = Fate::Skipped(why),
+        }
+        entries.push(entry);
+    }
+    // the accounts workloads run as
+    for &i in &wanted {
+        let o = &objects[i];
+        if o["apiVersion"] != "v1" || o["kind"] != "ServiceAccount" {
+            continue;
+        }
+        let mut entry = Entry { id: describe(o), index: i, fate: Fate::Mapped, notes: Vec::new() };
+        match cluster::service_account(&ctx, objects, &wanted, o, &mut services) {
+            Ok(a) => entry.notes = a.notes,
+            Err(why) => entry.fate = Fate::Skipped(why),
+        }
+        entries.push(entry);
+    }
+    // autoscalers, then budgets (whose check needs the autoscaler's bounds)
+    // and monitors, each with the workload it belongs to
+    type Attach = fn(&Ctx, &[Value], &[usize], &Value, &mut Vec<Section>) -> Result<scaling::Attached, String>;
+    let passes: [(&str, &str, Attach); 5] = [
+        ("autoscaling/v2", "HorizontalPodAutoscaler", scaling::hpa),
+        ("keda.sh/v1alpha1", "ScaledObject", scaling::keda),
+        ("autoscaling.k8s.io/v1", "VerticalPodAutoscaler", scaling::vpa),
+        ("policy/v1", "PodDisruptionBudget", scaling::pdb),
+        ("monitoring.coreos.com/v1", "ServiceMonitor", scaling::monitor),
+    ];
+    for (api, pass, attach) in passes {
+        for &i in &wanted {
+            let o = &objects[i];
+            if o["apiVersion"] != api || o["kind"] != pass {
+                continue;
+            }
+            let attached = attach(&ctx, objects, &wanted, o, &mut services);
+            let mut entry = Entry { id: describe(o), index: i, fate: Fate::Mapped, notes: Vec::new() };
+            match attached {
+                Ok(a) => {
+                    entry.notes = a.notes;
+                    let scaler = matches!(pass, "HorizontalPodAutoscaler" | "ScaledObject");
+                    if scaler && !objects[a.workload]["spec"]["replicas"].is_null() {
+                        // the autoscaler owns the count: the render leaves it out
+                        if let Some(w) = entries.iter_mut().find(|e| e.index == a.workload) {
+                            w.notes.push(format!(
+                                "spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.{}.replicas`, rendered with `features.autoscaling = false`)",
+                                a.service
+                            ));
+                        }
+                    }
+                }
+                Err(why) => entry.fate = Fate::Skipped(why),
+            }
+            entries.push(entry);
+        }
     }
     // Services that front no workload
     for &i in &wanted {
@@ -280,6 +375,41 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
             });
         }
     }
+    // the Namespaces, when they are all the topology uses
+    let found: Vec<usize> = wanted
+        .iter()
+        .copied()
+        .filter(|&i| objects[i]["apiVersion"] == "v1" && objects[i]["kind"] == "Namespace")
+        .collect();
+    let mut used: Vec<String> = vec![namespace.clone()];
+    let secret_namespaces = ctx.secrets.values().map(|s| &s.namespace);
+    let all = ctx.services.values().chain(ctx.config_maps.values()).chain(ctx.claims.values());
+    for ns in all.chain(secret_namespaces).chain(ctx.used_namespaces.iter()) {
+        if !used.contains(ns) {
+            used.push(ns.clone());
+        }
+    }
+    let mut namespace_sections = Vec::new();
+    if !found.is_empty() {
+        match cluster::namespaces(objects, &found, &used) {
+            Ok(list) => {
+                for (i, s) in list {
+                    entries.push(Entry { id: describe(&objects[i]), index: i, fate: Fate::Mapped, notes: Vec::new() });
+                    namespace_sections.push(s);
+                }
+            }
+            Err(why) => {
+                for &i in &found {
+                    entries.push(Entry {
+                        id: describe(&objects[i]),
+                        index: i,
+                        fate: Fate::Skipped(why.clone()),
+                        notes: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
     entries.sort_by_key(|e| e.index);
 
     let mut sections = Vec::new();
@@ -289,6 +419,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         head.table.set("namespace", namespace.as_str());
     }
     sections.push(head);
+    sections.extend(namespace_sections);
     if ctx.gpu {
         let mut gpu = Section::new(&["gpu"]);
         gpu.comments.push("the imported pods ask for GPUs with their own node selectors and tolerations".into());
@@ -313,6 +444,8 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         sections.push(sec);
     }
     sections.extend(claimed);
+    sections.extend(policies);
+    sections.extend(ingresses);
     Imported { project, sections, entries, source: opts.source.clone() }
 }
 
@@ -418,6 +551,11 @@ fn claim(ctx: &mut Ctx, o: &Value) -> Result<(Section, Vec<String>), String> {
     Ok((s, notes))
 }
 
+/// The section at `path`, if there is one.
+fn section_mut<'a>(sections: &'a mut [Section], path: &[&str]) -> Option<&'a mut Section> {
+    sections.iter_mut().find(|s| s.path.iter().map(String::as_str).eq(path.iter().copied()))
+}
+
 /// A labels object as a table (none: empty).
 fn labels(v: &Value) -> Table {
     Table(
@@ -429,13 +567,79 @@ fn labels(v: &Value) -> Table {
     )
 }
 
+/// The profile `import` writes beside the topology.
+pub(crate) const PROFILE: &str = "imported";
+
 impl Imported {
+    /// `profiles/imported.toml`: the values that differ from one
+    /// environment to another — each service's replicas, image and
+    /// autoscaler bounds — as the input has them (the topology holds them
+    /// too, so that it renders alone), to copy into `dev.toml`,
+    /// `staging.toml`, `production.toml` and change there.
+    pub(crate) fn profile_text(&self) -> String {
+        let header = [
+            format!("The environment-specific values of the system imported from {}:", self.source),
+            "each service's replicas, image (and tag) and autoscaler bounds, as they were.".to_string(),
+            format!("Render with `--profile {PROFILE}`; copy this file to dev.toml, staging.toml or"),
+            "production.toml and change the values there to make those environments.".to_string(),
+        ];
+        let get = |path: &[&str], key: &str| {
+            self.sections
+                .iter()
+                .find(|s| s.path.iter().map(String::as_str).eq(path.iter().copied()))
+                .and_then(|s| s.table.get(key).cloned())
+        };
+        let mut out = Vec::new();
+        for s in &self.sections {
+            let [top, name] = s.path.as_slice() else { continue };
+            if top != "services" {
+                continue;
+            }
+            let mut svc = Section::new(&["services", name]);
+            if let Some(r) = s.table.get("replicas") {
+                svc.table.set("replicas", r.clone());
+            }
+            out.push(svc);
+            if let Some(image) = get(&["services", name, "container"], "image") {
+                let mut c = Section::new(&["services", name, "container"]);
+                c.table.set("image", image);
+                out.push(c);
+            }
+            for scaler in ["autoscaling", "keda"] {
+                let mut a = Section::new(&["services", name, scaler]);
+                for key in ["min", "max"] {
+                    if let Some(v) = get(&["services", name, scaler], key) {
+                        a.table.set(key, v);
+                    }
+                }
+                if !a.table.is_empty() {
+                    out.push(a);
+                }
+            }
+        }
+        // a service without any of them needs no table
+        let keep: Vec<Section> = out
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| {
+                !(s.path.len() == 2
+                    && s.table.is_empty()
+                    && out.get(i + 1).is_none_or(|n| n.path.len() == 2 || n.path[1] != s.path[1]))
+            })
+            .map(|(_, s)| s.clone())
+            .collect();
+        toml::document(&header, &keep)
+    }
+
     /// The topology's text: a header that names the source and every field
     /// it cannot express (`lists`: object → fields), then the sections.
     pub(crate) fn text(&self, lists: &[(String, Vec<String>)]) -> String {
         let mut header = vec![
             format!("Imported by `archctl import` from {}.", self.source),
             "Names, labels and selectors are kept exactly (`legacy`: warning W013 says how to migrate).".to_string(),
+            format!(
+                "Replicas, images and autoscaler bounds are also in profiles/{PROFILE}.toml: render with `--profile {PROFILE}`."
+            ),
         ];
         if lists.iter().any(|(_, l)| !l.is_empty()) {
             header.push(String::new());

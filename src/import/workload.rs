@@ -329,6 +329,6 @@ fn service(o: &Value, workload_annotations: &BTreeMap<String, String>) -> Result
 /// Annotations a controller or kubectl writes on live objects (the
 /// deployment controller's revision, client-side apply's copy of the
 /// object): not the system's own, so not imported.
-fn written_by_others(key: &str) -> bool {
+pub(super) fn written_by_others(key: &str) -> bool {
     matches!(key, "deployment.kubernetes.io/revision" | "kubectl.kubernetes.io/last-applied-configuration")
 }

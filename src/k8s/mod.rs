@@ -1,8 +1,9 @@
 //! Kubernetes knowledge every stage shares: resource quantities, the names
 //! and label values the API server accepts, image references, and the
-//! recommended labels (with the stable subset selectors use), and field
-//! paths into objects.
+//! recommended labels (with the stable subset selectors use), field paths
+//! into objects, and the fields the API server fills in (`defaults`).
 
+pub(crate) mod defaults;
 pub(crate) mod field;
 pub(crate) mod image;
 pub(crate) mod labels;

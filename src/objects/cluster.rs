@@ -32,7 +32,10 @@ pub(super) fn namespaces(r: &Resolved, out: &mut Vec<Object>) {
             Namespace {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
-                    labels: Some(set.all(&ns.labels)),
+                    labels: match &ns.legacy {
+                        Some(l) => (!l.labels.is_empty()).then(|| crate::k8s::labels::map(&l.labels)),
+                        None => Some(set.all(&ns.labels)),
+                    },
                     annotations: annotations(&topo.project.annotations, &ns.annotations),
                     ..Default::default()
                 },

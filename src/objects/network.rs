@@ -44,6 +44,10 @@ pub(super) fn service_port(r: &Resolved, service: &str, port: Option<&PortRef>) 
         Some(PortRef::Name(n)) => Some(ServiceBackendPort { name: Some(n.clone()), number: None }),
         None => {
             let svc = r.topology.services.get(service)?;
+            if let Some(l) = &svc.legacy {
+                let p = l.service.as_ref()?.ports.first()?;
+                return Some(ServiceBackendPort { number: Some(p.port), name: None });
+            }
             let (_, p) = svc
                 .container
                 .ports
@@ -96,7 +100,10 @@ pub(super) fn ingresses(r: &Resolved, out: &mut Vec<Object>) {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
                     namespace: Some(r.topology.namespace_of(&ing.namespace).to_string()),
-                    labels: Some(set.all([])),
+                    labels: match &ing.legacy {
+                        Some(l) => (!l.labels.is_empty()).then(|| map(&l.labels)),
+                        None => Some(set.all([])),
+                    },
                     annotations: annotations(&topo.project.annotations, &ing.annotations),
                     ..Default::default()
                 },
@@ -162,6 +169,8 @@ pub(super) fn network_policies(r: &Resolved, out: &mut Vec<Object>) {
             },
         };
         let mut types = Vec::new();
+        // a legacy policy that denies a direction writes no empty list of rules, as it was
+        let legacy = pol.legacy.is_some();
         let ingress = pol.ingress.as_ref().map(|rules| {
             types.push("Ingress".to_string());
             rules
@@ -187,15 +196,18 @@ pub(super) fn network_policies(r: &Resolved, out: &mut Vec<Object>) {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
                     namespace: Some(ns.clone()),
-                    labels: Some(set.all([])),
+                    labels: match &pol.legacy {
+                        Some(l) => (!l.labels.is_empty()).then(|| map(&l.labels)),
+                        None => Some(set.all([])),
+                    },
                     annotations: annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
                 },
                 spec: Some(NetworkPolicySpec {
                     pod_selector: Some(pod_selector),
                     policy_types: Some(types),
-                    ingress,
-                    egress,
+                    ingress: ingress.filter(|r: &Vec<_>| !legacy || !r.is_empty()),
+                    egress: egress.filter(|r: &Vec<_>| !legacy || !r.is_empty()),
                 }),
             }
             .into(),

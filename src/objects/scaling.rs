@@ -36,6 +36,22 @@ fn meta(name: &str, meta: &ObjectMeta) -> ObjectMeta {
     ObjectMeta { name: Some(name.to_string()), ..meta.clone() }
 }
 
+/// The metadata of one of a service's objects: `base` named `name`, with
+/// the labels a legacy service keeps for that object (`pick` chooses
+/// which of `legacy.object_labels`) in place of the workload's.
+pub(super) fn own_meta(
+    s: &ResolvedService<'_>,
+    name: &str,
+    base: &ObjectMeta,
+    pick: fn(&topology::LegacyObjectLabels) -> &Option<indexmap::IndexMap<String, String>>,
+) -> ObjectMeta {
+    let mut m = meta(name, base);
+    if let Some(labels) = s.svc.legacy.as_ref().and_then(|l| pick(&l.object_labels).as_ref()) {
+        m.labels = (!labels.is_empty()).then(|| crate::k8s::labels::map(labels));
+    }
+    m
+}
+
 /// HPA, ScaledObject, VPA and PDB of one service, as its topology asks.
 pub(super) fn scalers(
     s: &ResolvedService<'_>,
@@ -64,7 +80,7 @@ pub(super) fn scalers(
         };
         out.push(
             PodDisruptionBudget {
-                metadata: meta(s.name, base),
+                metadata: own_meta(s, d.name.as_deref().unwrap_or(s.name), base, |l| &l.disruption),
                 spec: Some(PodDisruptionBudgetSpec {
                     min_available: d.min_available.as_ref().map(ios),
                     max_unavailable: d.max_unavailable.as_ref().map(ios),
@@ -107,7 +123,7 @@ fn hpa(
     metrics.extend(a.metrics.iter().map(metric));
     let behavior = behavior(&a.scale_up, &a.scale_down);
     HorizontalPodAutoscaler {
-        metadata: meta(a.name.as_deref().unwrap_or(s.name), base),
+        metadata: own_meta(s, a.name.as_deref().unwrap_or(s.name), base, |l| &l.autoscaling),
         spec: Some(HorizontalPodAutoscalerSpec {
             scale_target_ref: CrossVersionObjectReference {
                 api_version: Some(t.api_version),
@@ -196,9 +212,13 @@ fn metric(m: &topology::HpaMetric) -> MetricSpec {
 
 fn keda(s: &ResolvedService<'_>, k: &topology::Keda, min: i32, max: i32, base: &ObjectMeta) -> ScaledObject {
     ScaledObject {
-        metadata: meta(k.name.as_deref().unwrap_or(s.name), base),
+        metadata: own_meta(s, k.name.as_deref().unwrap_or(s.name), base, |l| &l.keda),
         spec: ScaledObjectSpec {
-            scale_target_ref: target(s),
+            scale_target_ref: match k.short_target {
+                // KEDA's default target kind is an apps/v1 Deployment
+                true => TargetRef { name: s.name.to_string(), ..Default::default() },
+                false => target(s),
+            },
             polling_interval: k.polling_interval,
             cooldown_period: k.cooldown,
             min_replica_count: Some(min),
@@ -231,7 +251,7 @@ fn vpa(s: &ResolvedService<'_>, v: &topology::Vpa, base: &ObjectMeta) -> Vertica
     };
     let has_policy = policy.min_allowed.is_some() || policy.max_allowed.is_some() || policy.controlled_values.is_some();
     VerticalPodAutoscaler {
-        metadata: meta(v.name.as_deref().unwrap_or(s.name), base),
+        metadata: own_meta(s, v.name.as_deref().unwrap_or(s.name), base, |l| &l.vpa),
         spec: VpaSpec {
             target_ref: target(s),
             update_policy: v.mode.clone().map(|update_mode| UpdatePolicy { update_mode }),

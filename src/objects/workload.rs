@@ -172,11 +172,13 @@ fn service_account(s: &ResolvedService<'_>, meta: &ObjectMeta, out: &mut Vec<Obj
     out.push(
         ServiceAccount {
             metadata: ObjectMeta {
-                name: Some(sa.name.clone().unwrap_or_else(|| s.name.to_string())),
                 annotations: (!annotations.is_empty()).then_some(annotations),
-                ..meta.clone()
+                ..super::scaling::own_meta(s, sa.name.as_deref().unwrap_or(s.name), meta, |l| &l.service_account)
             },
-            automount_service_account_token: Some(sa.automount_token.unwrap_or(false)),
+            automount_service_account_token: match &s.svc.legacy {
+                Some(_) => sa.account_automount_token,
+                None => Some(sa.account_automount_token.or(sa.automount_token).unwrap_or(false)),
+            },
             ..Default::default()
         }
         .into(),
@@ -191,12 +193,13 @@ fn monitor(r: &Resolved, s: &ResolvedService<'_>, meta: &ObjectMeta, set: &Label
     }
     let mut labels = meta.labels.clone().unwrap_or_default();
     labels.extend(m.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let name = m.name.as_deref().unwrap_or(s.name);
+    let legacy = s.svc.legacy.as_ref().and_then(|l| l.object_labels.metrics.as_ref());
     out.push(
         ServiceMonitor {
-            metadata: ObjectMeta {
-                name: Some(m.name.clone().unwrap_or_else(|| s.name.to_string())),
-                labels: Some(labels),
-                ..meta.clone()
+            metadata: match legacy {
+                Some(_) => super::scaling::own_meta(s, name, meta, |l| &l.metrics),
+                None => ObjectMeta { name: Some(name.to_string()), labels: Some(labels), ..meta.clone() },
             },
             spec: ServiceMonitorSpec {
                 selector: LabelSelector {

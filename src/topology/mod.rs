@@ -149,6 +149,9 @@ pub struct Namespace {
     /// LimitRange defaults for containers.
     /// Rendered as the LimitRange `limits` (type `Container`).
     pub limits: Option<LimitRangeSpec>,
+    /// The Namespace's labels kept exactly as another tool made them (`archctl import`), in
+    /// place of the project's, the recommended ones and `labels`. Legacy: warned about as `W013`.
+    pub legacy: Option<LegacyLabels>,
 }
 
 /// Container defaults and bounds of a namespace.
@@ -482,6 +485,29 @@ pub struct Legacy {
     pub service_name: Option<String>,
     /// The Service in front of the pods, exactly; without it, no Service is rendered.
     pub service: Option<LegacyService>,
+    /// The labels of the service's other objects, exactly, where they differ from `labels`
+    /// (each default `labels`).
+    #[serde(default)]
+    pub object_labels: LegacyObjectLabels,
+}
+
+/// The labels of a legacy service's other objects, each exactly (`{}`: none); not given, the
+/// object gets the workload's `labels`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyObjectLabels {
+    /// The HorizontalPodAutoscaler's labels (`autoscaling`).
+    pub autoscaling: Option<IndexMap<String, String>>,
+    /// The PodDisruptionBudget's labels (`disruption`).
+    pub disruption: Option<IndexMap<String, String>>,
+    /// The VerticalPodAutoscaler's labels (`vpa`).
+    pub vpa: Option<IndexMap<String, String>>,
+    /// The KEDA ScaledObject's labels (`keda`).
+    pub keda: Option<IndexMap<String, String>>,
+    /// The ServiceMonitor's labels (`metrics`), in place of the workload's and `metrics.labels`.
+    pub metrics: Option<IndexMap<String, String>>,
+    /// The ServiceAccount's labels (`service_account`).
+    pub service_account: Option<IndexMap<String, String>>,
 }
 
 /// A Service kept as another tool made it; it selects the pods with `selector`.

@@ -22,6 +22,9 @@ pub struct Ingress {
     pub tls: Vec<IngressTls>,
     /// Required: hosts and their paths (`rules`).
     pub rules: Vec<IngressRule>,
+    /// The Ingress's labels kept exactly as another tool made them (`archctl import`), in place
+    /// of the project's and the recommended ones. Legacy: warned about as `W013`.
+    pub legacy: Option<super::LegacyLabels>,
 }
 
 /// Hosts served with one certificate.
@@ -110,6 +113,9 @@ pub struct NetworkPolicy {
     /// Given, even empty, it puts `Egress` in `policyTypes`; omitted, this policy does not restrict
     /// outgoing traffic.
     pub egress: Option<Vec<PolicyRule>>,
+    /// The policy's labels kept exactly as another tool made them (`archctl import`), in place of
+    /// the project's and the recommended ones. Legacy: warned about as `W013`.
+    pub legacy: Option<super::LegacyLabels>,
 }
 
 /// One allow rule: from/to these peers, on these ports.

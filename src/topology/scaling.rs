@@ -138,6 +138,10 @@ pub struct Keda {
     /// How fast KEDA's HPA scales down
     /// (`advanced.horizontalPodAutoscalerConfig.behavior.scaleDown`).
     pub scale_down: Option<ScalingRules>,
+    /// Deployments: `true` writes only the target's name (`scaleTargetRef.name`), as another tool
+    /// wrote it; KEDA then targets the `apps/v1` Deployment of that name. Default `false`.
+    #[serde(default)]
+    pub short_target: bool,
 }
 
 /// A KEDA trigger: its type (`nats-jetstream`, `prometheus`, `cpu`,
@@ -188,6 +192,8 @@ pub struct Vpa {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Disruption {
+    /// Name of the PodDisruptionBudget; defaults to the service name.
+    pub name: Option<String>,
     /// Pods that must stay up through voluntary disruptions such as node drains (`minAvailable`): a
     /// number or a percentage. Not with `max_unavailable`, and low enough that a pod can be
     /// evicted.

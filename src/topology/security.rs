@@ -138,6 +138,10 @@ pub struct ServiceAccount {
     /// Mount the API token into pods (default false).
     /// It sets `automountServiceAccountToken` on the pods and on the rendered ServiceAccount.
     pub automount_token: Option<bool>,
+    /// The rendered ServiceAccount's own `automountServiceAccountToken`, where it is not the
+    /// pods'; default `automount_token`, else false. A legacy service's account has only this
+    /// one (left out when not given).
+    pub account_automount_token: Option<bool>,
     /// Annotations, e.g. a cloud IAM role.
     /// Added to the service's annotations on the ServiceAccount.
     #[serde(default)]

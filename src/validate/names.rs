@@ -110,6 +110,22 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
         if let Some(m) = &svc.metrics {
             labels(&m.labels, &path.key("metrics").key("labels"), out);
         }
+        if let Some(l) = &svc.legacy {
+            let o = &l.object_labels;
+            let at = path.key("legacy").key("object_labels");
+            for (key, m) in [
+                ("autoscaling", &o.autoscaling),
+                ("disruption", &o.disruption),
+                ("vpa", &o.vpa),
+                ("keda", &o.keda),
+                ("metrics", &o.metrics),
+                ("service_account", &o.service_account),
+            ] {
+                if let Some(m) = m {
+                    labels(m, &at.key(key), out);
+                }
+            }
+        }
     }
     labels(&topo.gpu.node_selector, &root.key("gpu").key("node_selector"), out);
     for (name, ing) in &topo.ingresses {
@@ -178,6 +194,9 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
         let path = root.key("namespaces").key(ns.clone());
         labels(&spec.labels, &path.key("labels"), out);
         annotations(&spec.annotations, &path.key("annotations"), out);
+        if let Some(l) = &spec.legacy {
+            labels(&l.labels, &path.key("legacy").key("labels"), out);
+        }
     }
 }
 

@@ -8,6 +8,11 @@ use crate::topology::{Kind, PortRef, Service, ServiceType, Topology};
 
 /// The ports a service's Service exposes: (name, port number).
 pub(super) fn service_ports(svc: &Service) -> Vec<(String, i32)> {
+    // a legacy service's Service is exactly its `legacy.service`
+    if let Some(l) = &svc.legacy {
+        let ports = l.service.iter().flat_map(|s| s.ports.iter());
+        return ports.map(|p| (p.name.clone().unwrap_or_default(), p.port)).collect();
+    }
     if svc.kind.is_batch() || svc.service.as_ref().and_then(|s| s.kind) == Some(ServiceType::None) {
         return Vec::new();
     }

@@ -137,13 +137,8 @@ pub(super) fn generated(topo: &Topology) -> Vec<Generated> {
         optional("HorizontalPodAutoscaler", hpa.map(|a| &a.name), "autoscaling");
         optional("ScaledObject", svc.keda.as_ref().filter(|_| features.autoscaling).map(|k| &k.name), "keda");
         optional("VerticalPodAutoscaler", svc.vpa.as_ref().filter(|_| features.vpa).map(|v| &v.name), "vpa");
-        let none: Option<&Option<String>> = None;
-        let own = Some(&None);
-        optional(
-            "PodDisruptionBudget",
-            if svc.disruption.is_some() && features.disruption_budgets { own } else { none },
-            "disruption",
-        );
+        let pdb = svc.disruption.as_ref().filter(|_| features.disruption_budgets);
+        optional("PodDisruptionBudget", pdb.map(|d| &d.name), "disruption");
         let sa = svc.service_account.as_ref().filter(|sa| sa.create != Some(false));
         optional("ServiceAccount", sa.map(|sa| &sa.name), "service_account");
         let exposes =

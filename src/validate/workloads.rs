@@ -129,6 +129,13 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
                     .with_help("KEDA creates its own HPA for the workload: keep one of the two (KEDA's `cpu` and `memory` triggers cover an HPA's targets)"),
             );
         }
+        if svc.keda.as_ref().is_some_and(|k| k.short_target) && svc.kind != crate::topology::Kind::Deployment {
+            out.push(
+                Diagnostic::error("E030", format!("`short_target` does not apply to a {}", svc.kind.as_str()))
+                    .at_key(&path.key("keda").key("short_target"))
+                    .with_help("a target named alone is a Deployment: remove `short_target` for a statefulset"),
+            );
+        }
         let Some(a) = &svc.autoscaling else { continue };
         let apath = path.key("autoscaling");
         for (i, m) in a.metrics.iter().enumerate() {

@@ -161,11 +161,15 @@ fn round_trip(manifests: &str, expressed: usize) -> (Project, String) {
     );
     let diffed: Vec<&str> = run.stderr.lines().skip_while(|l| !l.starts_with("diff --against")).skip(1).collect();
     assert!(diffed.iter().take_while(|l| l.starts_with("  ")).all(|l| l.ends_with(": no change")), "{}", run.stderr);
-    // the proof as a user runs it
-    let diff = p.run(&["-f", "out/archctl.toml", "diff", "--against", "input.yaml"]);
-    assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
+    // the proof as a user runs it, with the profile import writes and without it
+    for profile in [&["--profile", "imported"][..], &[]] {
+        let diff = p.run(&[&["-f", "out/archctl.toml", "diff", "--against", "input.yaml"][..], profile].concat());
+        assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
+    }
+    assert!(run.stderr.contains("render with `--profile imported`"), "{}", run.stderr);
+    assert!(p.read("out/archctl.toml").contains("render with `--profile imported`"));
     // names, labels and selectors exactly as they were
-    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let rendered = p.run(&["-f", "out/archctl.toml", "render", "--profile", "imported"]).success().docs();
     let input = archctl::api::parse_stream(manifests).unwrap();
     let mut compared = 0;
     for o in &input {
@@ -189,23 +193,19 @@ fn round_trip(manifests: &str, expressed: usize) -> (Project, String) {
 
 #[test]
 fn the_archivist_guide_round_trips() {
-    let (p, stderr) = round_trip(&guide_manifests("archivist"), 11);
-    let whole =
-        |id: &str, kind: &str| format!("{id}: the whole object: `archctl import` does not map {kind} objects yet");
+    let (p, stderr) = round_trip(&guide_manifests("archivist"), 15);
     assert_eq!(
         not_expressible(&stderr),
         [
-            whole("v1 Namespace archivist", "Namespace"),
-            whole("v1 Namespace archivist-data", "Namespace"),
-            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[0]: the claim `pdf-input-pvc` is not among the imported objects, and the topology declares the claims it mounts".into(),
-            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[1]: the claim `latex-output-pvc` is not among the imported objects, and the topology declares the claims it mounts".into(),
-            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.containers[0].volumeMounts[0]: its volume `pdf-storage` is not imported".into(),
-            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.containers[0].volumeMounts[1]: its volume `output-storage` is not imported".into(),
-            whole("autoscaling/v2 HorizontalPodAutoscaler archivist/rag-api-hpa", "HorizontalPodAutoscaler"),
-            whole("autoscaling.k8s.io/v1 VerticalPodAutoscaler archivist/rag-api-vpa", "VerticalPodAutoscaler"),
-            whole("monitoring.coreos.com/v1 ServiceMonitor archivist/archivist-metrics", "ServiceMonitor"),
-            whole("networking.k8s.io/v1 NetworkPolicy archivist/rag-api-policy", "NetworkPolicy"),
-            whole("networking.k8s.io/v1 Ingress archivist/archivist-ingress", "Ingress"),
+            "apps/v1 Deployment archivist/rag-api: spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.rag-api.replicas`, rendered with `features.autoscaling = false`)",
+            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[0]: the claim `pdf-input-pvc` is not among the imported objects, and the topology declares the claims it mounts",
+            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.volumes[1]: the claim `latex-output-pvc` is not among the imported objects, and the topology declares the claims it mounts",
+            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.containers[0].volumeMounts[0]: its volume `pdf-storage` is not imported",
+            "batch/v1 Job archivist/pdf-processor-batch: spec.template.spec.containers[0].volumeMounts[1]: its volume `output-storage` is not imported",
+            // the guide's ServiceMonitor scrapes a port `http` that its Service does not name
+            "monitoring.coreos.com/v1 ServiceMonitor archivist/archivist-metrics: the whole object: its endpoint's port (`spec.endpoints[0].port`: \"http\") is not a named port of the Service `rag-api`, which archctl's monitors scrape",
+            // the guide's Ingress also routes to graph-service, which has no Service
+            "networking.k8s.io/v1 Ingress archivist/archivist-ingress: the whole object: spec.rules[0].http.paths[1]: it routes to the Service `graph-service`, which is not among the imported objects of a workload of namespace `archivist`",
         ]
     );
     // the same list heads the topology, as comments
@@ -229,17 +229,58 @@ fn the_archivist_guide_round_trips() {
     assert_eq!(toml["services"]["redis"]["resources"].as_str(), Some("shared-1"));
     assert_eq!(toml["resource_profiles"]["shared-1"]["limits"]["memory"].as_str(), Some("1Gi"));
     assert!(toml["services"]["rag-api"]["resources"].is_table());
+    // both Namespaces, their labels exactly
+    assert_eq!(toml["namespaces"]["archivist-data"]["legacy"]["labels"]["tier"].as_str(), Some("data"));
+    assert_eq!(toml["namespaces"]["archivist"]["legacy"]["labels"]["environment"].as_str(), Some("production"));
+    // the policy selects its pods and peers by their labels, exactly
+    let policy = &toml["network_policies"]["rag-api-policy"];
+    assert_eq!(policy["pod_labels"]["app"].as_str(), Some("rag-api"));
+    assert_eq!(policy["ingress"][0]["from"][0]["namespace_labels"]["name"].as_str(), Some("ingress-nginx"));
+    assert_eq!(policy["egress"][2]["to"][0]["cidr"].as_str(), Some("0.0.0.0/0"));
+    // the environment-specific values, in the profile
+    let profile: toml::Table = toml::from_str(&p.read("out/profiles/imported.toml")).unwrap();
+    let rag = &profile["services"]["rag-api"];
+    assert_eq!(rag["replicas"].as_integer(), Some(3));
+    assert_eq!(rag["container"]["image"], toml["services"]["rag-api"]["container"]["image"]);
+    assert_eq!((rag["autoscaling"]["min"].as_integer(), rag["autoscaling"]["max"].as_integer()), (Some(2), Some(10)));
+    assert_eq!(rag.as_table().unwrap().len(), 3, "{rag:?}");
+    assert!(profile["services"]["index-rebuild"].get("replicas").is_none());
+    // the VPA, of the main container
+    let vpa = &toml["services"]["rag-api"]["vpa"];
+    assert_eq!((vpa["name"].as_str(), vpa["mode"].as_str()), (Some("rag-api-vpa"), Some("Auto")));
+    assert_eq!(vpa["max"]["memory"].as_str(), Some("8Gi"));
+    assert!(
+        stderr.contains("  autoscaling.k8s.io/v1 VerticalPodAutoscaler archivist/rag-api-vpa: no change"),
+        "{stderr}"
+    );
+    // the HPA, by its name and without labels of its own
+    let hpa = &toml["services"]["rag-api"]["autoscaling"];
+    assert_eq!(
+        (hpa["name"].as_str(), hpa["min"].as_integer(), hpa["max"].as_integer()),
+        (Some("rag-api-hpa"), Some(2), Some(10))
+    );
+    assert!(toml["services"]["rag-api"]["legacy"]["object_labels"]["autoscaling"].as_table().unwrap().is_empty());
 }
 
 #[test]
 fn the_percolate_guide_round_trips() {
-    let (_, stderr) = round_trip(&guide_manifests("percolate-reading"), 5);
+    let (p, stderr) = round_trip(&guide_manifests("percolate-reading"), 5);
     assert_eq!(
         not_expressible(&stderr),
         [
-            "keda.sh/v1alpha1 ScaledObject percolate/percolate-reading-workers: the whole object: `archctl import` does not map ScaledObject objects yet",
+            "apps/v1 Deployment percolate/percolate-reading-workers: spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.percolate-reading-workers.replicas`, rendered with `features.autoscaling = false`)",
             "networking.k8s.io/v1 NetworkPolicy gateway-ingress: the whole object: it names no namespace (kubectl would apply it to the current one): give it `metadata.namespace`, or import with `-n NAMESPACE`",
         ]
+    );
+    // the ScaledObject names its target alone, as KEDA allows
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let keda = &toml["services"]["percolate-reading-workers"]["keda"];
+    assert_eq!(keda["short_target"].as_bool(), Some(true));
+    assert_eq!((keda["min"].as_integer(), keda["max"].as_integer()), (Some(0), Some(50)));
+    assert_eq!(keda["triggers"][0]["metadata"]["stream"].as_str(), Some("JOBS"));
+    assert!(
+        stderr.contains("  keda.sh/v1alpha1 ScaledObject percolate/percolate-reading-workers: no change"),
+        "{stderr}"
     );
 }
 
@@ -259,11 +300,9 @@ fn a_charts_helm_template_round_trips_and_its_secret_values_appear_nowhere() {
     let canary = "chart-canary-v4lue";
     let encoded = "Y2hhcnQtY2FuYXJ5LXY0bHVl";
     assert!(manifests.contains(canary) && manifests.contains(encoded));
-    let (p, stderr) = round_trip(&manifests, 4);
-    assert_eq!(
-        not_expressible(&stderr),
-        ["v1 ServiceAccount shop/web-shop: the whole object: `archctl import` does not map ServiceAccount objects yet"]
-    );
+    let (p, stderr) = round_trip(&manifests, 5);
+    // every object is expressed: the account as the service's own
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
     assert!(stderr.contains("by reference: v1 Secret shop/web-shop (keys: password, url)"), "{stderr}");
     let topology = p.read("out/archctl.toml");
     let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success();
@@ -276,6 +315,11 @@ fn a_charts_helm_template_round_trips_and_its_secret_values_appear_nowhere() {
     assert_eq!(legacy["selector"].as_table().unwrap().len(), 2);
     assert_eq!(legacy["labels"]["app.kubernetes.io/managed-by"].as_str(), Some("Helm"));
     assert_eq!(toml["claims"]["web-shop-uploads"]["size"].as_str(), Some("5Gi"));
+    // the account is rendered by its service, with its own token setting (the pods state none)
+    let sa = toml["services"]["web-shop"]["service_account"].as_table().unwrap();
+    assert_eq!(sa.get("create"), None, "{sa:?}");
+    assert_eq!(sa["account_automount_token"].as_bool(), Some(true));
+    assert_eq!(sa.get("automount_token"), None, "{sa:?}");
 }
 
 #[test]
@@ -284,6 +328,14 @@ fn import_never_replaces_a_file() {
         Project::new().file("input.yaml", &guide_manifests("percolate-reading")).file("out/archctl.toml", "# mine\n");
     p.run(&["import", "input.yaml", "--out", "out"]).user_error().stderr_has("never replaces a file");
     assert_eq!(p.read("out/archctl.toml"), "# mine\n");
+    assert!(!p.path().join("out/profiles/imported.toml").exists());
+    // nor over the profile it writes
+    let p = Project::new()
+        .file("input.yaml", &guide_manifests("percolate-reading"))
+        .file("out/profiles/imported.toml", "# mine\n");
+    p.run(&["import", "input.yaml", "--out", "out"]).user_error().stderr_has("profiles/imported.toml` exists");
+    assert_eq!(p.read("out/profiles/imported.toml"), "# mine\n");
+    assert!(!p.path().join("out/archctl.toml").exists());
 }
 
 #[test]
@@ -369,10 +421,31 @@ fn live_objects_applied_with_kubectl_import_from_the_cluster_and_diff_clean() {
     let c = crate::support::cluster::TestCluster::start();
     c.kubectl(&["create", "namespace", "shop"]).success();
     c.kubectl_stdin(&["apply", "-f", "-"], &chart_manifests()).success();
+    // an object of another system in the namespace, without the chart's labels
+    c.kubectl(&["create", "configmap", "other", "-n", "shop", "--from-literal=k=v"]).success();
     let kc = c.kubeconfig().to_str().unwrap().to_string();
     let p = Project::new();
-    let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
+    // the whole namespace: the other system's ConfigMap too
+    let all = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "all"]);
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    let toml: toml::Table = toml::from_str(&p.read("all/archctl.toml")).unwrap();
+    assert!(toml["config_maps"].get("other").is_some(), "{toml:?}");
+    // `-l` selects only the chart's objects
+    let run = p.run(&[
+        "import",
+        "--from-cluster",
+        "-n",
+        "shop",
+        "-l",
+        "app.kubernetes.io/instance=web",
+        "--kubeconfig",
+        &kc,
+        "--out",
+        "out",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // what the API server filled in (defaults, addresses, status, …) is neither imported nor listed
+    assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
     assert!(run.stderr.contains("diff against the cluster:\n"), "{}", run.stderr);
     let diffed: Vec<&str> = run
         .stderr
@@ -381,7 +454,7 @@ fn live_objects_applied_with_kubectl_import_from_the_cluster_and_diff_clean() {
         .skip(1)
         .take_while(|l| l.starts_with("  "))
         .collect();
-    assert_eq!(diffed.len(), 4, "{}", run.stderr);
+    assert_eq!(diffed.len(), 5, "{}", run.stderr);
     assert!(diffed.iter().all(|l| l.ends_with(": no change")), "{}", run.stderr);
     // the proof as a user runs it: archctl diff against the cluster
     let diff = p.run(&["-f", "out/archctl.toml", "diff", "--kubeconfig", &kc]);
@@ -394,6 +467,11 @@ fn live_objects_applied_with_kubectl_import_from_the_cluster_and_diff_clean() {
     let toml: toml::Table = toml::from_str(&topology).unwrap();
     assert_eq!(toml["services"]["web-shop"]["legacy"]["selector"].as_table().unwrap().len(), 2);
     assert!(toml["secrets"]["web-shop"]["keys"].as_array().unwrap().iter().any(|k| k.as_str() == Some("password")));
+    assert!(toml["config_maps"].get("other").is_none(), "{topology}");
+    // the defaults are not copied in: the topology is the chart's
+    let web = toml["services"]["web-shop"].as_table().unwrap();
+    assert_eq!(web.get("termination_grace_period"), None, "{topology}");
+    assert_eq!(web.get("strategy"), None, "{topology}");
     let writes: Vec<_> = c
         .audit()
         .into_iter()
@@ -421,11 +499,349 @@ fn objects_that_name_no_namespace_import_into_the_one_given() {
     assert!(without.stderr.contains("imported 0 of 6 objects"), "{}", without.stderr);
     let run = p.run(&["import", "input.yaml", "--out", "b", "-n", "shop"]).success();
     assert!(
-        run.stderr.contains("imported 4 of 6 objects into `b/archctl.toml` (project `shop`): 4 wholly, 0 in part"),
+        run.stderr.contains("imported 5 of 6 objects into `b/archctl.toml` (project `shop`): 5 wholly, 0 in part"),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("every wholly expressed object (4) renders unchanged"), "{}", run.stderr);
+    assert!(run.stderr.contains("every wholly expressed object (5) renders unchanged"), "{}", run.stderr);
     let docs = p.run(&["-f", "b/archctl.toml", "render"]).success().docs();
     find(&docs, "Deployment", Some("shop"), "web-shop");
+}
+
+const SCALED: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop, labels: {app: api, tier: web}}\n\
+spec:\n  replicas: 2\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    \
+spec:\n      containers: [{name: api, image: 'acme/api:1.0', resources: {requests: {cpu: 100m}}}]\n";
+
+#[test]
+fn an_hpa_and_a_budget_of_a_workload_import_with_their_names_and_labels() {
+    // the HPA has a name and no labels of its own, the budget the workload's
+    let manifests = format!(
+        "{SCALED}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: api-hpa, namespace: shop}}\n\
+spec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: api}}\n  minReplicas: 2\n  maxReplicas: 5\n  \
+metrics:\n  - {{type: Resource, resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 60}}}}}}\n  \
+- type: Pods\n    pods: {{metric: {{name: queue_length, selector: {{matchLabels: {{queue: jobs}}}}}}, target: {{type: AverageValue, averageValue: '30'}}}}\n  \
+- type: External\n    external: {{metric: {{name: lag}}, target: {{type: Value, value: 500m}}}}\n  \
+behavior:\n    scaleDown:\n      stabilizationWindowSeconds: 300\n      selectPolicy: Min\n      policies: [{{type: Percent, value: 10, periodSeconds: 60}}]\n\
+---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: api, namespace: shop, labels: {{app: api, tier: web}}}}\n\
+spec:\n  maxUnavailable: 1\n  selector: {{matchLabels: {{app: api}}}}\n"
+    );
+    let (p, stderr) = round_trip(&manifests, 2);
+    assert_eq!(
+        not_expressible(&stderr),
+        [
+            "apps/v1 Deployment shop/api: spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.api.replicas`, rendered with `features.autoscaling = false`)"
+        ]
+    );
+    assert!(stderr.contains("  autoscaling/v2 HorizontalPodAutoscaler shop/api-hpa: no change"), "{stderr}");
+    assert!(stderr.contains("  policy/v1 PodDisruptionBudget shop/api: no change"), "{stderr}");
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let a = &toml["services"]["api"]["autoscaling"];
+    assert_eq!(a["name"].as_str(), Some("api-hpa"));
+    assert_eq!((a["min"].as_integer(), a["max"].as_integer(), a["cpu"].as_integer()), (Some(2), Some(5), Some(60)));
+    assert_eq!(toml["services"]["api"]["disruption"]["max_unavailable"].as_integer(), Some(1));
+    // the HPA's labels (none) differ from the workload's, the budget's do not
+    let object_labels = toml["services"]["api"]["legacy"]["object_labels"].as_table().unwrap();
+    assert_eq!(object_labels.len(), 1, "{object_labels:?}");
+    assert!(object_labels["autoscaling"].as_table().unwrap().is_empty());
+    // rendered exactly as they were
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(&manifests).unwrap();
+    for (kind, name) in [("HorizontalPodAutoscaler", "api-hpa"), ("PodDisruptionBudget", "api")] {
+        let r = find(&rendered, kind, Some("shop"), name);
+        let i = find(&input, kind, Some("shop"), name);
+        assert_eq!(r, i, "{kind}");
+    }
+}
+
+#[test]
+fn what_an_hpa_or_a_budget_holds_beyond_the_format_is_listed() {
+    let manifests = format!(
+        "{SCALED}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: api, namespace: shop, labels: {{app: api, tier: web}}}}\n\
+spec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: api}}\n  minReplicas: 2\n  maxReplicas: 5\n  \
+metrics:\n  - {{type: Resource, resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 60}}}}}}\n  \
+- type: ContainerResource\n    containerResource: {{name: cpu, container: api, target: {{type: Utilization, averageUtilization: 50}}}}\n\
+---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: api, namespace: shop, labels: {{app: api, tier: web}}}}\n\
+spec:\n  minAvailable: 1\n  unhealthyPodEvictionPolicy: AlwaysAllow\n  selector: {{matchLabels: {{app: api}}}}\n\
+---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: other, namespace: shop}}\n\
+spec:\n  maxUnavailable: 1\n  selector: {{matchLabels: {{app: other}}}}\n\
+---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: gone, namespace: shop}}\n\
+spec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: gone}}\n  maxReplicas: 5\n"
+    );
+    let p = Project::new().file("input.yaml", &manifests);
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "apps/v1 Deployment shop/api: spec.replicas: the autoscaler owns it, so the render leaves it out (kept as `services.api.replicas`, rendered with `features.autoscaling = false`)",
+            "autoscaling/v2 HorizontalPodAutoscaler shop/api: spec.metrics[1]: archctl writes Resource, Pods, Object and External metrics, not `ContainerResource`",
+            "policy/v1 PodDisruptionBudget shop/api: spec.unhealthyPodEvictionPolicy",
+            "policy/v1 PodDisruptionBudget shop/other: the whole object: its selector is not the selector of an imported deployment or statefulset of its namespace, and archctl's budgets select a workload's pods by it",
+            "autoscaling/v2 HorizontalPodAutoscaler shop/gone: the whole object: it scales the Deployment `gone`, which is not among the imported workloads of namespace `shop`",
+        ]
+    );
+    assert!(run.stderr.contains("every wholly expressed object (0) renders unchanged"), "{}", run.stderr);
+}
+
+#[test]
+fn a_workloads_service_account_and_the_namespaces_import_with_their_labels() {
+    let manifests = format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {{name: shop, labels: {{team: web}}, annotations: {{owner: me}}}}\n---\n\
+         {SCALED}---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: runner, namespace: shop, labels: {{app: runner}}, \
+         annotations: {{eks.amazonaws.com/role-arn: 'arn:aws:iam::1:role/r'}}}}\n"
+    )
+    .replace("containers: [", "serviceAccountName: runner\n      automountServiceAccountToken: false\n      containers: [")
+    .replace("  replicas: 2\n", "");
+    let (p, stderr) = round_trip(&manifests, 3);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let sa = &toml["services"]["api"]["service_account"];
+    assert_eq!(sa["name"].as_str(), Some("runner"));
+    assert_eq!(sa.get("create"), None);
+    // the account's labels are its own; the pods' token setting is theirs, the account has none
+    assert_eq!(toml["services"]["api"]["legacy"]["object_labels"]["service_account"]["app"].as_str(), Some("runner"));
+    assert_eq!(sa["automount_token"].as_bool(), Some(false));
+    assert_eq!(sa.get("account_automount_token"), None);
+    assert_eq!(toml["namespaces"]["shop"]["legacy"]["labels"]["team"].as_str(), Some("web"));
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(&manifests).unwrap();
+    assert_eq!(
+        find(&rendered, "ServiceAccount", Some("shop"), "runner"),
+        find(&input, "ServiceAccount", Some("shop"), "runner")
+    );
+    assert_eq!(find(&rendered, "Namespace", None, "shop"), find(&input, "Namespace", None, "shop"));
+}
+
+#[test]
+fn namespaces_that_are_not_all_the_topology_uses_and_accounts_no_workload_uses_are_listed() {
+    let manifests = format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {{name: other}}\n---\n{SCALED}---\n\
+         apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: idle, namespace: shop}}\nimagePullSecrets: [{{name: reg}}]\n"
+    );
+    let p = Project::new().file("input.yaml", &manifests);
+    let run = p.run(&["import", "input.yaml", "--out", "out"]).success();
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "v1 Namespace other: the whole object: a topology declares every namespace it uses or none, and `shop` is not among the imported Namespaces",
+            "v1 ServiceAccount shop/idle: the whole object: no imported workload of namespace `shop` runs as it (`serviceAccountName`), and archctl renders a service's own account",
+        ]
+    );
+    // an account a workload runs as, with a field the format does not hold
+    let manifests = format!(
+        "{SCALED}---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: api, namespace: shop, labels: {{app: api, tier: web}}}}\n\
+         imagePullSecrets: [{{name: reg}}]\n"
+    )
+    .replace("containers: [", "serviceAccountName: api\n      containers: [");
+    let p = Project::new().file("input.yaml", &manifests);
+    let run = p.run(&["import", "input.yaml", "--out", "out"]).success();
+    assert_eq!(not_expressible(&run.stderr), ["v1 ServiceAccount shop/api: imagePullSecrets"]);
+}
+
+#[test]
+fn a_network_policy_imports_with_its_selectors_ports_and_labels() {
+    let manifests = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: api, namespace: shop, labels: {team: web}}\n\
+        spec:\n  podSelector: {matchLabels: {app: api}}\n  policyTypes: [Ingress, Egress]\n  ingress:\n  \
+        - from: [{namespaceSelector: {matchLabels: {name: edge}}, podSelector: {matchLabels: {app: proxy}}}]\n    \
+        ports: [{port: 8000}, {port: http, protocol: TCP}, {port: 53, protocol: UDP}]\n  egress:\n  \
+        - to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]\n---\n\
+        apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\n\
+        spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n";
+    let (p, stderr) = round_trip(&format!("{SCALED}---\n{manifests}"), 3);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let deny = toml["network_policies"]["deny"].as_table().unwrap();
+    assert_eq!(deny.get("pod_labels"), None);
+    assert!(deny["ingress"].as_array().unwrap().is_empty());
+    assert_eq!(deny.get("egress"), None);
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(manifests).unwrap();
+    for name in ["api", "deny"] {
+        assert_eq!(
+            find(&rendered, "NetworkPolicy", Some("shop"), name),
+            find(&input, "NetworkPolicy", Some("shop"), name)
+        );
+    }
+}
+
+#[test]
+fn what_a_network_policy_holds_beyond_the_format_is_listed() {
+    let manifests = format!(
+        "{SCALED}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: api, namespace: shop}}\n\
+         spec:\n  podSelector: {{matchLabels: {{app: api}}}}\n  ingress:\n  - ports: [{{port: 8000, endPort: 8010}}]\n  \
+         - from: [{{podSelector: {{matchExpressions: [{{key: app, operator: Exists}}]}}}}]\n---\n\
+         apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: odd, namespace: shop}}\n\
+         spec:\n  podSelector: {{matchExpressions: [{{key: app, operator: Exists}}]}}\n"
+    );
+    let p = Project::new().file("input.yaml", &manifests);
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "networking.k8s.io/v1 NetworkPolicy shop/api: spec.policyTypes: archctl writes it, and it is not given (the API server defaults it to [Ingress])",
+            "networking.k8s.io/v1 NetworkPolicy shop/api: spec.ingress[0].ports[0].endPort: archctl allows single ports",
+            "networking.k8s.io/v1 NetworkPolicy shop/api: spec.ingress[1].from[0].podSelector.matchExpressions: archctl selects by labels only",
+            "networking.k8s.io/v1 NetworkPolicy shop/odd: the whole object: it selects its pods by `matchExpressions`, and archctl's policies select pods by labels (or a service)",
+        ]
+    );
+}
+
+/// A Deployment with the Service in front of it, ports `http` (80) and 9090.
+const FRONTED: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    \
+spec:\n      containers: [{name: web, image: 'acme/web:1.0', ports: [{name: http, containerPort: 8080}, {name: metrics, containerPort: 9090}]}]\n\
+---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+spec:\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}, {name: metrics, port: 9090, targetPort: metrics}]\n";
+
+#[test]
+fn an_ingress_to_imported_services_round_trips() {
+    let ingress = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: edge\n  namespace: shop\n  \
+        labels: {team: web}\n  annotations: {cert-manager.io/cluster-issuer: letsencrypt}\nspec:\n  ingressClassName: nginx\n  \
+        tls: [{hosts: [shop.example.com], secretName: shop-tls}]\n  rules:\n  - host: shop.example.com\n    http:\n      paths:\n      \
+        - {path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}\n      \
+        - {path: /metrics, pathType: Exact, backend: {service: {name: web, port: {number: 9090}}}}\n";
+    let (p, stderr) = round_trip(&format!("{FRONTED}---\n{ingress}"), 3);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let e = &toml["ingresses"]["edge"];
+    assert_eq!(e["class"].as_str(), Some("nginx"));
+    assert_eq!(e["rules"][0]["paths"][1]["type"].as_str(), Some("Exact"));
+    assert_eq!(e["legacy"]["labels"]["team"].as_str(), Some("web"));
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(ingress).unwrap();
+    assert_eq!(find(&rendered, "Ingress", Some("shop"), "edge"), find(&input, "Ingress", Some("shop"), "edge"));
+}
+
+#[test]
+fn an_ingress_archctl_cannot_route_is_listed_whole() {
+    // a route left out would be a route removed: the Ingress is not imported in part
+    let ingress = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: edge, namespace: shop}\nspec:\n  rules:\n  \
+        - http:\n      paths:\n      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}\n      \
+        - {path: /x, pathType: Prefix, backend: {service: {name: web, port: {number: 81}}}}\n---\n\
+        apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: other, namespace: shop}\nspec:\n  \
+        defaultBackend: {service: {name: web, port: {number: 80}}}\n  rules:\n  \
+        - http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}\n";
+    let p = Project::new().file("input.yaml", &format!("{FRONTED}---\n{ingress}"));
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "networking.k8s.io/v1 Ingress shop/edge: the whole object: spec.rules[0].http.paths[1].backend.service.port: not a port of the Service `web` by number or name",
+            "networking.k8s.io/v1 Ingress shop/other: spec.defaultBackend",
+        ]
+    );
+}
+
+#[test]
+fn a_vpa_a_scaled_object_and_a_service_monitor_round_trip() {
+    let extra = "apiVersion: autoscaling.k8s.io/v1\nkind: VerticalPodAutoscaler\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  updatePolicy: {updateMode: Initial}\n  \
+        resourcePolicy:\n    containerPolicies:\n    - {containerName: web, minAllowed: {cpu: 100m}, maxAllowed: {cpu: '2', memory: 4Gi}, controlledValues: RequestsOnly}\n\
+        ---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: web-scaler, namespace: shop}\n\
+        spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicaCount: 1\n  maxReplicaCount: 20\n  \
+        fallback: {failureThreshold: 3, replicas: 4}\n  \
+        advanced: {horizontalPodAutoscalerConfig: {behavior: {scaleDown: {stabilizationWindowSeconds: 120}}}}\n  \
+        triggers:\n  - {type: prometheus, metricType: Value, metadata: {query: 'sum(rate(x[1m]))', threshold: '10'}, authenticationRef: {name: prom}}\n\
+        ---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: web, namespace: shop, labels: {release: prom}}\n\
+        spec:\n  selector: {matchLabels: {app: web}}\n  endpoints: [{port: metrics, path: /stats, interval: 15s}]\n";
+    let (p, stderr) = round_trip(&format!("{FRONTED}---\n{extra}"), 5);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let web = &toml["services"]["web"];
+    assert_eq!(web["keda"]["name"].as_str(), Some("web-scaler"));
+    assert_eq!(web["keda"]["fallback_replicas"].as_integer(), Some(4));
+    assert_eq!(web["vpa"]["controlled_values"].as_str(), Some("RequestsOnly"));
+    assert_eq!(web["metrics"]["path"].as_str(), Some("/stats"));
+    assert_eq!(web["legacy"]["object_labels"]["metrics"]["release"].as_str(), Some("prom"));
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(extra).unwrap();
+    for (kind, name) in [("VerticalPodAutoscaler", "web"), ("ScaledObject", "web-scaler"), ("ServiceMonitor", "web")] {
+        assert_eq!(find(&rendered, kind, Some("shop"), name), find(&input, kind, Some("shop"), name), "{kind}");
+    }
+}
+
+#[test]
+fn what_a_vpa_a_scaled_object_or_a_service_monitor_holds_beyond_the_format_is_listed() {
+    let extra = "apiVersion: autoscaling.k8s.io/v1\nkind: VerticalPodAutoscaler\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  \
+        resourcePolicy:\n    containerPolicies:\n    - {containerName: web, minAllowed: {cpu: 100m}, controlledResources: [cpu]}\n    - {containerName: other, mode: 'Off'}\n\
+        ---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  scaleTargetRef: {name: web}\n  maxReplicaCount: 20\n  fallback: {failureThreshold: 5, replicas: 4}\n  \
+        triggers: [{type: cpu, metadata: {value: '50'}}]\n\
+        ---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  selector: {matchLabels: {app: web}}\n  endpoints: [{port: metrics, scheme: https}, {port: http}]\n\
+        ---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: lost, namespace: shop}\n\
+        spec:\n  selector: {matchLabels: {app: lost}}\n  endpoints: [{port: metrics}]\n";
+    let p = Project::new().file("input.yaml", &format!("{FRONTED}---\n{extra}"));
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "autoscaling.k8s.io/v1 VerticalPodAutoscaler shop/web: spec.resourcePolicy.containerPolicies[1]: archctl's policy is the main container's (`web`), the first one",
+            "autoscaling.k8s.io/v1 VerticalPodAutoscaler shop/web: spec.resourcePolicy.containerPolicies[0].controlledResources",
+            "keda.sh/v1alpha1 ScaledObject shop/web: spec.minReplicaCount: archctl writes it, and it is not given (KEDA's default is 0)",
+            "keda.sh/v1alpha1 ScaledObject shop/web: spec.fallback: archctl writes `replicas` with `failureThreshold: 3`",
+            "monitoring.coreos.com/v1 ServiceMonitor shop/web: spec.endpoints[1]: archctl's ServiceMonitor scrapes one port",
+            "monitoring.coreos.com/v1 ServiceMonitor shop/web: spec.endpoints[0].path: archctl writes it (default `/metrics`), and it is not given",
+            "monitoring.coreos.com/v1 ServiceMonitor shop/web: spec.endpoints[0].scheme",
+            "monitoring.coreos.com/v1 ServiceMonitor shop/lost: the whole object: its selector is not the selector of an imported deployment or statefulset of its namespace, and archctl's monitors select a workload's Service by it",
+        ]
+    );
+}
+
+#[test]
+fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
+    let c = crate::support::cluster::TestCluster::start();
+    c.install_crds(&[
+        "autoscaling.k8s.io_vpa-v1-crd-gen.yaml",
+        "keda.sh_scaledobjects.yaml",
+        "monitoring.coreos.com_servicemonitors.yaml",
+    ]);
+    c.kubectl(&["create", "namespace", "shop"]).success();
+    let worker = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, namespace: shop, labels: {app: worker}}\n\
+        spec:\n  selector: {matchLabels: {app: worker}}\n  template:\n    metadata: {labels: {app: worker}}\n    \
+        spec:\n      containers: [{name: worker, image: 'acme/worker:1.0'}]\n";
+    let others = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 6\n  \
+        metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}]\n\
+        ---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}\n\
+        ---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, namespace: shop}\n\
+        spec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n  \
+        ingress: [{from: [{namespaceSelector: {matchLabels: {name: edge}}}], ports: [{port: 8080}]}]\n\
+        ---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\n\
+        spec:\n  ingressClassName: nginx\n  rules:\n  \
+        - host: shop.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}\n\
+        ---\napiVersion: autoscaling.k8s.io/v1\nkind: VerticalPodAutoscaler\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  updatePolicy: {updateMode: 'Off'}\n\
+        ---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  selector: {matchLabels: {app: web}}\n  endpoints: [{port: metrics, path: /metrics, interval: 30s}]\n\
+        ---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: worker, namespace: shop, labels: {app: worker}}\n\
+        spec:\n  scaleTargetRef: {name: worker}\n  minReplicaCount: 0\n  maxReplicaCount: 10\n  \
+        triggers: [{type: cpu, metricType: Utilization, metadata: {value: '60'}}]\n";
+    c.kubectl_stdin(&["apply", "-f", "-"], &format!("{FRONTED}---\n{worker}---\n{others}")).success();
+    let kc = c.kubeconfig().to_str().unwrap().to_string();
+    let p = Project::new();
+    let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // the server's defaults, and the replicas the autoscalers own, are not the system's: nothing is listed
+    assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
+    assert!(run.stderr.contains("imported 10 of 10 objects"), "{}", run.stderr);
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    assert_eq!(toml["services"]["web"].get("replicas"), None);
+    assert_eq!(toml["services"]["worker"]["keda"]["short_target"].as_bool(), Some(true));
+    let diffed: Vec<&str> = run
+        .stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("diff against"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert_eq!(diffed.len(), 10, "{}", run.stderr);
+    assert!(diffed.iter().all(|l| l.ends_with(": no change")), "{}", run.stderr);
+    let diff = p.run(&["-f", "out/archctl.toml", "diff", "--profile", "imported", "--kubeconfig", &kc]);
+    assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
 }

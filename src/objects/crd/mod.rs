@@ -65,7 +65,10 @@ pub(crate) use custom_resource;
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetRef {
+    /// Empty only in a KEDA target that names the workload alone (`keda.short_target`).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub api_version: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub kind: String,
     pub name: String,
 }

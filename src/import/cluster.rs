@@ -1,0 +1,105 @@
+//! Accounts and namespaces: a ServiceAccount that an imported workload
+//! runs as becomes that service's `service_account` (rendered, no longer
+//! `create = false`), and Namespace objects the topology's `namespaces` —
+//! the inverse of `objects/workload.rs`'s account and
+//! `objects/cluster.rs`'s namespaces.
+
+use serde_json::Value;
+
+use super::scaling::{Attached, WORKLOADS, annotations_of, object_labels, workload_of};
+use super::toml::{Section, Table, Value as T};
+use super::{Ctx, ns_of};
+
+/// A ServiceAccount: the first imported workload of its namespace that
+/// runs as it (`serviceAccountName`) renders it.
+pub(super) fn service_account(
+    ctx: &Ctx,
+    objects: &[Value],
+    wanted: &[usize],
+    o: &Value,
+    sections: &mut [Section],
+) -> Result<Attached, String> {
+    let name = o["metadata"]["name"].as_str().unwrap_or("");
+    let ns = ns_of(o, &ctx.namespace);
+    let mut notes = Vec::new();
+    // the service whose pods run as it, and that does not render it yet
+    let service = sections
+        .iter()
+        .filter(|s| s.path.len() == 2 && s.path[0] == "services")
+        .find(|s| {
+            ctx.services.get(&s.path[1]) == Some(&ns)
+                && matches!(s.table.get("service_account"), Some(T::Table(t))
+                    if t.get("name") == Some(&T::Str(name.to_string())) && t.get("create") == Some(&T::Bool(false)))
+        })
+        .map(|s| s.path[1].clone())
+        .ok_or_else(|| {
+            format!(
+                "no imported workload of namespace `{ns}` runs as it (`serviceAccountName`), and archctl renders a service's own account"
+            )
+        })?;
+    let Some(j) = workload_of(ctx, objects, wanted, WORKLOADS, &service, &ns) else {
+        return Err(format!("the workload `{service}` is not imported"));
+    };
+    let workload = &objects[j];
+    // the account's annotations: the workload's, and its own
+    let theirs = annotations_of(workload);
+    let mine = annotations_of(o);
+    let mut own = Table::default();
+    for (k, v) in &mine {
+        if !theirs.iter().any(|(a, b)| a == k && b == v) {
+            own.set(k, v.as_str().unwrap_or(""));
+        }
+    }
+    for (k, _) in &theirs {
+        if !mine.iter().any(|(a, _)| a == k) {
+            notes.push(format!(
+                "metadata.annotations: the workload's annotation `{k}` is missing here, and archctl puts the workload's annotations on its ServiceAccount"
+            ));
+        }
+    }
+    let Some(section) = super::section_mut(sections, &["services", &service]) else {
+        return Err(format!("the service `{service}` is not imported"));
+    };
+    let Some(T::Table(t)) = section.table.get_mut("service_account") else {
+        return Err(format!("the service `{service}` names no account"));
+    };
+    t.0.retain(|(k, _)| k != "create");
+    // a legacy service's account has its own setting only
+    t.opt("account_automount_token", o["automountServiceAccountToken"].as_bool());
+    if !own.is_empty() {
+        t.set("annotations", own);
+    }
+    object_labels(sections, &service, "service_account", o, workload);
+    Ok(Attached { service, workload: j, notes })
+}
+
+/// The Namespace objects as `namespaces` sections — only when they are
+/// every namespace the topology uses (a topology declares all of them or
+/// none); otherwise why not.
+pub(super) fn namespaces(objects: &[Value], found: &[usize], used: &[String]) -> Result<Vec<(usize, Section)>, String> {
+    let names: Vec<&str> = found.iter().filter_map(|&i| objects[i]["metadata"]["name"].as_str()).collect();
+    if let Some(missing) = used.iter().find(|u| !names.contains(&u.as_str())) {
+        return Err(format!(
+            "a topology declares every namespace it uses or none, and `{missing}` is not among the imported Namespaces"
+        ));
+    }
+    let mut out = Vec::new();
+    for &i in found {
+        let o = &objects[i];
+        let name = o["metadata"]["name"].as_str().unwrap_or("");
+        let mut s = Section::new(&["namespaces", name]);
+        let annotations = annotations_of(o);
+        if !annotations.is_empty() {
+            let mut t = Table::default();
+            for (k, v) in &annotations {
+                t.set(k, v.as_str().unwrap_or(""));
+            }
+            s.table.set("annotations", t);
+        }
+        let mut legacy = Table::default();
+        legacy.set("labels", super::labels(&o["metadata"]["labels"]));
+        s.table.set("legacy", legacy);
+        out.push((i, s));
+    }
+    Ok(out)
+}
