@@ -16,6 +16,8 @@
 #                    with a kustomization that adds a label and patches the
 #                    replicas of every Deployment
 #   archctl check    every profile, and archctl plan --profile production
+#   archctl render --format helm   the chart itself (every profile rendered,
+#                    templated and checked), into a folder
 #
 # Then `archctl diff` of the N = 1,000 fleet against the real test API server
 # (scripts/test-cluster.sh), directly and with 5 ms latency per request added
@@ -138,6 +140,7 @@ EOF
     fi
     printf '%s\t%s\t%s\t%s\n' "$n" "archctl check" "$a" "$ARCHCTL -f $topo check" >> "$commands"
     printf '%s\t%s\t%s\t%s\n' "$n" "archctl plan" "$a" "$ARCHCTL -f $topo plan --profile production" >> "$commands"
+    printf '%s\t%s\t%s\t%s\n' "$n" "archctl render --format helm" "$a" "$ARCHCTL -f $topo render --format helm --out $dir/chart-timed" >> "$commands"
 done
 
 step "timing (median of $RUNS runs each, one command at a time)"
