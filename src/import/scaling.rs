@@ -74,6 +74,30 @@ pub(super) fn annotations_of(o: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
+/// Writes the section `services.SERVICE.KEY` made of `o` after the
+/// service's other sections, with the object's labels and annotations
+/// compared with those of the workload (`j`, the workload's index).
+fn attach(
+    sections: &mut Vec<Section>,
+    service: String,
+    key: &str,
+    table: Table,
+    o: &Value,
+    (j, workload): (usize, &Value),
+    mut notes: Vec<String>,
+) -> Attached {
+    let mut s = Section::new(&["services", &service, key]);
+    s.comments.push(format!(
+        "from {} `{}`",
+        o["kind"].as_str().unwrap_or(""),
+        o["metadata"]["name"].as_str().unwrap_or("")
+    ));
+    s.table = table;
+    insert_after(sections, &service, s);
+    labels_and_annotations(sections, &service, key, o, workload, &mut notes);
+    Attached { service, workload: j, notes }
+}
+
 /// The object's labels into `legacy.object_labels.KEY` when they are not
 /// the workload's, and a note when its annotations are not the workload's
 /// (archctl gives a service's objects the workload's annotations).
@@ -216,12 +240,7 @@ pub(super) fn hpa(
         }
     }
     let service = r.name.clone();
-    let mut s = Section::new(&["services", &service, "autoscaling"]);
-    s.comments.push(format!("from HorizontalPodAutoscaler `{name}`"));
-    s.table = t;
-    insert_after(sections, &service, s);
-    labels_and_annotations(sections, &service, "autoscaling", o, &objects[j], &mut notes);
-    Ok(Attached { service, workload: j, notes })
+    Ok(attach(sections, service, "autoscaling", t, o, (j, &objects[j]), notes))
 }
 
 /// `behavior.scaleUp` or `scaleDown` as `scale_up` / `scale_down`.
@@ -363,7 +382,7 @@ pub(super) fn pdb(
     let ns = ns_of(o, &ctx.namespace);
     let name = p.metadata.name.clone().unwrap_or_default();
     let spec = p.spec.unwrap_or_default();
-    let mut notes = Vec::new();
+    let notes = Vec::new();
     let selector = &o["spec"]["selector"]["matchLabels"];
     if spec.selector.as_ref().and_then(|s| s.match_expressions.as_ref()).is_some_and(|e| !e.is_empty()) {
         return Err(
@@ -427,12 +446,7 @@ pub(super) fn pdb(
             "it blocks every eviction of `{service}`'s {replicas} replica(s) (or is not a percentage), and archctl refuses such a budget (E052)"
         ));
     }
-    let mut s = Section::new(&["services", &service, "disruption"]);
-    s.comments.push(format!("from PodDisruptionBudget `{name}`"));
-    s.table = t;
-    insert_after(sections, &service, s);
-    labels_and_annotations(sections, &service, "disruption", o, &objects[j], &mut notes);
-    Ok(Attached { service, workload: j, notes })
+    Ok(attach(sections, service, "disruption", t, o, (j, &objects[j]), notes))
 }
 
 /// Puts `s` after the last section of the service `service`.
@@ -551,12 +565,7 @@ pub(super) fn vpa(
             ));
         }
     }
-    let mut s = Section::new(&["services", &service, "vpa"]);
-    s.comments.push(format!("from VerticalPodAutoscaler `{name}`"));
-    s.table = t;
-    insert_after(sections, &service, s);
-    labels_and_annotations(sections, &service, "vpa", o, &objects[j], &mut notes);
-    Ok(Attached { service, workload: j, notes })
+    Ok(attach(sections, service, "vpa", t, o, (j, &objects[j]), notes))
 }
 
 /// A KEDA ScaledObject of an imported Deployment or StatefulSet.
@@ -650,12 +659,7 @@ pub(super) fn keda(
     if short {
         t.set("short_target", true);
     }
-    let mut s = Section::new(&["services", &service, "keda"]);
-    s.comments.push(format!("from ScaledObject `{name}`"));
-    s.table = t;
-    insert_after(sections, &service, s);
-    labels_and_annotations(sections, &service, "keda", o, &objects[j], &mut notes);
-    Ok(Attached { service, workload: j, notes })
+    Ok(attach(sections, service, "keda", t, o, (j, &objects[j]), notes))
 }
 
 /// A prometheus-operator ServiceMonitor that selects, by the workload's
@@ -738,10 +742,5 @@ pub(super) fn monitor(
         }
     }
     t.opt("interval", e["interval"].as_str());
-    let mut s = Section::new(&["services", &service, "metrics"]);
-    s.comments.push(format!("from ServiceMonitor `{name}`"));
-    s.table = t;
-    insert_after(sections, &service, s);
-    labels_and_annotations(sections, &service, "metrics", o, &objects[j], &mut notes);
-    Ok(Attached { service, workload: j, notes })
+    Ok(attach(sections, service, "metrics", t, o, (j, &objects[j]), notes))
 }
