@@ -12,7 +12,7 @@ pub(super) fn topology_schema() -> Value {
 }
 
 /// A schema with its `$ref`s followed.
-fn resolve_ref<'a>(root: &'a Value, mut s: &'a Value) -> Option<Value> {
+fn resolve_ref<'a>(root: &'a Value, mut s: &'a Value) -> Option<&'a Value> {
     let defs = root.get("definitions").or_else(|| root.get("$defs"));
     for _ in 0..8 {
         let r = s.get("$ref").or_else(|| s.get("allOf")?.get(0)?.get("$ref")).and_then(Value::as_str);
@@ -20,26 +20,26 @@ fn resolve_ref<'a>(root: &'a Value, mut s: &'a Value) -> Option<Value> {
         let name = r.rsplit('/').next()?;
         s = defs?.get(name)?;
     }
-    Some(s.clone())
+    Some(s)
 }
 
 /// The description at a topology path (`services.*.replicas`), following
 /// `$ref`s, `additionalProperties` for `*`.
-fn topology_description(schema: &Value, path: &[&str]) -> Option<String> {
-    let resolve = |s: &Value| resolve_ref(schema, s);
+fn topology_description<'a>(schema: &'a Value, path: &[&str]) -> Option<String> {
+    let resolve = |s: &'a Value| resolve_ref(schema, s);
     let mut s = resolve(schema)?;
     let mut last = None;
     for key in path {
         let next = if *key == "*" {
-            s.get("additionalProperties").cloned()?
+            s.get("additionalProperties")?
         } else {
-            s.get("properties").and_then(|p| p.get(*key)).cloned().or_else(|| {
+            s.get("properties").and_then(|p| p.get(*key)).or_else(|| {
                 // an optional table is anyOf [its schema, null]
-                s.get("anyOf")?.as_array()?.iter().find_map(|a| resolve(a)?.get("properties")?.get(*key).cloned())
+                s.get("anyOf")?.as_array()?.iter().find_map(|a| resolve(a)?.get("properties")?.get(*key))
             })?
         };
         last = next.get("description").and_then(Value::as_str).map(str::to_string);
-        s = resolve(&next)?;
+        s = resolve(next)?;
         if last.is_none() {
             last = s.get("description").and_then(Value::as_str).map(str::to_string);
         }
