@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use crate::emit::yaml;
 use crate::objects::Object;
 use crate::resolve::Resolved;
-use template::{Cond, Named, PathSeg, T, Values, object_key};
+use template::{Cond, Named, PathSeg, T, Values};
 
 pub use skeleton::Skeleton;
 
@@ -77,30 +77,22 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
     let first = &variants[primary].resolved.topology;
     let chart_name = first.project.name.clone();
     let n = variants.len();
-    let docs: Vec<Vec<Value>> = variants
-        .iter()
-        .map(|v| v.objects.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>())
-        .collect::<Result<_, _>>()?;
-
-    // every object of every profile, in the order they first appear
+    // every object of every profile, in the order they first appear; each
+    // is turned into JSON only while its template is built, one at a time
+    let by_key: Vec<std::collections::HashMap<String, &Object>> =
+        variants.iter().map(|v| v.objects.iter().map(|o| (key_of(o), o)).collect()).collect();
     let mut keys: indexmap::IndexSet<String> = indexmap::IndexSet::new();
-    let mut by_key: Vec<BTreeMap<String, &Value>> = Vec::new();
     for i in std::iter::once(primary).chain((0..n).filter(|i| *i != primary)) {
-        for d in &docs[i] {
-            keys.insert(object_key(d));
+        for o in variants[i].objects {
+            keys.insert(key_of(o));
         }
-    }
-    for d in &docs {
-        by_key.push(d.iter().map(|d| (object_key(d), d)).collect());
     }
 
     // the namespaces objects live in (and Namespace objects name)
-    let namespaces: BTreeSet<String> = docs
+    let namespaces: BTreeSet<String> = variants
         .iter()
-        .flatten()
-        .filter_map(|d| {
-            if d["kind"] == "Namespace" { d["metadata"]["name"].as_str() } else { d["metadata"]["namespace"].as_str() }
-        })
+        .flat_map(|v| v.objects.iter())
+        .filter_map(|o| if o.kind() == "Namespace" { Some(o.name()) } else { o.namespace() })
         .map(str::to_string)
         .collect();
     let namespaces: Vec<String> = namespaces.into_iter().collect();
@@ -161,27 +153,35 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     let mut fallbacks = Vec::new();
     for key in &keys {
-        let vs: Vec<Option<&Value>> = by_key.iter().map(|m| m.get(key).copied()).collect();
-        let Some(sample) = vs.iter().flatten().next().copied() else { continue };
+        let mut docs: Vec<Option<Value>> =
+            by_key.iter().map(|m| m.get(key).map(serde_json::to_value).transpose()).collect::<Result<_, _>>()?;
+        let Some(sample) = docs.iter().flatten().next() else { continue };
         let kind = sample["kind"].as_str().unwrap_or("").to_string();
         let workload = matches!(kind.as_str(), "Deployment" | "StatefulSet");
         let svc_name = sample["metadata"]["name"].as_str().unwrap_or("").to_string();
 
-        // replicas belong to the autoscaler when one is on: built apart
-        let stripped: Vec<Option<Value>> = vs
-            .iter()
-            .map(|v| {
-                v.map(|d| {
-                    let mut d = d.clone();
-                    if workload && let Some(spec) = d.get_mut("spec").and_then(Value::as_object_mut) {
-                        spec.shift_remove("replicas");
-                    }
-                    d
-                })
-            })
-            .collect();
-        let refs: Vec<Option<&Value>> = stripped.iter().map(Option::as_ref).collect();
+        // replicas belong to the autoscaler when one is on: built apart,
+        // and put back (where they were) for the check below
+        let mut taken: Vec<Option<(usize, Value)>> = vec![None; n];
+        if workload {
+            for (d, taken) in docs.iter_mut().zip(&mut taken) {
+                if let Some(spec) = d.as_mut().and_then(|d| d.get_mut("spec")).and_then(Value::as_object_mut) {
+                    let at = spec.keys().position(|k| k == "replicas");
+                    *taken = at.and_then(|i| Some((i, spec.shift_remove("replicas")?)));
+                }
+            }
+        }
+        let refs: Vec<Option<&Value>> = docs.iter().map(Option::as_ref).collect();
         let mut t = template::build(&refs, &namer, &mut values);
+        for (d, taken) in docs.iter_mut().zip(taken) {
+            if let (Some((i, v)), Some(spec)) =
+                (taken, d.as_mut().and_then(|d| d.get_mut("spec")).and_then(Value::as_object_mut))
+            {
+                spec.shift_insert(i, "replicas".into(), v);
+            }
+        }
+        let vs: Vec<Option<&Value>> = docs.iter().map(Option::as_ref).collect();
+        let Some(sample) = vs.iter().flatten().next().copied() else { continue };
         if workload {
             let rp = p(&["services", &svc_name, "replicas"]);
             let cond = if autoscaled.contains(&svc_name) {
@@ -295,14 +295,11 @@ pub fn chart(variants: &[Variant<'_>], primary: usize, skeleton: &Skeleton) -> a
     let describe = |path: &[String]| describe::describe(&topology_schema, path);
     let schema = values::schema(&values.per_variant, &free, &describe);
     out.push(("values.schema.json".into(), serde_json::to_string_pretty(&schema)? + "\n"));
-    let customs: BTreeSet<String> = keys
+    let customs: BTreeSet<String> = variants
         .iter()
-        .filter_map(|k| by_key.iter().find_map(|m| m.get(k)))
-        .filter_map(|d| {
-            let (api, kind) = (d["apiVersion"].as_str()?, d["kind"].as_str()?);
-            let (group, _) = api.split_once('/')?;
-            (!crate::objects::object::is_builtin_group(group)).then(|| format!("{api}/{kind}"))
-        })
+        .flat_map(|v| v.objects.iter())
+        .filter(|o| !crate::objects::object::is_builtin_group(o.group()))
+        .map(|o| format!("{}/{}", o.api_version(), o.kind()))
         .collect();
     let ns = if single { namespaces.first().map(String::as_str) } else { None };
     out.push(("README.md".into(), readme(&chart_name, ns, &profiles, &customs, primary_values, &describe)));
@@ -400,6 +397,15 @@ fn readme_rows(
             };
             rows.push((cell(path.join(".")), cell(default), cell(describe(path).unwrap_or_default())));
         }
+    }
+}
+
+/// The key of an object in values and file names, as
+/// [`template::object_key`] gives it from the object's JSON.
+fn key_of(o: &Object) -> String {
+    match o.namespace() {
+        Some(ns) => format!("{}/{ns}/{}", o.kind(), o.name()),
+        None => format!("{}/{}", o.kind(), o.name()),
     }
 }
 
