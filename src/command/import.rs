@@ -304,7 +304,8 @@ const LIVE_KINDS: &[(&str, &str, &str, &str)] = &[
 
 /// The live objects of `ns` that import maps, each with its `apiVersion`
 /// and `kind` (a LIST leaves them out of the items), without those a
-/// controller made and the CA bundle every namespace gets.
+/// controller made and the CA bundle every namespace gets, and the
+/// Namespace itself first.
 async fn live(
     c: &diff::kube::KubeCluster,
     ns: &str,
@@ -344,6 +345,31 @@ async fn live(
             // what the server wrote by itself is not the system's
             crate::k8s::defaults::strip(&mut item);
             out.push(item);
+        }
+    }
+    // the namespace itself, unless a selector picks the objects (its
+    // labels are not the system's); an account that may not read it
+    // imports the rest
+    if selector.is_empty() {
+        let r = diff::cluster::Resource {
+            group: String::new(),
+            version: "v1".into(),
+            kind: "Namespace".into(),
+            plural: "namespaces".into(),
+            namespaced: false,
+        };
+        match c.get(&r, None, ns).await {
+            Ok(Some(mut item)) => {
+                item["apiVersion"] = Value::String("v1".into());
+                item["kind"] = Value::String("Namespace".into());
+                crate::k8s::defaults::strip(&mut item);
+                out.insert(0, item);
+            }
+            Ok(None) | Err(diff::cluster::ClusterError::NotFound(_)) => {}
+            Err(diff::cluster::ClusterError::Forbidden(why)) => term::message(&format!(
+                "warning: cannot read Namespace `{ns}` ({why}): its labels and annotations are not imported"
+            )),
+            Err(e) => return Err(e),
         }
     }
     // an autoscaled workload's replica count is the autoscaler's latest

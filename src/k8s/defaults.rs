@@ -13,7 +13,24 @@
 //!   (`OrderedReady`), `updateStrategy` (rolling, partition 0) and
 //!   `persistentVolumeClaimRetentionPolicy` (`Retain` / `Retain`);
 //! - `pkg/apis/batch/v1/defaults.go`: a CronJob's `concurrencyPolicy`
-//!   (`Allow`), `suspend` (false) and history limits (3 and 1);
+//!   (`Allow`), `suspend` (false) and history limits (3 and 1); a Job's
+//!   `backoffLimit` (6), `completionMode` (`NonIndexed`), `suspend`
+//!   (false), `podReplacementPolicy` (`TerminatingOrFailed`), and
+//!   `parallelism` and `completions` (1 and 1), and its labels, copied
+//!   from its pod template's when it has none;
+//! - the Job REST strategy (`pkg/registry/batch/job`): the selector it
+//!   generates (`batch.kubernetes.io/controller-uid: <uid>`, with
+//!   `manualSelector: false`) and the labels it adds to the pod template
+//!   and so to the Job (`batch.kubernetes.io/controller-uid`,
+//!   `controller-uid`: the Job's uid; `batch.kubernetes.io/job-name`,
+//!   `job-name`: its name);
+//! - `pkg/apis/autoscaling/v2/defaults.go`: an autoscaler's `behavior`,
+//!   once it has one, filled in rule by rule: scale up with no
+//!   stabilization, `selectPolicy: Max`, 4 pods or 100% per 15 s; scale
+//!   down with `selectPolicy: Max`, 100% per 15 s;
+//! - the Namespace REST strategy and `pkg/apis/core/v1/defaults.go`: a
+//!   Namespace's label `kubernetes.io/metadata.name` (its name) and its
+//!   finalizer `kubernetes`;
 //! - `pkg/apis/core/v1/defaults.go`: a pod's `restartPolicy` (`Always`),
 //!   `terminationGracePeriodSeconds` (30), `dnsPolicy` (`ClusterFirst`),
 //!   `schedulerName` (`default-scheduler`), empty `securityContext` and
@@ -55,6 +72,10 @@ enum ServerValue {
     /// A deprecated alias the server copies from the field of this name
     /// beside it.
     SameAs(&'static str),
+    /// The object's own name (a label the server derives from it).
+    OwnName,
+    /// The object's uid (a Job's generated selector and labels).
+    OwnUid,
 }
 
 /// One default: the kinds it applies to, its path (`{pod}` is the pod
@@ -69,7 +90,7 @@ const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "Job", "CronJob"];
 const ALWAYS_RUNNING: &[&str] = &["Deployment", "StatefulSet"];
 const ALL: &[&str] = &[];
 
-use ServerValue::{Is, Owned, PullPolicy, SameAs};
+use ServerValue::{Is, OwnName, OwnUid, Owned, PullPolicy, SameAs};
 
 /// The one list of the server's defaults and owned fields.
 const FIELDS: &[Field] = &[
@@ -114,6 +135,52 @@ const FIELDS: &[Field] = &[
     Field { kinds: &["CronJob"], path: "spec.successfulJobsHistoryLimit", default: Is("3") },
     Field { kinds: &["CronJob"], path: "spec.failedJobsHistoryLimit", default: Is("1") },
     Field { kinds: &["CronJob"], path: "spec.jobTemplate.metadata.creationTimestamp", default: Owned },
+    Field { kinds: &["CronJob"], path: "spec.jobTemplate.metadata", default: Is("{}") },
+    Field { kinds: &["Job"], path: "spec.backoffLimit", default: Is("6") },
+    Field { kinds: &["Job"], path: "spec.completionMode", default: Is(r#""NonIndexed""#) },
+    Field { kinds: &["Job"], path: "spec.suspend", default: Is("false") },
+    Field { kinds: &["Job"], path: "spec.podReplacementPolicy", default: Is(r#""TerminatingOrFailed""#) },
+    // the generated selector, and the labels that go with it
+    Field { kinds: &["Job"], path: "spec.selector.matchLabels.batch.kubernetes.io/controller-uid", default: OwnUid },
+    Field { kinds: &["Job"], path: "spec.selector.matchLabels", default: Is("{}") },
+    Field { kinds: &["Job"], path: "spec.selector", default: Is("{}") },
+    Field { kinds: &["Job"], path: "spec.manualSelector", default: Is("false") },
+    Field { kinds: &["Job"], path: "{job-labels}.batch.kubernetes.io/controller-uid", default: OwnUid },
+    Field { kinds: &["Job"], path: "{job-labels}.controller-uid", default: OwnUid },
+    Field { kinds: &["Job"], path: "{job-labels}.batch.kubernetes.io/job-name", default: OwnName },
+    Field { kinds: &["Job"], path: "{job-labels}.job-name", default: OwnName },
+    Field { kinds: &["Job"], path: "{job-labels}", default: Is("{}") },
+    // autoscaling/v2: a behaviour's rules, filled in
+    Field {
+        kinds: &["HorizontalPodAutoscaler"],
+        path: "spec.behavior.scaleUp.policies",
+        default: Is(
+            r#"[{"type":"Pods","value":4,"periodSeconds":15},{"type":"Percent","value":100,"periodSeconds":15}]"#,
+        ),
+    },
+    Field {
+        kinds: &["HorizontalPodAutoscaler"],
+        path: "spec.behavior.scaleDown.policies",
+        default: Is(r#"[{"type":"Percent","value":100,"periodSeconds":15}]"#),
+    },
+    Field {
+        kinds: &["HorizontalPodAutoscaler"],
+        path: "spec.behavior.scaleUp.stabilizationWindowSeconds",
+        default: Is("0"),
+    },
+    Field { kinds: &["HorizontalPodAutoscaler"], path: "spec.behavior.scaleUp.selectPolicy", default: Is(r#""Max""#) },
+    Field {
+        kinds: &["HorizontalPodAutoscaler"],
+        path: "spec.behavior.scaleDown.selectPolicy",
+        default: Is(r#""Max""#),
+    },
+    Field { kinds: &["HorizontalPodAutoscaler"], path: "spec.behavior.scaleUp", default: Is("{}") },
+    Field { kinds: &["HorizontalPodAutoscaler"], path: "spec.behavior.scaleDown", default: Is("{}") },
+    Field { kinds: &["HorizontalPodAutoscaler"], path: "spec.behavior", default: Is("{}") },
+    // core/v1: Namespaces
+    Field { kinds: &["Namespace"], path: "metadata.labels.kubernetes.io/metadata.name", default: OwnName },
+    Field { kinds: &["Namespace"], path: "spec.finalizers", default: Is(r#"["kubernetes"]"#) },
+    Field { kinds: &["Namespace"], path: "spec", default: Is("{}") },
     // core/v1: pods
     Field { kinds: WORKLOADS, path: "{pod}.metadata.creationTimestamp", default: Owned },
     Field { kinds: ALWAYS_RUNNING, path: "{pod}.spec.restartPolicy", default: Is(r#""Always""#) },
@@ -124,6 +191,7 @@ const FIELDS: &[Field] = &[
     Field { kinds: WORKLOADS, path: "{pod}.spec.serviceAccount", default: SameAs("serviceAccountName") },
     Field { kinds: WORKLOADS, path: "{pod}.spec.volumes[*].configMap.defaultMode", default: Is("420") },
     Field { kinds: WORKLOADS, path: "{pod}.spec.volumes[*].secret.defaultMode", default: Is("420") },
+    Field { kinds: &["Job"], path: "{pod}.metadata", default: Is("{}") },
     // core/v1: containers, init containers alike
     Field { kinds: WORKLOADS, path: "{containers}.terminationMessagePath", default: Is(r#""/dev/termination-log""#) },
     Field { kinds: WORKLOADS, path: "{containers}.terminationMessagePolicy", default: Is(r#""File""#) },
@@ -177,17 +245,25 @@ fn expand(path: &str, kind: &str) -> Vec<String> {
         }
         return out;
     }
+    if let Some(rest) = path.strip_prefix("{job-labels}") {
+        // the pod template's and, copied from them, the Job's own
+        return [format!("{pod}.metadata.labels{rest}"), format!("metadata.labels{rest}")].into();
+    }
     vec![path.replace("{pod}", pod)]
 }
 
 /// Splits a path into keys and `[*]`; a key may hold dots (an annotation's
-/// name) only as the last segment under `annotations`.
+/// or a label's name) only as the last segment under `annotations`,
+/// `labels` or `matchLabels`.
 fn segments(path: &str) -> Vec<String> {
-    if let Some((head, key)) = path.split_once(".annotations.") {
-        let mut s = segments(head);
-        s.push("annotations".into());
-        s.push(key.to_string());
-        return s;
+    for map in ["annotations", "labels", "matchLabels"] {
+        let marker = format!(".{map}.");
+        if let Some((head, key)) = path.split_once(&marker) {
+            let mut s = segments(head);
+            s.push(map.into());
+            s.push(key.to_string());
+            return s;
+        }
     }
     let mut out = Vec::new();
     for part in path.split('.') {
@@ -210,12 +286,18 @@ fn pull_policy(container: &Value) -> &'static str {
     if !tagged || name.ends_with(":latest") { "Always" } else { "IfNotPresent" }
 }
 
-fn drop_at(v: &mut Value, path: &[String], default: ServerValue) {
+/// The object's name and uid, read before they are dropped.
+struct Own {
+    name: Option<String>,
+    uid: Option<String>,
+}
+
+fn drop_at(v: &mut Value, path: &[String], default: ServerValue, own: &Own) {
     let Some((first, rest)) = path.split_first() else { return };
     if first == "[*]" {
         if let Value::Array(items) = v {
             for item in items {
-                drop_at(item, rest, default);
+                drop_at(item, rest, default, own);
             }
         }
         return;
@@ -223,7 +305,7 @@ fn drop_at(v: &mut Value, path: &[String], default: ServerValue) {
     let Value::Object(m) = v else { return };
     if !rest.is_empty() {
         if let Some(child) = m.get_mut(first) {
-            drop_at(child, rest, default);
+            drop_at(child, rest, default, own);
         }
         return;
     }
@@ -233,6 +315,8 @@ fn drop_at(v: &mut Value, path: &[String], default: ServerValue) {
         (Is(json), Some(x)) => serde_json::from_str::<Value>(json).is_ok_and(|d| d == *x),
         (PullPolicy, Some(x)) => x.as_str() == Some(pull_policy(&Value::Object(m.clone()))),
         (SameAs(other), Some(x)) => m.get(other) == Some(x),
+        (OwnName, Some(x)) => own.name.is_some() && x.as_str() == own.name.as_deref(),
+        (OwnUid, Some(x)) => own.uid.is_some() && x.as_str() == own.uid.as_deref(),
     };
     if drop {
         m.shift_remove(first);
@@ -243,19 +327,38 @@ fn drop_at(v: &mut Value, path: &[String], default: ServerValue) {
 /// would have written by itself; an `annotations` map left empty goes too.
 pub(crate) fn strip(o: &mut Value) {
     let kind = o["kind"].as_str().unwrap_or("").to_string();
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let own = Own { name: text(&o["metadata"]["name"]), uid: text(&o["metadata"]["uid"]) };
     for f in FIELDS {
         if !f.kinds.is_empty() && !f.kinds.contains(&kind.as_str()) {
             continue;
         }
         for path in expand(f.path, &kind) {
-            drop_at(o, &segments(&path), f.default);
+            drop_at(o, &segments(&path), f.default, &own);
         }
+    }
+    if kind == "Job" {
+        job_counts(o);
     }
     if let Some(meta) = o.get_mut("metadata").and_then(Value::as_object_mut)
         && meta.get("annotations").and_then(Value::as_object).is_some_and(|a| a.is_empty())
     {
         meta.shift_remove("annotations");
     }
+}
+
+/// A Job's `parallelism` and `completions`: the server makes both 1 when
+/// neither is given, and `parallelism` 1 when only `completions` is (a
+/// `parallelism` without `completions` was written, and is kept).
+fn job_counts(o: &mut Value) {
+    let Some(spec) = o.get_mut("spec").and_then(Value::as_object_mut) else { return };
+    if spec.get("parallelism").and_then(Value::as_i64) != Some(1) || !spec.contains_key("completions") {
+        return;
+    }
+    if spec.get("completions").and_then(Value::as_i64) == Some(1) {
+        spec.shift_remove("completions");
+    }
+    spec.shift_remove("parallelism");
 }
 
 #[cfg(test)]
@@ -313,5 +416,69 @@ mod tests {
             "ports": [{"port": 80, "protocol": "TCP"}]}});
         strip(&mut s);
         assert_eq!(s, json!({"kind": "Service", "spec": {"type": "NodePort", "ports": [{"port": 80}]}}));
+    }
+
+    #[test]
+    fn a_jobs_generated_selector_and_labels_and_its_defaults() {
+        let uid = "a53f09e0-9f9a-4731-b6b3-9bdad3d47c30";
+        let generated = json!({"batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": "migrate",
+            "controller-uid": uid, "job-name": "migrate"});
+        let mut j = json!({"kind": "Job", "metadata": {"name": "migrate", "uid": uid, "labels": generated},
+            "spec": {"backoffLimit": 6, "completionMode": "NonIndexed", "completions": 1, "manualSelector": false,
+                "parallelism": 1, "podReplacementPolicy": "TerminatingOrFailed", "suspend": false,
+                "selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}},
+                "template": {"metadata": {"labels": generated}, "spec": {"restartPolicy": "Never"}}}});
+        strip(&mut j);
+        assert_eq!(
+            j,
+            json!({"kind": "Job", "metadata": {"name": "migrate"},
+                "spec": {"template": {"spec": {"restartPolicy": "Never"}}}})
+        );
+        // labels of another Job's uid or name, a chosen selector and counts are someone's choice
+        let mut k = json!({"kind": "Job", "metadata": {"name": "a", "uid": "u2", "labels": {"job-name": "b"}},
+            "spec": {"backoffLimit": 2, "parallelism": 1, "manualSelector": true,
+                "selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": "u1"}},
+                "template": {"metadata": {"labels": {"controller-uid": "u1", "app": "a"}}}}});
+        let before = k["spec"].clone();
+        strip(&mut k);
+        assert_eq!(k["metadata"]["labels"], json!({"job-name": "b"}));
+        assert_eq!(k["spec"], before);
+        let mut n = json!({"kind": "Job", "spec": {"parallelism": 1, "completions": 5}});
+        strip(&mut n);
+        assert_eq!(n, json!({"kind": "Job", "spec": {"completions": 5}}));
+    }
+
+    #[test]
+    fn an_autoscalers_filled_in_behaviour_keeps_only_what_was_written() {
+        let mut h = json!({"kind": "HorizontalPodAutoscaler", "spec": {"maxReplicas": 6, "behavior": {
+            "scaleDown": {"policies": [{"periodSeconds": 15, "type": "Percent", "value": 100}], "selectPolicy": "Max",
+                "stabilizationWindowSeconds": 60},
+            "scaleUp": {"policies": [{"periodSeconds": 15, "type": "Pods", "value": 4},
+                {"periodSeconds": 15, "type": "Percent", "value": 100}], "selectPolicy": "Max",
+                "stabilizationWindowSeconds": 0}}}});
+        strip(&mut h);
+        assert_eq!(
+            h,
+            json!({"kind": "HorizontalPodAutoscaler", "spec": {"maxReplicas": 6, "behavior": {
+                "scaleDown": {"stabilizationWindowSeconds": 60}}}})
+        );
+        let mut all = json!({"kind": "HorizontalPodAutoscaler", "spec": {"behavior": {
+            "scaleUp": {"policies": [{"periodSeconds": 60, "type": "Pods", "value": 2}], "selectPolicy": "Min",
+                "stabilizationWindowSeconds": 0},
+            "scaleDown": {"selectPolicy": "Max"}}}});
+        strip(&mut all);
+        assert_eq!(
+            all["spec"]["behavior"],
+            json!({"scaleUp": {"policies": [{"periodSeconds": 60, "type": "Pods", "value": 2}], "selectPolicy": "Min"}})
+        );
+    }
+
+    #[test]
+    fn a_namespaces_name_label_and_finalizer() {
+        let mut n = json!({"kind": "Namespace", "metadata": {"name": "shop",
+            "labels": {"kubernetes.io/metadata.name": "shop", "team": "a"}},
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
+        strip(&mut n);
+        assert_eq!(n, json!({"kind": "Namespace", "metadata": {"name": "shop", "labels": {"team": "a"}}}));
     }
 }

@@ -829,7 +829,8 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     // the server's defaults, and the replicas the autoscalers own, are not the system's: nothing is listed
     assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
-    assert!(run.stderr.contains("imported 10 of 10 objects"), "{}", run.stderr);
+    // the ten objects and the namespace they are in
+    assert!(run.stderr.contains("imported 11 of 11 objects"), "{}", run.stderr);
     let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
     assert_eq!(toml["services"]["web"].get("replicas"), None);
     assert_eq!(toml["services"]["worker"]["keda"]["short_target"].as_bool(), Some(true));
@@ -840,8 +841,54 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
         .skip(1)
         .take_while(|l| l.starts_with("  "))
         .collect();
-    assert_eq!(diffed.len(), 10, "{}", run.stderr);
+    assert_eq!(diffed.len(), 11, "{}", run.stderr);
     assert!(diffed.iter().all(|l| l.ends_with(": no change")), "{}", run.stderr);
+    let diff = p.run(&["-f", "out/archctl.toml", "diff", "--profile", "imported", "--kubeconfig", &kc]);
+    assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
+}
+
+#[test]
+fn what_the_server_fills_into_jobs_autoscalers_and_namespaces_is_not_imported() {
+    let c = crate::support::cluster::TestCluster::start();
+    let input = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {team: payments}}\n\
+        ---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    \
+        spec:\n      containers: [{name: web, image: 'acme/web:1.0'}]\n\
+        ---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop}\n\
+        spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 6\n  \
+        metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}]\n  \
+        behavior: {scaleDown: {stabilizationWindowSeconds: 60}}\n\
+        ---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate, namespace: shop}\n\
+        spec:\n  completions: 3\n  template:\n    spec:\n      restartPolicy: Never\n      \
+        containers: [{name: migrate, image: 'acme/migrate:1.0'}]\n\
+        ---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly, namespace: shop}\n\
+        spec:\n  schedule: '0 3 * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          \
+        restartPolicy: OnFailure\n          containers: [{name: nightly, image: 'acme/nightly:1.0'}]\n";
+    c.kubectl_stdin(&["apply", "-f", "-"], input).success();
+    let kc = c.kubeconfig().to_str().unwrap().to_string();
+    let p = Project::new();
+    let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // a Job's generated selector and labels, its defaults, an autoscaler's
+    // filled-in rules and a namespace's name label and finalizer are the
+    // server's: nothing is listed, nothing of them is written
+    assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
+    assert!(run.stderr.contains("imported 5 of 5 objects"), "{}", run.stderr);
+    assert!(run.stderr.contains("v1 Namespace shop: no change"), "{}", run.stderr);
+    let text = p.read("out/archctl.toml");
+    for generated in ["controller-uid", "job-name", "kubernetes.io/metadata.name", "NonIndexed", "finalizers"] {
+        assert!(!text.contains(generated), "{generated} in\n{text}");
+    }
+    let toml: toml::Table = toml::from_str(&text).unwrap();
+    assert_eq!(toml["namespaces"]["shop"]["legacy"]["labels"]["team"].as_str(), Some("payments"));
+    let migrate = &toml["services"]["migrate"];
+    assert_eq!(migrate["completions"].as_integer(), Some(3));
+    assert_eq!(migrate.get("parallelism"), None);
+    assert_eq!(migrate.get("backoff_limit"), None);
+    let scaling = &toml["services"]["web"]["autoscaling"];
+    assert_eq!(scaling.get("scale_up"), None, "{text}");
+    assert_eq!(scaling["scale_down"].to_string(), "{ stabilization = 60 }");
+    // the render the import wrote applies as the cluster has it
     let diff = p.run(&["-f", "out/archctl.toml", "diff", "--profile", "imported", "--kubeconfig", &kc]);
     assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
 }
