@@ -97,6 +97,19 @@ fn snake(s: &str) -> String {
     out
 }
 
+/// The table of a service that holds one of its other objects.
+fn section_of(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "HorizontalPodAutoscaler" => "autoscaling",
+        "ScaledObject" => "keda",
+        "VerticalPodAutoscaler" => "vpa",
+        "PodDisruptionBudget" => "disruption",
+        "ServiceMonitor" => "metrics",
+        "ServiceAccount" => "service_account",
+        _ => return None,
+    })
+}
+
 fn keys(steps: &[Step]) -> Vec<&str> {
     steps
         .iter()
@@ -205,6 +218,13 @@ impl Rules<'_> {
     fn legacy_label(&self, svc: &TomlPath, k: &[&str], l: &str) -> Option<Source> {
         let legacy = svc.key("legacy");
         let at = |table: &str| legacy.key(table.to_string()).key(l.to_string());
+        // an autoscaler's, budget's, account's or monitor's own labels
+        if let (Some(section), ["metadata", "labels", _]) = (section_of(self.kind), k) {
+            let own = legacy.key("object_labels").key(section);
+            if self.exists(&own) {
+                return self.first([own.key(l.to_string())]).map(Source::key);
+            }
+        }
         let candidates = match (self.kind, k) {
             ("Service", ["metadata", "labels", _]) => vec![legacy.key("service").key("labels").key(l.to_string())],
             (_, ["metadata", "labels", _]) => vec![at("labels")],
@@ -245,6 +265,12 @@ impl Rules<'_> {
 
     fn service(&self, name: &str, path: &FieldPath, k: &[&str]) -> Option<Source> {
         let svc = root().key("services").key(name.to_string());
+        // an object named by its table's `name` (`autoscaling.name`)
+        if let (["metadata", "name"], Some(section)) = (k, section_of(self.kind))
+            && let Some(p) = self.first([svc.key(section).key("name")])
+        {
+            return Some(Source::key(p));
+        }
         if let Some(s) = self.metadata(&svc, Some(svc.key("namespace")), k) {
             return Some(s);
         }
@@ -354,6 +380,60 @@ impl Rules<'_> {
             }
             _ => {}
         }
+        match (self.kind, k) {
+            ("ScaledObject", ["spec", "triggers", "[]", rest @ ..]) => {
+                let Some(Step::Index(i)) = path.steps().get(2) else { return None };
+                let trigger = svc.key("keda").key("triggers").index(*i);
+                let at = match rest {
+                    ["metadata", m] => trigger.key("metadata").key(m.to_string()),
+                    [f, ..] => trigger.key(snake(f)),
+                    [] => trigger.clone(),
+                };
+                return Some(Source::key(self.first([at]).unwrap_or(trigger)));
+            }
+            ("ServiceMonitor", ["spec", "endpoints", "[]", f @ ("port" | "path" | "interval")]) => {
+                return self.first([svc.key("metrics").key(f.to_string())]).map(Source::key);
+            }
+            ("VerticalPodAutoscaler", ["spec", "updatePolicy", "updateMode"]) => {
+                return self.first([svc.key("vpa").key("mode")]).map(Source::key);
+            }
+            ("VerticalPodAutoscaler", ["spec", "resourcePolicy", "containerPolicies", "[]", rest @ ..]) => {
+                let vpa = svc.key("vpa");
+                return match rest {
+                    [bound @ ("minAllowed" | "maxAllowed"), res] => {
+                        let table = if *bound == "minAllowed" { "min" } else { "max" };
+                        let key = match *res {
+                            "ephemeral-storage" => "ephemeral_storage",
+                            r if r.ends_with("/gpu") => "gpu",
+                            r => r,
+                        };
+                        self.first([vpa.key(table).key(key.to_string())]).map(Source::key)
+                    }
+                    ["controlledValues"] => self.first([vpa.key("controlled_values")]).map(Source::key),
+                    _ => None,
+                };
+            }
+            ("ServiceAccount", ["automountServiceAccountToken"]) => {
+                let account = svc.key("service_account");
+                return Some(
+                    self.first([account.key("account_automount_token"), account.key("automount_token")])
+                        .map(Source::key)
+                        .unwrap_or_else(|| Source::builtin("no API token unless `service_account.automount_token`")),
+                );
+            }
+            _ => {}
+        }
+        let short_target =
+            self.r.topology.services.get(name).and_then(|s| s.keda.as_ref()).is_some_and(|k| k.short_target);
+        if let ["spec", "scaleTargetRef", "name"] = k
+            && self.kind == "ScaledObject"
+            && short_target
+        {
+            return Some(Source::name_of(
+                svc.clone(),
+                "the service's workload it scales, by its name alone as `keda.short_target` asks",
+            ));
+        }
         if let [.., "scaleTargetRef" | "targetRef", f] = k {
             return Some(match *f {
                 "name" => Source::name_of(svc.clone(), "the service's workload it scales"),
@@ -365,16 +445,7 @@ impl Rules<'_> {
         if k.len() != 2 || k[0] != "spec" {
             return None;
         }
-        let section = match self.kind {
-            "HorizontalPodAutoscaler" => Some("autoscaling"),
-            "ScaledObject" => Some("keda"),
-            "VerticalPodAutoscaler" => Some("vpa"),
-            "PodDisruptionBudget" => Some("disruption"),
-            "ServiceMonitor" => Some("metrics"),
-            "ServiceAccount" => Some("service_account"),
-            "Service" => Some("service"),
-            _ => None,
-        };
+        let section = section_of(self.kind).or((self.kind == "Service").then_some("service"));
         let leaf = snake(k.iter().rev().find(|s| **s != "[]")?);
         let mut candidates = vec![svc.key(leaf.clone())];
         if let Some(s) = section {

@@ -278,3 +278,42 @@ fn diff_explain_against_a_real_cluster() {
         "{out}"
     );
 }
+
+/// The keys `import` writes for an autoscaler's, budget's, account's or
+/// monitor's own names and labels are traced to, not left to archctl.
+#[test]
+fn the_names_and_labels_an_import_keeps_are_traced_to_their_keys() {
+    let p = Project::new().file(
+        "archctl.toml",
+        &std::fs::read_to_string(repo().join("tests/fixtures/explain-legacy/archctl.toml")).unwrap(),
+    );
+    let cases = [
+        ("hpa/api-hpa", "metadata.name", "services.api.autoscaling.name"),
+        ("hpa/api-hpa", "metadata.labels.scaler", "services.api.legacy.object_labels.autoscaling.scaler"),
+        ("pdb/api-pdb", "metadata.name", "services.api.disruption.name"),
+        ("pdb/api-pdb", "metadata.labels.budget", "services.api.legacy.object_labels.disruption.budget"),
+        ("vpa/api-vpa", "spec.updatePolicy.updateMode", "services.api.vpa.mode"),
+        ("vpa/api-vpa", "spec.resourcePolicy.containerPolicies[0].maxAllowed.memory", "services.api.vpa.max.memory"),
+        ("sa/api", "automountServiceAccountToken", "services.api.service_account.account_automount_token"),
+        ("sa/api", "metadata.labels.owner", "services.api.legacy.object_labels.service_account.owner"),
+        ("servicemonitor/api", "metadata.labels.release", "services.api.legacy.object_labels.metrics.release"),
+        ("servicemonitor/api", "spec.endpoints[0].interval", "services.api.metrics.interval"),
+        ("scaledobject/worker-scaler", "metadata.name", "services.worker.keda.name"),
+        ("scaledobject/worker-scaler", "metadata.labels.scaler", "services.worker.legacy.object_labels.keda.scaler"),
+        ("scaledobject/worker-scaler", "spec.triggers[0].metricType", "services.worker.keda.triggers[0].metric_type"),
+        (
+            "scaledobject/worker-scaler",
+            "spec.triggers[0].metadata.value",
+            "services.worker.keda.triggers[0].metadata.value",
+        ),
+    ];
+    for (object, path, key) in cases {
+        let f = field(&p, object, path, &[]);
+        assert_eq!(f["origin"], "topology", "{object} {path}: {f:#}");
+        assert_eq!(f["key"], key, "{object} {path}: {f:#}");
+    }
+    // a target by its name alone says why
+    let f = field(&p, "scaledobject/worker-scaler", "spec.scaleTargetRef.name", &[]);
+    assert_eq!(f["key"], "services.worker", "{f:#}");
+    assert!(f["note"].as_str().is_some_and(|n| n.contains("keda.short_target")), "{f:#}");
+}
