@@ -66,6 +66,8 @@ pub(crate) struct Imported {
     pub project: String,
     pub sections: Vec<Section>,
     pub entries: Vec<Entry>,
+    /// The variables that hold sidecars' and init containers' images.
+    images: Vec<(String, String)>,
     source: String,
 }
 
@@ -446,7 +448,77 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
     sections.extend(claimed);
     sections.extend(policies);
     sections.extend(ingresses);
-    Imported { project, sections, entries, source: opts.source.clone() }
+    // every string of a topology is a template: the input's are text
+    for s in &mut sections {
+        literal_strings(&mut s.table);
+    }
+    let images = images_as_vars(&mut sections);
+    if !images.is_empty() {
+        let mut vars = Section::new(&["vars"]);
+        vars.comments.push(format!(
+            "the images of sidecars and init containers, which profiles/{PROFILE}.toml sets per environment"
+        ));
+        for (var, image) in &images {
+            vars.table.set(var, image.as_str());
+        }
+        // after `[project]` and before the tables that read them
+        sections.insert(1, vars);
+    }
+    Imported { project, sections, entries, images, source: opts.source.clone() }
+}
+
+/// Makes every string of `t` (values, not keys) render as itself: a
+/// string with a template delimiter (an environment variable that holds a
+/// Go template, say) is written as a minijinja literal.
+fn literal_strings(t: &mut Table) {
+    fn value(v: &mut toml::Value) {
+        match v {
+            toml::Value::Str(s) if toml::has_delimiter(s) => *s = toml::literal(s),
+            toml::Value::Array(items) => items.iter_mut().for_each(value),
+            toml::Value::Table(t) => literal_strings(t),
+            _ => {}
+        }
+    }
+    for (_, v) in &mut t.0 {
+        value(v);
+    }
+}
+
+/// The image of each sidecar and init container becomes a variable
+/// (`image_<service>_<container>`) that the container's `image` reads, so
+/// that a profile can change it: a profile replaces an array of tables
+/// whole, and would otherwise have to repeat every container to change
+/// one image. Returns the variables in the order of the containers.
+fn images_as_vars(sections: &mut [Section]) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = Vec::new();
+    for s in sections.iter_mut() {
+        let [top, service, array] = s.path.as_slice() else { continue };
+        if !s.array || top != "services" || !matches!(array.as_str(), "sidecars" | "init_containers") {
+            continue;
+        }
+        let container = match s.table.get("name") {
+            Some(toml::Value::Str(n)) => n.clone(),
+            _ => continue,
+        };
+        // an image that holds a template delimiter stays where it is, as text
+        let Some(toml::Value::Str(image)) = s.table.get("image").cloned() else { continue };
+        if toml::has_delimiter(&image) {
+            continue;
+        }
+        let ident = |x: &str| x.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect::<String>();
+        let base = format!("image_{}_{}", ident(service), ident(&container));
+        let mut var = base.clone();
+        let mut n = 2;
+        while vars.iter().any(|(v, _)| *v == var) {
+            var = format!("{base}_{n}");
+            n += 1;
+        }
+        if let Some(v) = s.table.get_mut("image") {
+            *v = toml::Value::Str(format!("{{{{ {var} }}}}"));
+        }
+        vars.push((var, image));
+    }
+    vars
 }
 
 /// Requests and limits that several containers share become resource
@@ -572,14 +644,15 @@ pub(crate) const PROFILE: &str = "imported";
 
 impl Imported {
     /// `profiles/imported.toml`: the values that differ from one
-    /// environment to another — each service's replicas, image and
-    /// autoscaler bounds — as the input has them (the topology holds them
+    /// environment to another — each service's replicas, images (the main
+    /// container's, and as variables its sidecars' and init containers')
+    /// and autoscaler bounds — as the input has them (the topology holds them
     /// too, so that it renders alone), to copy into `dev.toml`,
     /// `staging.toml`, `production.toml` and change there.
     pub(crate) fn profile_text(&self) -> String {
         let header = [
             format!("The environment-specific values of the system imported from {}:", self.source),
-            "each service's replicas, image (and tag) and autoscaler bounds, as they were.".to_string(),
+            "each service's replicas, images (and tags) and autoscaler bounds, as they were.".to_string(),
             format!("Render with `--profile {PROFILE}`; copy this file to dev.toml, staging.toml or"),
             "production.toml and change the values there to make those environments.".to_string(),
         ];
@@ -590,6 +663,14 @@ impl Imported {
                 .and_then(|s| s.table.get(key).cloned())
         };
         let mut out = Vec::new();
+        if !self.images.is_empty() {
+            let mut vars = Section::new(&["vars"]);
+            vars.comments.push("the images of sidecars and init containers".into());
+            for (var, image) in &self.images {
+                vars.table.set(var, image.as_str());
+            }
+            out.push(vars);
+        }
         for s in &self.sections {
             let [top, name] = s.path.as_slice() else { continue };
             if top != "services" {

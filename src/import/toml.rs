@@ -95,6 +95,32 @@ pub(crate) fn strings<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a Strin
     Table(pairs.into_iter().map(|(k, v)| (k.clone(), Value::Str(v.clone()))).collect())
 }
 
+/// Whether `s` holds a minijinja delimiter (`{{`, `{%` or `{#`), so that
+/// a topology would read it as a template.
+pub(crate) fn has_delimiter(s: &str) -> bool {
+    s.as_bytes().windows(2).any(|w| w[0] == b'{' && matches!(w[1], b'{' | b'%' | b'#'))
+}
+
+/// A template that renders as `s` exactly: `s` in a raw block, or, when
+/// `s` would end that block, each delimiter as a string expression.
+pub(crate) fn literal(s: &str) -> String {
+    if !s.contains("endraw") {
+        return format!("{{% raw %}}{s}{{% endraw %}}");
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('{', Some(&d @ ('{' | '%' | '#'))) => {
+                chars.next();
+                out.push_str(&format!("{{{{ \"{{{d}\" }}}}"));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// One `[a.b]` section: comment lines above it, then its keys.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Section {
@@ -239,5 +265,27 @@ mod tests {
         );
         let back: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(back["config_maps"]["a.b"][""].as_str(), Some("empty"));
+    }
+
+    #[test]
+    fn a_literal_renders_as_the_text_it_holds() {
+        let texts = [
+            "{{ .Values.x }}",
+            "{% if a %}b{% endif %} {# c #}",
+            "a {% endraw %} {{ b }} {#",
+            "{{{",
+            "}}{{ x",
+            "plain",
+        ];
+        let mut root = ::toml::Table::new();
+        for (i, t) in texts.iter().enumerate() {
+            let written = if has_delimiter(t) { literal(t) } else { t.to_string() };
+            root.insert(format!("k{i}"), ::toml::Value::String(written));
+        }
+        crate::load::template::expand(&mut root, None, &Default::default()).unwrap();
+        for (i, t) in texts.iter().enumerate() {
+            assert_eq!(root[&format!("k{i}")].as_str(), Some(*t));
+        }
+        assert!(!has_delimiter("a { b } }}") && has_delimiter("{#"));
     }
 }

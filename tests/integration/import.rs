@@ -892,3 +892,26 @@ fn what_the_server_fills_into_jobs_autoscalers_and_namespaces_is_not_imported() 
     let diff = p.run(&["-f", "out/archctl.toml", "diff", "--profile", "imported", "--kubeconfig", &kc]);
     assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
 }
+
+#[test]
+fn sidecar_and_init_images_are_profile_values_and_template_text_stays_text() {
+    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n\
+        spec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    \
+        spec:\n      initContainers: [{name: migrate, image: 'acme/migrate:1.0'}]\n      containers:\n      \
+        - {name: web, image: 'acme/web:1.0', env: [{name: TPL, value: '{{ .Values.x }} {% end %}'}]}\n      \
+        - {name: envoy-proxy, image: 'envoyproxy/envoy:v1.31'}\n";
+    let (p, _) = round_trip(input, 1);
+    let profile: toml::Table = toml::from_str(&p.read("out/profiles/imported.toml")).unwrap();
+    assert_eq!(profile["vars"]["image_web_envoy_proxy"].as_str(), Some("envoyproxy/envoy:v1.31"));
+    assert_eq!(profile["vars"]["image_web_migrate"].as_str(), Some("acme/migrate:1.0"));
+    assert_eq!(profile["services"]["web"]["container"]["image"].as_str(), Some("acme/web:1.0"));
+    // a profile that changes them changes the sidecar's and the init container's images
+    let changed = p.read("out/profiles/imported.toml").replace("v1.31", "v1.32").replace("migrate:1.0", "migrate:2.0");
+    let p = p.file("out/profiles/next.toml", &changed);
+    let docs = p.run(&["-f", "out/archctl.toml", "render", "--profile", "next"]).success().docs();
+    let pod = &find(&docs, "Deployment", Some("shop"), "web")["spec"]["template"]["spec"];
+    assert_eq!(pod["containers"][1]["image"], "envoyproxy/envoy:v1.32");
+    assert_eq!(pod["initContainers"][0]["image"], "acme/migrate:2.0");
+    // the environment variable's template text renders as the input has it
+    assert_eq!(pod["containers"][0]["env"][0]["value"], "{{ .Values.x }} {% end %}");
+}
