@@ -79,6 +79,8 @@ struct SecretRef {
 
 /// The state of one import: what is declared so far.
 pub(crate) struct Ctx {
+    /// The project's name.
+    project: String,
     /// The project's namespace.
     namespace: String,
     /// Secrets by name, as the topology keys them.
@@ -157,6 +159,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
     let namespace = common_namespace(objects).unwrap_or_else(|| "default".to_string());
     let project = opts.name.clone().unwrap_or_else(|| namespace.clone());
     let mut ctx = Ctx {
+        project: project.clone(),
         namespace: namespace.clone(),
         secrets: IndexMap::new(),
         config_maps: IndexMap::new(),
@@ -229,6 +232,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
     let mut config: Vec<Section> = Vec::new();
     let mut claimed: Vec<Section> = Vec::new();
     let mut policies: Vec<Section> = Vec::new();
+    let mut classes: Vec<Section> = Vec::new();
     // the Services that front a workload's pods are taken with it
     let fronting = workload::fronting_services(objects, &wanted);
     let mut taken: Vec<usize> = Vec::new();
@@ -269,6 +273,13 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
             ("networking.k8s.io/v1", "NetworkPolicy") => match network::policy(&mut ctx, o) {
                 Ok((s, notes)) => {
                     policies.push(s);
+                    entry.notes = notes;
+                }
+                Err(why) => entry.fate = Fate::Skipped(why),
+            },
+            ("storage.k8s.io/v1", "StorageClass") => match cluster::storage_class(&mut ctx, o) {
+                Ok((s, notes)) => {
+                    classes.push(s);
                     entry.notes = notes;
                 }
                 Err(why) => entry.fate = Fate::Skipped(why),
@@ -428,6 +439,11 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         sections.push(gpu);
     }
     for class in &ctx.storage_classes {
+        // a StorageClass of the input, or a class of the cluster that claims name
+        if let Some(s) = classes.iter().find(|s| s.path[1] == *class) {
+            sections.push(s.clone());
+            continue;
+        }
         let mut s = Section::new(&["storage_classes", class]);
         s.comments.push("a class of the cluster, named as it is there".into());
         s.table.set("class", class.as_str());
@@ -565,6 +581,33 @@ fn labels(v: &Value) -> Table {
             .map(|(k, v)| (k.clone(), toml::Value::Str(v.as_str().unwrap_or("").to_string())))
             .collect(),
     )
+}
+
+/// A note when the labels of an object that archctl labels itself — the
+/// recommended labels of `name` and `component`, and no others — are not
+/// those: the topology holds no other labels for its kind.
+fn own_labels(ctx: &Ctx, o: &Value, name: &str, component: &str) -> Option<String> {
+    use crate::k8s::labels::{COMPONENT, INSTANCE, MANAGED_BY, MANAGER, NAME, PART_OF};
+    let want: std::collections::BTreeMap<&str, &str> = [
+        (NAME, name),
+        (INSTANCE, ctx.project.as_str()),
+        (COMPONENT, component),
+        (PART_OF, ctx.project.as_str()),
+        (MANAGED_BY, MANAGER),
+    ]
+    .into();
+    let have: std::collections::BTreeMap<&str, &str> = o["metadata"]["labels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
+        .collect();
+    (have != want).then(|| {
+        format!(
+            "metadata.labels: archctl labels a {} with its recommended labels only (`{NAME}: {name}`, `{COMPONENT}: {component}`, …), and the topology holds no others",
+            o["kind"].as_str().unwrap_or("")
+        )
+    })
 }
 
 /// The profile `import` writes beside the topology.

@@ -845,3 +845,64 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
     let diff = p.run(&["-f", "out/archctl.toml", "diff", "--profile", "imported", "--kubeconfig", &kc]);
     assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
 }
+
+/// A StorageClass as archctl labels it in the project `shop`.
+const CLASS: &str = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\n  \
+    labels: {app.kubernetes.io/name: fast, app.kubernetes.io/instance: shop, app.kubernetes.io/component: storage, \
+    app.kubernetes.io/part-of: shop, app.kubernetes.io/managed-by: archctl}\n  \
+    annotations: {storageclass.kubernetes.io/is-default-class: 'true'}\n\
+    provisioner: ebs.csi.aws.com\nparameters: {type: gp3, iops: '3000'}\nreclaimPolicy: Retain\n\
+    volumeBindingMode: WaitForFirstConsumer\nallowVolumeExpansion: true\n";
+
+#[test]
+fn a_storage_class_and_the_claim_that_uses_it_round_trip() {
+    let claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: shop, labels: {app: web}}\n\
+        spec:\n  accessModes: [ReadWriteOnce]\n  storageClassName: fast\n  resources: {requests: {storage: 10Gi}}\n";
+    let (p, stderr) = round_trip(&format!("{FRONTED}---\n{CLASS}---\n{claim}"), 4);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    assert!(stderr.contains("  storage.k8s.io/v1 StorageClass fast: no change"), "{stderr}");
+    let text = p.read("out/archctl.toml");
+    // one section for the class the claim names and the object declares
+    assert_eq!(text.matches("[storage_classes.fast]").count(), 1, "{text}");
+    let toml: toml::Table = toml::from_str(&text).unwrap();
+    let c = &toml["storage_classes"]["fast"];
+    assert_eq!(c["provisioner"].as_str(), Some("ebs.csi.aws.com"));
+    assert_eq!(c["parameters"]["iops"].as_str(), Some("3000"));
+    assert_eq!(c["reclaim_policy"].as_str(), Some("Retain"));
+    assert_eq!(c["volume_binding_mode"].as_str(), Some("WaitForFirstConsumer"));
+    assert_eq!(c["allow_volume_expansion"].as_bool(), Some(true));
+    assert_eq!(c["default"].as_bool(), Some(true));
+    assert_eq!(toml["claims"]["data"]["storage_class"].as_str(), Some("fast"));
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(CLASS).unwrap();
+    assert_eq!(find(&rendered, "StorageClass", None, "fast"), find(&input, "StorageClass", None, "fast"));
+}
+
+#[test]
+fn what_a_storage_class_holds_beyond_the_format_is_listed() {
+    let class = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: slow\n  labels: {team: storage}\n  \
+        annotations: {storageclass.kubernetes.io/is-default-class: 'false', owner: me}\n\
+        provisioner: kubernetes.io/no-provisioner\nmountOptions: [noatime]\n\
+        allowedTopologies: [{matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [eu-west-1a]}]}]\n";
+    let p = Project::new().file("input.yaml", &format!("{FRONTED}---\n{class}"));
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "storage.k8s.io/v1 StorageClass slow: metadata.annotations: archctl writes a StorageClass's `storageclass.kubernetes.io/is-default-class: \"true\"` (`default = true`) and no other annotation",
+            "storage.k8s.io/v1 StorageClass slow: metadata.labels: archctl labels a StorageClass with its recommended labels only (`app.kubernetes.io/name: slow`, `app.kubernetes.io/component: storage`, …), and the topology holds no others",
+            "storage.k8s.io/v1 StorageClass slow: mountOptions: the topology's storage classes hold no mount options",
+            "storage.k8s.io/v1 StorageClass slow: allowedTopologies: the topology's storage classes hold no topology constraints",
+        ]
+    );
+    assert!(
+        run.stderr.contains("  storage.k8s.io/v1 StorageClass slow: changed where it is not expressible"),
+        "{}",
+        run.stderr
+    );
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let c = &toml["storage_classes"]["slow"];
+    assert_eq!(c["provisioner"].as_str(), Some("kubernetes.io/no-provisioner"));
+    assert_eq!(c.get("default"), None);
+}
