@@ -300,6 +300,7 @@ const LIVE_KINDS: &[(&str, &str, &str, &str)] = &[
     ("autoscaling.k8s.io", "v1", "VerticalPodAutoscaler", "verticalpodautoscalers"),
     ("keda.sh", "v1alpha1", "ScaledObject", "scaledobjects"),
     ("monitoring.coreos.com", "v1", "ServiceMonitor", "servicemonitors"),
+    ("external-secrets.io", "v1", "ExternalSecret", "externalsecrets"),
 ];
 
 /// The live objects of `ns` that import maps, each with its `apiVersion`

@@ -19,6 +19,7 @@ mod cluster;
 mod network;
 mod pod;
 mod scaling;
+mod secrets;
 pub(crate) mod toml;
 mod workload;
 
@@ -99,6 +100,10 @@ pub(crate) struct Ctx {
     policies: IndexMap<String, String>,
     /// Ingresses by name: their namespace.
     ingresses: IndexMap<String, String>,
+    /// The secrets ExternalSecrets fill, by name.
+    external: IndexMap<String, secrets::External>,
+    /// The stores they fetch from, by their key among `secret_stores`.
+    stores: Vec<(String, secrets::Store)>,
     /// Namespaces the topology uses beyond those of services, config
     /// maps, claims and secrets.
     used_namespaces: Vec<String>,
@@ -169,6 +174,8 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         gpu: false,
         policies: IndexMap::new(),
         ingresses: IndexMap::new(),
+        external: IndexMap::new(),
+        stores: Vec::new(),
         used_namespaces: Vec::new(),
     };
     let mut entries: Vec<Entry> = Vec::new();
@@ -296,10 +303,25 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
             | ("networking.k8s.io/v1", "Ingress")
             | ("autoscaling.k8s.io/v1", "VerticalPodAutoscaler")
             | ("keda.sh/v1alpha1", "ScaledObject")
-            | ("monitoring.coreos.com/v1", "ServiceMonitor") => continue,
+            | ("monitoring.coreos.com/v1", "ServiceMonitor")
+            | ("external-secrets.io/v1" | "external-secrets.io/v1beta1", "ExternalSecret") => continue,
             (_, k) => {
                 entry.fate = Fate::Skipped(format!("`archctl import` does not map {k} objects yet"));
             }
+        }
+        entries.push(entry);
+    }
+    // the external secrets, once the workloads have named the keys they read
+    for &i in &wanted {
+        let o = &objects[i];
+        let api = o["apiVersion"].as_str().unwrap_or("");
+        if !matches!(api, "external-secrets.io/v1" | "external-secrets.io/v1beta1") || o["kind"] != "ExternalSecret" {
+            continue;
+        }
+        let mut entry = Entry { id: describe(o), index: i, fate: Fate::Mapped, notes: Vec::new() };
+        match secrets::external_secret(&mut ctx, o) {
+            Ok(notes) => entry.notes = notes,
+            Err(why) => entry.fate = Fate::Skipped(why),
         }
         entries.push(entry);
     }
@@ -452,11 +474,27 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
     sections.extend(shared_resources(&mut services));
     sections.extend(services);
     sections.extend(config);
+    for (key, store) in &ctx.stores {
+        sections.push(secrets::store_section(key, store));
+    }
     for (name, s) in &ctx.secrets {
         let mut sec = Section::new(&["secrets", name]);
         ctx.namespace(&mut sec.table, &s.namespace);
-        sec.table.set("keys", s.keys.clone());
-        sec.table.opt("type", s.kind.clone());
+        match ctx.external.get(name) {
+            Some(e) => {
+                // checked when the ExternalSecret was imported
+                let (keys, remote) = secrets::keys_and_remote(&e.fetch, &s.keys).unwrap_or_default();
+                sec.table.set("keys", keys);
+                sec.table.opt("type", s.kind.clone());
+                sec.table.set("store", e.store.as_str());
+                sec.table.opt("remote", remote);
+                sec.table.opt("refresh", e.refresh.clone());
+            }
+            None => {
+                sec.table.set("keys", s.keys.clone());
+                sec.table.opt("type", s.kind.clone());
+            }
+        }
         sections.push(sec);
     }
     sections.extend(claimed);
@@ -602,10 +640,11 @@ fn own_labels(ctx: &Ctx, o: &Value, name: &str, component: &str) -> Option<Strin
         .flatten()
         .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
         .collect();
+    let kind = o["kind"].as_str().unwrap_or("");
+    let a = if kind.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
     (have != want).then(|| {
         format!(
-            "metadata.labels: archctl labels a {} with its recommended labels only (`{NAME}: {name}`, `{COMPONENT}: {component}`, …), and the topology holds no others",
-            o["kind"].as_str().unwrap_or("")
+            "metadata.labels: archctl labels {a} {kind} with its recommended labels only (`{NAME}: {name}`, `{COMPONENT}: {component}`, …), and the topology holds no others"
         )
     })
 }

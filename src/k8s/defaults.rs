@@ -31,6 +31,9 @@
 //!   finalizer `kubernetes.io/pvc-protection`;
 //! - `pkg/apis/networking/v1/defaults.go`: a NetworkPolicy port's
 //!   `protocol` (`TCP`);
+//! - the CRD of external-secrets (`external-secrets.io_externalsecrets.yaml`):
+//!   an ExternalSecret's `refreshInterval` (`1h0m0s`) and its target's
+//!   `deletionPolicy` (`Retain`);
 //! - the Service REST storage (`pkg/registry/core/service`): the addresses
 //!   it allocates, `clusterIP`, `clusterIPs` and `ipFamilies`;
 //! - the API machinery: `status`, and the metadata the server keeps
@@ -154,6 +157,9 @@ const FIELDS: &[Field] = &[
     // networking/v1
     Field { kinds: &["NetworkPolicy"], path: "spec.ingress[*].ports[*].protocol", default: Is(r#""TCP""#) },
     Field { kinds: &["NetworkPolicy"], path: "spec.egress[*].ports[*].protocol", default: Is(r#""TCP""#) },
+    // external-secrets.io/v1: the CRD's defaults
+    Field { kinds: &["ExternalSecret"], path: "spec.refreshInterval", default: Is(r#""1h0m0s""#) },
+    Field { kinds: &["ExternalSecret"], path: "spec.target.deletionPolicy", default: Is(r#""Retain""#) },
 ];
 
 /// The pod template of a kind.

@@ -799,6 +799,7 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
         "autoscaling.k8s.io_vpa-v1-crd-gen.yaml",
         "keda.sh_scaledobjects.yaml",
         "monitoring.coreos.com_servicemonitors.yaml",
+        "external-secrets.io_externalsecrets.yaml",
     ]);
     c.kubectl(&["create", "namespace", "shop"]).success();
     let worker = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, namespace: shop, labels: {app: worker}}\n\
@@ -822,17 +823,26 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
         ---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: worker, namespace: shop, labels: {app: worker}}\n\
         spec:\n  scaleTargetRef: {name: worker}\n  minReplicaCount: 0\n  maxReplicaCount: 10\n  \
         triggers: [{type: cpu, metricType: Utilization, metadata: {value: '60'}}]\n";
-    c.kubectl_stdin(&["apply", "-f", "-"], &format!("{FRONTED}---\n{worker}---\n{others}")).success();
+    // the server fills in the refresh interval and the target's policies
+    let secret = format!(
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: db, namespace: shop, labels: {}}}\n\
+         spec:\n  secretStoreRef: {{name: vault, kind: ClusterSecretStore}}\n  target: {{name: db}}\n  \
+         data: [{{secretKey: password, remoteRef: {{key: shop/db, property: password}}}}]\n",
+        secret_labels("db")
+    );
+    c.kubectl_stdin(&["apply", "-f", "-"], &format!("{FRONTED}---\n{worker}---\n{others}---\n{secret}")).success();
     let kc = c.kubeconfig().to_str().unwrap().to_string();
     let p = Project::new();
     let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // the server's defaults, and the replicas the autoscalers own, are not the system's: nothing is listed
     assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
-    assert!(run.stderr.contains("imported 10 of 10 objects"), "{}", run.stderr);
+    assert!(run.stderr.contains("imported 11 of 11 objects"), "{}", run.stderr);
     let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
     assert_eq!(toml["services"]["web"].get("replicas"), None);
     assert_eq!(toml["services"]["worker"]["keda"]["short_target"].as_bool(), Some(true));
+    assert_eq!(toml["secrets"]["db"]["store"].as_str(), Some("vault"));
+    assert_eq!(toml["secrets"]["db"].get("refresh"), None);
     let diffed: Vec<&str> = run
         .stderr
         .lines()
@@ -840,7 +850,7 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
         .skip(1)
         .take_while(|l| l.starts_with("  "))
         .collect();
-    assert_eq!(diffed.len(), 10, "{}", run.stderr);
+    assert_eq!(diffed.len(), 11, "{}", run.stderr);
     assert!(diffed.iter().all(|l| l.ends_with(": no change")), "{}", run.stderr);
     let diff = p.run(&["-f", "out/archctl.toml", "diff", "--profile", "imported", "--kubeconfig", &kc]);
     assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
@@ -905,4 +915,102 @@ fn what_a_storage_class_holds_beyond_the_format_is_listed() {
     let c = &toml["storage_classes"]["slow"];
     assert_eq!(c["provisioner"].as_str(), Some("kubernetes.io/no-provisioner"));
     assert_eq!(c.get("default"), None);
+}
+
+/// An external secret's labels as archctl writes them in the project `shop`.
+fn secret_labels(name: &str) -> String {
+    format!(
+        "{{app.kubernetes.io/name: {name}, app.kubernetes.io/instance: shop, app.kubernetes.io/component: secret, \
+         app.kubernetes.io/part-of: shop, app.kubernetes.io/managed-by: archctl}}"
+    )
+}
+
+#[test]
+fn external_secrets_of_two_stores_round_trip_with_the_keys_the_workload_reads() {
+    let web = FRONTED.replace(
+        "image: 'acme/web:1.0',",
+        "image: 'acme/web:1.0', env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}],",
+    );
+    let secrets = format!(
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: db, namespace: shop, labels: {}}}\n\
+         spec:\n  refreshInterval: 15m\n  secretStoreRef: {{name: vault, kind: ClusterSecretStore}}\n  \
+         target: {{name: db, creationPolicy: Owner}}\n  data:\n  \
+         - {{secretKey: username, remoteRef: {{key: shop/db, property: username}}}}\n  \
+         - {{secretKey: password, remoteRef: {{key: shop/db, property: password}}}}\n\
+         ---\napiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata: {{name: api-keys, namespace: shop, labels: {}}}\n\
+         spec:\n  secretStoreRef: {{name: vault, kind: SecretStore}}\n  target: {{name: api-keys, creationPolicy: Owner}}\n  \
+         dataFrom: [{{extract: {{key: shop/api}}}}]\n\
+         ---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: tokens, namespace: shop, labels: {}}}\n\
+         spec:\n  secretStoreRef: {{name: vault, kind: ClusterSecretStore}}\n  target: {{name: tokens, creationPolicy: Owner}}\n  \
+         data:\n  - {{secretKey: a, remoteRef: {{key: a}}}}\n  - {{secretKey: b, remoteRef: {{key: shop/x, property: token}}}}\n",
+        secret_labels("db"),
+        secret_labels("api-keys"),
+        secret_labels("tokens")
+    );
+    let (p, stderr) = round_trip(&format!("{web}---\n{secrets}"), 5);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    for name in ["db", "api-keys", "tokens"] {
+        assert!(stderr.contains(&format!("ExternalSecret shop/{name}: no change")), "{stderr}");
+    }
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    // one store entry for each store, kind and API version
+    let stores = toml["secret_stores"].as_table().unwrap();
+    assert_eq!(stores.keys().collect::<Vec<_>>(), ["vault", "vault-2"], "{stores:?}");
+    assert_eq!(stores["vault"]["kind"].as_str(), Some("ClusterSecretStore"));
+    assert_eq!(stores["vault-2"]["name"].as_str(), Some("vault"));
+    assert_eq!(stores["vault-2"]["api_version"].as_str(), Some("v1beta1"));
+    let db = &toml["secrets"]["db"];
+    assert_eq!(db["store"].as_str(), Some("vault"));
+    assert_eq!(db["remote"].as_str(), Some("shop/db"));
+    assert_eq!(db["refresh"].as_str(), Some("15m"));
+    assert_eq!(db["keys"].as_array().unwrap().len(), 2);
+    let api = &toml["secrets"]["api-keys"];
+    assert_eq!((api["store"].as_str(), api["remote"].as_str()), (Some("vault-2"), Some("shop/api")));
+    assert!(api["keys"].as_array().unwrap().is_empty());
+    let tokens = &toml["secrets"]["tokens"]["remote"];
+    assert_eq!((tokens["a"].as_str(), tokens["b"].as_str()), (Some("a"), Some("shop/x#token")));
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(&secrets).unwrap();
+    for name in ["db", "api-keys", "tokens"] {
+        let r = find(&rendered, "ExternalSecret", Some("shop"), name);
+        assert_eq!(r, find(&input, "ExternalSecret", Some("shop"), name), "{name}");
+    }
+}
+
+#[test]
+fn what_an_external_secret_holds_beyond_the_format_is_listed() {
+    let secrets = "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: a, namespace: shop, annotations: {owner: me}}\n\
+        spec:\n  refreshPolicy: Periodic\n  secretStoreRef: {name: vault}\n  target: {deletionPolicy: Retain}\n  \
+        data: [{secretKey: k, remoteRef: {key: r, conversionStrategy: Default}}]\n\
+        ---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: b, namespace: shop}\n\
+        spec:\n  secretStoreRef: {name: vault}\n  target: {template: {data: {url: 'x{{ .k }}'}}}\n  data: [{secretKey: k, remoteRef: {key: r}}]\n\
+        ---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: c, namespace: shop}\n\
+        spec:\n  secretStoreRef: {name: vault}\n  dataFrom: [{find: {name: {regexp: '.*'}}}]\n\
+        ---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: d, namespace: shop}\n\
+        spec:\n  secretStoreRef: {name: vault}\n  target: {name: other}\n  data: [{secretKey: k, remoteRef: {key: r}}]\n";
+    let p = Project::new().file("input.yaml", &format!("{FRONTED}---\n{secrets}"));
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "external-secrets.io/v1 ExternalSecret shop/a: spec.refreshPolicy: the topology's external secrets hold no `refreshPolicy`",
+            "external-secrets.io/v1 ExternalSecret shop/a: spec.secretStoreRef.kind: archctl writes it, and it is not given (external-secrets reads none as `SecretStore`)",
+            "external-secrets.io/v1 ExternalSecret shop/a: spec.target.deletionPolicy: archctl leaves `Retain`, the default, out",
+            "external-secrets.io/v1 ExternalSecret shop/a: spec.target.name: archctl writes it, and it is not given (external-secrets defaults it to the object's name)",
+            "external-secrets.io/v1 ExternalSecret shop/a: spec.target.creationPolicy: archctl writes it, and it is not given (the default is `Owner`)",
+            "external-secrets.io/v1 ExternalSecret shop/a: spec.data[0].remoteRef.conversionStrategy: archctl leaves `Default`, the default, out",
+            "external-secrets.io/v1 ExternalSecret shop/a: metadata.labels: archctl labels an ExternalSecret with its recommended labels only (`app.kubernetes.io/name: a`, `app.kubernetes.io/component: secret`, …), and the topology holds no others",
+            "external-secrets.io/v1 ExternalSecret shop/a: metadata.annotations: archctl writes none on an ExternalSecret",
+            "external-secrets.io/v1 ExternalSecret shop/b: the whole object: spec.target.template: archctl writes the fetched values as they are, not templated",
+            "external-secrets.io/v1 ExternalSecret shop/c: the whole object: spec.dataFrom[0]: archctl's external secrets extract one remote key whole",
+            "external-secrets.io/v1 ExternalSecret shop/d: the whole object: spec.target.name: archctl's external secret fills the Secret of its own name (`d`), not another",
+        ]
+    );
+    assert!(run.stderr.contains("ExternalSecret shop/a: changed where it is not expressible"), "{}", run.stderr);
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    // what is skipped declares no secret
+    let names: Vec<&String> = toml["secrets"].as_table().unwrap().keys().collect();
+    assert_eq!(names, ["a"]);
+    assert_eq!(toml["secrets"]["a"]["store"].as_str(), Some("vault"));
 }
