@@ -16,6 +16,7 @@
 //! the bounded reader of `diff --against`) and renders and compares.
 
 mod cluster;
+mod gateway;
 mod network;
 mod pod;
 mod scaling;
@@ -304,7 +305,8 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
             | ("autoscaling.k8s.io/v1", "VerticalPodAutoscaler")
             | ("keda.sh/v1alpha1", "ScaledObject")
             | ("monitoring.coreos.com/v1", "ServiceMonitor")
-            | ("external-secrets.io/v1" | "external-secrets.io/v1beta1", "ExternalSecret") => continue,
+            | ("external-secrets.io/v1" | "external-secrets.io/v1beta1", "ExternalSecret")
+            | ("gateway.networking.k8s.io/v1", "Gateway" | "HTTPRoute" | "GRPCRoute" | "ReferenceGrant") => continue,
             (_, k) => {
                 entry.fate = Fate::Skipped(format!("`archctl import` does not map {k} objects yet"));
             }
@@ -342,6 +344,9 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         }
         entries.push(entry);
     }
+    // gateways, the routes to the imported workloads' Services, and the grants those need
+    let (gateway_entries, gateway_sections) = gateway::gateway_api(&mut ctx, objects, &wanted, &services);
+    entries.extend(gateway_entries);
     // the accounts workloads run as
     for &i in &wanted {
         let o = &objects[i];
@@ -500,6 +505,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
     sections.extend(claimed);
     sections.extend(policies);
     sections.extend(ingresses);
+    sections.extend(gateway_sections);
     Imported { project, sections, entries, source: opts.source.clone() }
 }
 
@@ -641,7 +647,7 @@ fn own_labels(ctx: &Ctx, o: &Value, name: &str, component: &str) -> Option<Strin
         .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
         .collect();
     let kind = o["kind"].as_str().unwrap_or("");
-    let a = if kind.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
+    let a = if kind.starts_with(['A', 'E', 'I', 'O', 'U']) || kind.starts_with("HTTP") { "an" } else { "a" };
     (have != want).then(|| {
         format!(
             "metadata.labels: archctl labels {a} {kind} with its recommended labels only (`{NAME}: {name}`, `{COMPONENT}: {component}`, …), and the topology holds no others"

@@ -34,6 +34,10 @@
 //! - the CRD of external-secrets (`external-secrets.io_externalsecrets.yaml`):
 //!   an ExternalSecret's `refreshInterval` (`1h0m0s`) and its target's
 //!   `deletionPolicy` (`Retain`);
+//! - the Gateway API CRDs (`gateway.networking.k8s.io_*.yaml`): a
+//!   listener's `allowedRoutes` (routes of its namespace) and certificate
+//!   `group` (`""`), a route's parent `group` and `kind` (`Gateway`), and
+//!   a backend's `group`, `kind` (`Service`) and `weight` (1);
 //! - the Service REST storage (`pkg/registry/core/service`): the addresses
 //!   it allocates, `clusterIP`, `clusterIPs` and `ipFamilies`;
 //! - the API machinery: `status`, and the metadata the server keeps
@@ -71,6 +75,7 @@ struct Field {
 const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "Job", "CronJob"];
 const ALWAYS_RUNNING: &[&str] = &["Deployment", "StatefulSet"];
 const ALL: &[&str] = &[];
+const ROUTES: &[&str] = &["HTTPRoute", "GRPCRoute"];
 
 use ServerValue::{Is, Owned, PullPolicy, SameAs};
 
@@ -160,6 +165,18 @@ const FIELDS: &[Field] = &[
     // external-secrets.io/v1: the CRD's defaults
     Field { kinds: &["ExternalSecret"], path: "spec.refreshInterval", default: Is(r#""1h0m0s""#) },
     Field { kinds: &["ExternalSecret"], path: "spec.target.deletionPolicy", default: Is(r#""Retain""#) },
+    // gateway.networking.k8s.io/v1: the CRDs' defaults archctl leaves out
+    Field {
+        kinds: &["Gateway"],
+        path: "spec.listeners[*].allowedRoutes",
+        default: Is(r#"{"namespaces":{"from":"Same"}}"#),
+    },
+    Field { kinds: &["Gateway"], path: "spec.listeners[*].tls.certificateRefs[*].group", default: Is(r#""""#) },
+    Field { kinds: ROUTES, path: "spec.parentRefs[*].group", default: Is(r#""gateway.networking.k8s.io""#) },
+    Field { kinds: ROUTES, path: "spec.parentRefs[*].kind", default: Is(r#""Gateway""#) },
+    Field { kinds: ROUTES, path: "spec.rules[*].backendRefs[*].group", default: Is(r#""""#) },
+    Field { kinds: ROUTES, path: "spec.rules[*].backendRefs[*].kind", default: Is(r#""Service""#) },
+    Field { kinds: ROUTES, path: "spec.rules[*].backendRefs[*].weight", default: Is("1") },
 ];
 
 /// The pod template of a kind.

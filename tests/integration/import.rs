@@ -800,6 +800,8 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
         "keda.sh_scaledobjects.yaml",
         "monitoring.coreos.com_servicemonitors.yaml",
         "external-secrets.io_externalsecrets.yaml",
+        "gateway.networking.k8s.io_gateways.yaml",
+        "gateway.networking.k8s.io_httproutes.yaml",
     ]);
     c.kubectl(&["create", "namespace", "shop"]).success();
     let worker = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, namespace: shop, labels: {app: worker}}\n\
@@ -830,19 +832,31 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
          data: [{{secretKey: password, remoteRef: {{key: shop/db, property: password}}}}]\n",
         secret_labels("db")
     );
-    c.kubectl_stdin(&["apply", "-f", "-"], &format!("{FRONTED}---\n{worker}---\n{others}---\n{secret}")).success();
+    // and the listeners' routes, the routes' parent and backend kinds and weights
+    let gateway_api = format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: public, namespace: shop, labels: {}}}\n\
+         spec:\n  gatewayClassName: istio\n  listeners: [{{name: http, protocol: HTTP, port: 80}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: web, namespace: shop, labels: {}}}\n\
+         spec:\n  parentRefs: [{{name: public}}]\n  rules: [{{matches: [{{path: {{value: /}}}}], backendRefs: [{{name: web, port: 80}}]}}]\n",
+        own_labels("public", "gateway"),
+        own_labels("web", "route")
+    );
+    let all = format!("{FRONTED}---\n{worker}---\n{others}---\n{secret}---\n{gateway_api}");
+    c.kubectl_stdin(&["apply", "-f", "-"], &all).success();
     let kc = c.kubeconfig().to_str().unwrap().to_string();
     let p = Project::new();
     let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // the server's defaults, and the replicas the autoscalers own, are not the system's: nothing is listed
     assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
-    assert!(run.stderr.contains("imported 11 of 11 objects"), "{}", run.stderr);
+    assert!(run.stderr.contains("imported 13 of 13 objects"), "{}", run.stderr);
     let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
     assert_eq!(toml["services"]["web"].get("replicas"), None);
     assert_eq!(toml["services"]["worker"]["keda"]["short_target"].as_bool(), Some(true));
     assert_eq!(toml["secrets"]["db"]["store"].as_str(), Some("vault"));
     assert_eq!(toml["secrets"]["db"].get("refresh"), None);
+    assert_eq!(toml["routes"]["web"]["gateway"].as_str(), Some("public"));
+    assert_eq!(toml["routes"]["web"]["rules"][0]["backends"][0].get("weight"), None);
     let diffed: Vec<&str> = run
         .stderr
         .lines()
@@ -850,7 +864,7 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
         .skip(1)
         .take_while(|l| l.starts_with("  "))
         .collect();
-    assert_eq!(diffed.len(), 11, "{}", run.stderr);
+    assert_eq!(diffed.len(), 13, "{}", run.stderr);
     assert!(diffed.iter().all(|l| l.ends_with(": no change")), "{}", run.stderr);
     let diff = p.run(&["-f", "out/archctl.toml", "diff", "--profile", "imported", "--kubeconfig", &kc]);
     assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
@@ -1013,4 +1027,137 @@ fn what_an_external_secret_holds_beyond_the_format_is_listed() {
     let names: Vec<&String> = toml["secrets"].as_table().unwrap().keys().collect();
     assert_eq!(names, ["a"]);
     assert_eq!(toml["secrets"]["a"]["store"].as_str(), Some("vault"));
+}
+
+/// A Deployment `cart` of namespace `backend` with its Service, port `grpc` (50051).
+const CART: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cart, namespace: backend, labels: {app: cart}}\n\
+spec:\n  selector: {matchLabels: {app: cart}}\n  template:\n    metadata: {labels: {app: cart}}\n    \
+spec:\n      containers: [{name: cart, image: 'acme/cart:1.0', ports: [{name: grpc, containerPort: 50051}]}]\n\
+---\napiVersion: v1\nkind: Service\nmetadata: {name: cart, namespace: backend, labels: {app: cart}}\n\
+spec:\n  selector: {app: cart}\n  ports: [{name: grpc, port: 50051, targetPort: grpc}]\n";
+
+/// The labels archctl writes on an object of the project `shop`.
+fn own_labels(name: &str, component: &str) -> String {
+    format!(
+        "{{app.kubernetes.io/name: {name}, app.kubernetes.io/instance: shop, app.kubernetes.io/component: {component}, \
+         app.kubernetes.io/part-of: shop, app.kubernetes.io/managed-by: archctl}}"
+    )
+}
+
+#[test]
+fn a_gateway_its_routes_and_the_grant_a_route_to_another_namespace_needs_round_trip() {
+    let gateway_api = format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: public\n  namespace: shop\n  labels: {}\n  \
+         annotations: {{owner: web}}\nspec:\n  gatewayClassName: istio\n  listeners:\n  \
+         - {{name: http, protocol: HTTP, port: 80, hostname: '*.example.com'}}\n  \
+         - {{name: https, protocol: HTTPS, port: 443, tls: {{mode: Terminate, certificateRefs: [{{kind: Secret, name: shop-tls}}]}}}}\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: web, namespace: shop, labels: {}}}\n\
+         spec:\n  parentRefs: [{{name: public, sectionName: https}}]\n  hostnames: [shop.example.com]\n  rules:\n  \
+         - matches: [{{path: {{type: PathPrefix, value: /}}}}]\n    backendRefs: [{{name: web, port: 80, weight: 90}}]\n  \
+         - matches: [{{path: {{type: Exact, value: /metrics}}, headers: [{{type: Exact, name: x-debug, value: 'on'}}]}}]\n    \
+         backendRefs: [{{name: web, port: 9090}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {{name: cart, namespace: shop, labels: {}}}\n\
+         spec:\n  parentRefs: [{{name: public}}]\n  rules:\n  \
+         - matches: [{{method: {{type: Exact, service: shop.Cart, method: AddItem}}}}]\n    \
+         backendRefs: [{{name: cart, namespace: backend, port: 50051}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: ReferenceGrant\nmetadata: {{name: grpcroute-shop, namespace: backend, labels: {}}}\n\
+         spec:\n  from: [{{group: gateway.networking.k8s.io, kind: GRPCRoute, namespace: shop}}]\n  to: [{{group: '', kind: Service}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: docs, namespace: shop, labels: {}}}\n\
+         spec:\n  parentRefs: [{{name: mesh, namespace: infra}}]\n  rules: [{{backendRefs: [{{name: web, port: 80}}]}}]\n",
+        own_labels("public", "gateway"),
+        own_labels("web", "route"),
+        own_labels("cart", "route"),
+        own_labels("grpcroute-shop", "reference-grant"),
+        own_labels("docs", "route"),
+    );
+    let (p, stderr) = round_trip(&format!("{FRONTED}---\n{CART}---\n{gateway_api}"), 9);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    for object in [
+        "Gateway shop/public",
+        "HTTPRoute shop/web",
+        "GRPCRoute shop/cart",
+        "ReferenceGrant backend/grpcroute-shop",
+        "HTTPRoute shop/docs",
+    ] {
+        assert!(stderr.contains(&format!("gateway.networking.k8s.io/v1 {object}: no change")), "{object}: {stderr}");
+    }
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let g = &toml["gateways"]["public"];
+    assert_eq!(g["class"].as_str(), Some("istio"));
+    assert_eq!(g["listeners"][1]["certificates"][0].as_str(), Some("shop-tls"));
+    assert_eq!(g["annotations"]["owner"].as_str(), Some("web"));
+    let web = &toml["routes"]["web"];
+    assert_eq!(web["gateway"]["section"].as_str(), Some("https"));
+    assert_eq!(web["rules"][1]["matches"][0]["type"].as_str(), Some("Exact"));
+    assert_eq!(web["rules"][1]["matches"][0]["headers"]["x-debug"].as_str(), Some("on"));
+    assert_eq!(web["rules"][0]["backends"][0]["weight"].as_integer(), Some(90));
+    let cart = &toml["routes"]["cart"];
+    assert_eq!((cart["kind"].as_str(), cart["gateway"].as_str()), (Some("grpc"), Some("public")));
+    assert_eq!(cart["rules"][0]["matches"][0]["grpc_method"].as_str(), Some("AddItem"));
+    // a gateway of the cluster: named, not declared
+    let docs = &toml["routes"]["docs"]["gateway"];
+    assert_eq!((docs["namespace"].as_str(), docs["external"].as_bool()), (Some("infra"), Some(true)));
+    assert!(toml["gateways"].get("mesh").is_none());
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(&gateway_api).unwrap();
+    for (kind, ns, name) in [
+        ("Gateway", "shop", "public"),
+        ("HTTPRoute", "shop", "web"),
+        ("GRPCRoute", "shop", "cart"),
+        ("ReferenceGrant", "backend", "grpcroute-shop"),
+        ("HTTPRoute", "shop", "docs"),
+    ] {
+        assert_eq!(find(&rendered, kind, Some(ns), name), find(&input, kind, Some(ns), name), "{kind} {name}");
+    }
+}
+
+#[test]
+fn what_gateways_and_routes_hold_beyond_the_format_is_listed() {
+    let gateway_api = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: shop}\n\
+        spec:\n  gatewayClassName: istio\n  listeners:\n  \
+        - {name: https, protocol: HTTPS, port: 443, tls: {certificateRefs: [{name: shop-tls}]}, allowedRoutes: {namespaces: {from: Same}}}\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: lb, namespace: shop}\n\
+        spec:\n  gatewayClassName: istio\n  addresses: [{value: 10.0.0.1}]\n  listeners: [{name: http, protocol: HTTP, port: 80}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: shared, namespace: shop}\n\
+        spec:\n  gatewayClassName: istio\n  listeners: [{name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: a, namespace: shop}\n\
+        spec:\n  parentRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge, namespace: shop}]\n  \
+        rules: [{matches: [{path: {value: /a}}], backendRefs: [{kind: Service, name: web, port: 80}]}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: b, namespace: shop}\n\
+        spec:\n  parentRefs: [{name: edge}]\n  \
+        rules: [{filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: x, value: y}]}}], backendRefs: [{name: web, port: 80}]}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: c, namespace: shop}\n\
+        spec:\n  parentRefs: [{name: edge}]\n  rules: [{backendRefs: [{name: gone, port: 80}]}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: d, namespace: shop}\n\
+        spec:\n  parentRefs: [{name: edge}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /cart}}], backendRefs: [{name: cart, namespace: backend, port: 50051}]}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: ReferenceGrant\nmetadata: {name: stray, namespace: backend}\n\
+        spec:\n  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: shop}]\n  to: [{group: '', kind: Service}]\n";
+    let p = Project::new().file("input.yaml", &format!("{FRONTED}---\n{CART}---\n{gateway_api}"));
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "gateway.networking.k8s.io/v1 Gateway shop/edge: spec.listeners[0].tls.mode: archctl writes it, and it is not given (the default is `Terminate`)",
+            "gateway.networking.k8s.io/v1 Gateway shop/edge: spec.listeners[0].tls.certificateRefs[0].kind: archctl writes it, and it is not given (the default is `Secret`)",
+            "gateway.networking.k8s.io/v1 Gateway shop/edge: spec.listeners[0].allowedRoutes: archctl leaves `namespaces.from: Same`, the default, out",
+            "gateway.networking.k8s.io/v1 Gateway shop/edge: metadata.labels: archctl labels a Gateway with its recommended labels only (`app.kubernetes.io/name: edge`, `app.kubernetes.io/component: gateway`, …), and the topology holds no others",
+            "gateway.networking.k8s.io/v1 Gateway shop/lb: the whole object: spec.addresses: archctl's gateways hold a class and listeners only",
+            "gateway.networking.k8s.io/v1 Gateway shop/shared: the whole object: its listeners allow routes of every namespace (`allowedRoutes.namespaces.from: All`), which archctl writes only for a gateway that an imported route of another namespace attaches to, and none does",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.parentRefs[0].group: archctl leaves `gateway.networking.k8s.io`, the default, out",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.parentRefs[0].kind: archctl leaves `Gateway`, the default, out",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.parentRefs[0].namespace: archctl leaves out the route's own namespace",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.rules[0].matches[0].path.type: archctl writes it, and it is not given (the default is `PathPrefix`)",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.rules[0].backendRefs[0].kind: archctl leaves `Service`, the default, out",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: metadata.labels: archctl labels an HTTPRoute with its recommended labels only (`app.kubernetes.io/name: a`, `app.kubernetes.io/component: route`, …), and the topology holds no others",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/b: the whole object: spec.rules[0].filters: archctl's route rules hold matches and backends only",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/c: the whole object: spec.rules[0].backendRefs[0]: it routes to the Service `gone`, which is not among the imported objects of a workload of namespace `shop`",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/d: the whole object: spec.rules[0].backendRefs[0]: a Service of namespace `backend`, where archctl renders the ReferenceGrant `httproute-shop` for it, and the input has none of that name and spec",
+            "gateway.networking.k8s.io/v1 ReferenceGrant backend/stray: the whole object: archctl renders the ReferenceGrants its routes need, one for each kind of route and namespace (`httproute-NAMESPACE`, `grpcroute-NAMESPACE`), and no imported route needs this one",
+        ]
+    );
+    assert!(run.stderr.contains("every wholly expressed object (4) renders unchanged"), "{}", run.stderr);
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    assert_eq!(toml["gateways"].as_table().unwrap().keys().collect::<Vec<_>>(), ["edge"]);
+    assert_eq!(toml["routes"].as_table().unwrap().keys().collect::<Vec<_>>(), ["a"]);
 }
