@@ -324,6 +324,75 @@ fn route(ctx: &Ctx, objects: &[Value], wanted: &[usize], index: usize, services:
     Ok(Rt { index, name, ns, parent, section, notes })
 }
 
+/// What a route claims of its gateway, as `check` compares routes
+/// (E057): each match on each host name of each listener.
+fn claims(r: &Rt) -> Vec<String> {
+    let t = &r.section.table;
+    let grpc = t.get("kind").is_some();
+    let text = |v: Option<&T>| match v {
+        Some(T::Str(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let mut whats = Vec::new();
+    for rule in as_list(t.get("rules")) {
+        let T::Table(rule) = rule else { continue };
+        let matches = as_list(rule.get("matches"));
+        if matches.is_empty() {
+            whats.push(if grpc { "any method".to_string() } else { "path prefix `/`".to_string() });
+        }
+        for m in matches {
+            let T::Table(m) = m else { continue };
+            let mut headers: Vec<String> = match m.get("headers") {
+                Some(T::Table(h)) => {
+                    h.0.iter()
+                        .map(|(k, v)| format!("{}={}", k.to_ascii_lowercase(), text(Some(v)).unwrap_or_default()))
+                        .collect()
+                }
+                _ => Vec::new(),
+            };
+            headers.sort();
+            let what = if grpc {
+                format!(
+                    "method `{}/{}`",
+                    text(m.get("grpc_service")).unwrap_or_else(|| "*".into()),
+                    text(m.get("grpc_method")).unwrap_or_else(|| "*".into())
+                )
+            } else {
+                format!(
+                    "{} `{}`",
+                    text(m.get("type")).unwrap_or_else(|| "PathPrefix".into()),
+                    text(m.get("path")).unwrap_or_else(|| "/".into())
+                )
+            };
+            whats.push(if headers.is_empty() { what } else { format!("{what} with headers {}", headers.join(", ")) });
+        }
+    }
+    let hosts: Vec<String> = match t.get("hostnames") {
+        Some(T::Array(h)) => h.iter().filter_map(|x| text(Some(x))).collect(),
+        _ => vec![String::new()],
+    };
+    let (gw, gw_ns, listener) = &r.parent;
+    let mut out = Vec::new();
+    for what in &whats {
+        for h in &hosts {
+            out.push(format!(
+                "{gw_ns}\n{gw}\n{}\n{h}\n{}:{what}",
+                listener.as_deref().unwrap_or(""),
+                if grpc { "grpc" } else { "http" }
+            ));
+        }
+    }
+    out
+}
+
+/// The entries of an array value (none: empty).
+fn as_list(v: Option<&T>) -> &[T] {
+    match v {
+        Some(T::Array(a)) => a,
+        _ => &[],
+    }
+}
+
 /// One match of a rule: a path (HTTP) or method (gRPC), and headers.
 fn route_match(m: &Value, grpc: bool, at: &str, notes: &mut Vec<String>) -> Result<Table, String> {
     let mut t = Table::default();
@@ -434,17 +503,63 @@ pub(super) fn gateway_api(
             Err(why) => entries.push(skip(i, why)),
         }
     }
+    // two routes that claim the same requests of a gateway: archctl refuses the second (E057)
+    let mut claimed: Vec<(String, String)> = Vec::new();
+    routes.retain(|r| {
+        let mine = claims(r);
+        if let Some((_, first)) = claimed.iter().find(|(c, _)| mine.contains(c)) {
+            entries.push(skip(
+                r.index,
+                format!(
+                    "it claims requests of the gateway `{}` that the route `{first}` claims too, and archctl sends requests of a gateway to one route",
+                    r.parent.0
+                ),
+            ));
+            return false;
+        }
+        claimed.extend(mine.into_iter().map(|c| (c, r.name.clone())));
+        true
+    });
     // a gateway whose listeners allow every namespace: archctl writes that
-    // only when a route of another namespace attaches to it
+    // only when a route of another namespace attaches to it; a route's
+    // listener must be one of the topology's gateway of that name
     let foreign =
         |g: &Gw, routes: &[Rt]| routes.iter().any(|r| r.parent.0 == g.name && r.parent.1 == g.ns && r.ns != g.ns);
-    let (kept, dropped): (Vec<Gw>, Vec<Gw>) = gateways.into_iter().partition(|g| !g.all || foreign(g, &routes));
-    for g in dropped {
-        entries.push(skip(
-            g.index,
-            "its listeners allow routes of every namespace (`allowedRoutes.namespaces.from: All`), which archctl writes only for a gateway that an imported route of another namespace attaches to, and none does".into(),
-        ));
+    loop {
+        let before = gateways.len() + routes.len();
+        let (kept, dropped): (Vec<Gw>, Vec<Gw>) = gateways.into_iter().partition(|g| !g.all || foreign(g, &routes));
+        gateways = kept;
+        for g in dropped {
+            entries.push(skip(
+                g.index,
+                "its listeners allow routes of every namespace (`allowedRoutes.namespaces.from: All`), which archctl writes only for a gateway that an imported route of another namespace attaches to, and none does".into(),
+            ));
+        }
+        routes.retain(|r| {
+            let (gw, gw_ns, listener) = &r.parent;
+            let Some(l) = listener else { return true };
+            let Some(g) = gateways.iter().find(|g| g.name == *gw) else { return true };
+            if g.listeners.contains(l) {
+                return true;
+            }
+            entries.push(skip(
+                r.index,
+                if g.ns == *gw_ns {
+                    format!("spec.parentRefs[0].sectionName: the gateway `{gw}` has no listener `{l}`")
+                } else {
+                    format!(
+                        "spec.parentRefs[0].sectionName: the imported gateway `{gw}` (of namespace `{}`) has no listener `{l}`, and archctl checks a route's listener against the gateway of its name",
+                        g.ns
+                    )
+                },
+            ));
+            false
+        });
+        if gateways.len() + routes.len() == before {
+            break;
+        }
     }
+    let kept = gateways;
     // each route's gateway: one of `gateways`, or one that exists elsewhere
     let mut sections: Vec<Section> = Vec::new();
     let mut grants: Vec<(String, String)> = Vec::new();
@@ -453,26 +568,15 @@ pub(super) fn gateway_api(
         let (gw, gw_ns, listener) = r.parent.clone();
         let ours = kept.iter().find(|g| g.name == gw && g.ns == gw_ns);
         let reference = match ours {
-            Some(g) if g.all || r.ns == gw_ns => {
-                if let Some(l) = &listener
-                    && !g.listeners.contains(l)
-                {
-                    entries.push(skip(
-                        r.index,
-                        format!("spec.parentRefs[0].sectionName: the gateway `{gw}` has no listener `{l}`"),
-                    ));
-                    continue;
+            Some(g) if g.all || r.ns == gw_ns => match &listener {
+                None => T::Str(gw.clone()),
+                Some(l) => {
+                    let mut t = Table::default();
+                    t.set("name", gw.as_str());
+                    t.set("section", l.as_str());
+                    T::Table(t)
                 }
-                match &listener {
-                    None => T::Str(gw.clone()),
-                    Some(l) => {
-                        let mut t = Table::default();
-                        t.set("name", gw.as_str());
-                        t.set("section", l.as_str());
-                        T::Table(t)
-                    }
-                }
-            }
+            },
             // a gateway of the cluster, or one that does not let the route attach
             _ => {
                 let mut t = Table::default();
@@ -537,4 +641,37 @@ pub(super) fn gateway_api(
         entries.push(Entry { id: describe(o), index: i, fate: Fate::Mapped, notes });
     }
     (entries, sections)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_match_keeps_its_path_type_and_headers_and_notes_the_defaults_archctl_writes() {
+        let mut notes = Vec::new();
+        let m = json!({"path": {"type": "Exact", "value": "/x"}, "headers": [{"name": "X-A", "value": "1"}]});
+        let t = route_match(&m, false, "m", &mut notes).unwrap();
+        assert_eq!(t.get("path"), Some(&T::Str("/x".into())));
+        assert_eq!(t.get("type"), Some(&T::Str("Exact".into())));
+        assert!(matches!(t.get("headers"), Some(T::Table(h)) if h.get("X-A") == Some(&T::Str("1".into()))));
+        assert_eq!(notes, ["m.headers[0].type: archctl writes it, and it is not given (the default is `Exact`)"]);
+        // the default path type is not written
+        let t = route_match(&json!({"path": {"type": "PathPrefix", "value": "/"}}), false, "m", &mut notes).unwrap();
+        assert_eq!(t.get("type"), None);
+        // what archctl cannot match: the whole route
+        let regex = json!({"method": {"type": "RegularExpression", "service": "a.*"}});
+        assert!(route_match(&regex, true, "m", &mut notes).unwrap_err().starts_with("m.method.type:"));
+        assert!(
+            route_match(&json!({"queryParams": []}), false, "m", &mut notes).unwrap_err().starts_with("m.queryParams:")
+        );
+    }
+
+    #[test]
+    fn the_grant_of_a_route_kind_and_namespace_is_the_one_the_renderer_writes() {
+        let (name, spec) = grant("GRPCRoute", "shop");
+        assert_eq!(name, "grpcroute-shop");
+        assert_eq!(spec["from"][0], json!({"group": GROUP, "kind": "GRPCRoute", "namespace": "shop"}));
+        assert_eq!(spec["to"], json!([{"group": "", "kind": "Service"}]));
+    }
 }

@@ -6,11 +6,16 @@
 //! Deployments, StatefulSets, Jobs and CronJobs become services (with the
 //! Service that fronts a workload's pods), ConfigMaps config maps,
 //! PersistentVolumeClaims claims, and Secrets references that name their
-//! keys and never their values. Names, labels and selectors are kept
-//! exactly, through the `legacy` tables. What the mapping leaves out is
-//! never dropped silently: each object carries notes (field and why), and
-//! the command compares the render of the written topology with the input
-//! to list every field it does not reproduce.
+//! keys and never their values; StorageClasses become storage classes,
+//! ExternalSecrets the secrets they fill (with their stores), and Gateway
+//! API Gateways, HTTPRoutes and GRPCRoutes gateways and routes (with the
+//! ReferenceGrants archctl renders for them). Names, labels and selectors
+//! are kept exactly, through the `legacy` tables; the kinds that have none
+//! (storage classes, external secrets, the Gateway API's) are labelled as
+//! archctl labels them, and other labels are listed. What the mapping
+//! leaves out is never dropped silently: each object carries notes (field
+//! and why), and the command compares the render of the written topology
+//! with the input to list every field it does not reproduce.
 //!
 //! Only the objects' JSON is read here: the command reads the files (with
 //! the bounded reader of `diff --against`) and renders and compares.

@@ -1063,14 +1063,20 @@ fn a_gateway_its_routes_and_the_grant_a_route_to_another_namespace_needs_round_t
          ---\napiVersion: gateway.networking.k8s.io/v1\nkind: ReferenceGrant\nmetadata: {{name: grpcroute-shop, namespace: backend, labels: {}}}\n\
          spec:\n  from: [{{group: gateway.networking.k8s.io, kind: GRPCRoute, namespace: shop}}]\n  to: [{{group: '', kind: Service}}]\n\
          ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: docs, namespace: shop, labels: {}}}\n\
-         spec:\n  parentRefs: [{{name: mesh, namespace: infra}}]\n  rules: [{{backendRefs: [{{name: web, port: 80}}]}}]\n",
+         spec:\n  parentRefs: [{{name: mesh, namespace: infra}}]\n  rules: [{{backendRefs: [{{name: web, port: 80}}]}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: shared, namespace: shop, labels: {}}}\n\
+         spec:\n  gatewayClassName: istio\n  listeners: [{{name: grpc, protocol: HTTP, port: 8080, allowedRoutes: {{namespaces: {{from: All}}}}}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {{name: cart-direct, namespace: backend, labels: {}}}\n\
+         spec:\n  parentRefs: [{{name: shared, namespace: shop}}]\n  rules: [{{backendRefs: [{{name: cart, port: 50051}}]}}]\n",
         own_labels("public", "gateway"),
         own_labels("web", "route"),
         own_labels("cart", "route"),
         own_labels("grpcroute-shop", "reference-grant"),
         own_labels("docs", "route"),
+        own_labels("shared", "gateway"),
+        own_labels("cart-direct", "route"),
     );
-    let (p, stderr) = round_trip(&format!("{FRONTED}---\n{CART}---\n{gateway_api}"), 9);
+    let (p, stderr) = round_trip(&format!("{FRONTED}---\n{CART}---\n{gateway_api}"), 11);
     assert!(not_expressible(&stderr).is_empty(), "{stderr}");
     for object in [
         "Gateway shop/public",
@@ -1078,6 +1084,8 @@ fn a_gateway_its_routes_and_the_grant_a_route_to_another_namespace_needs_round_t
         "GRPCRoute shop/cart",
         "ReferenceGrant backend/grpcroute-shop",
         "HTTPRoute shop/docs",
+        "Gateway shop/shared",
+        "GRPCRoute backend/cart-direct",
     ] {
         assert!(stderr.contains(&format!("gateway.networking.k8s.io/v1 {object}: no change")), "{object}: {stderr}");
     }
@@ -1098,6 +1106,9 @@ fn a_gateway_its_routes_and_the_grant_a_route_to_another_namespace_needs_round_t
     let docs = &toml["routes"]["docs"]["gateway"];
     assert_eq!((docs["namespace"].as_str(), docs["external"].as_bool()), (Some("infra"), Some(true)));
     assert!(toml["gateways"].get("mesh").is_none());
+    // a route of another namespace on a gateway that allows it: the gateway's own
+    assert_eq!(toml["routes"]["cart-direct"]["gateway"].as_str(), Some("shared"));
+    assert_eq!(toml["routes"]["cart-direct"]["namespace"].as_str(), Some("backend"));
     let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
     let input = archctl::api::parse_stream(&gateway_api).unwrap();
     for (kind, ns, name) in [
@@ -1106,6 +1117,8 @@ fn a_gateway_its_routes_and_the_grant_a_route_to_another_namespace_needs_round_t
         ("GRPCRoute", "shop", "cart"),
         ("ReferenceGrant", "backend", "grpcroute-shop"),
         ("HTTPRoute", "shop", "docs"),
+        ("Gateway", "shop", "shared"),
+        ("GRPCRoute", "backend", "cart-direct"),
     ] {
         assert_eq!(find(&rendered, kind, Some(ns), name), find(&input, kind, Some(ns), name), "{kind} {name}");
     }
@@ -1131,7 +1144,11 @@ fn what_gateways_and_routes_hold_beyond_the_format_is_listed() {
         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: d, namespace: shop}\n\
         spec:\n  parentRefs: [{name: edge}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /cart}}], backendRefs: [{name: cart, namespace: backend, port: 50051}]}]\n\
         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: ReferenceGrant\nmetadata: {name: stray, namespace: backend}\n\
-        spec:\n  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: shop}]\n  to: [{group: '', kind: Service}]\n";
+        spec:\n  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: shop}]\n  to: [{group: '', kind: Service}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: same, namespace: shop}\n\
+        spec:\n  parentRefs: [{name: edge}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /a}}], backendRefs: [{name: web, port: 9090}]}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: e, namespace: shop}\n\
+        spec:\n  parentRefs: [{name: edge, sectionName: http}]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n";
     let p = Project::new().file("input.yaml", &format!("{FRONTED}---\n{CART}---\n{gateway_api}"));
     let run = p.run(&["import", "input.yaml", "--out", "out"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -1154,6 +1171,8 @@ fn what_gateways_and_routes_hold_beyond_the_format_is_listed() {
             "gateway.networking.k8s.io/v1 HTTPRoute shop/c: the whole object: spec.rules[0].backendRefs[0]: it routes to the Service `gone`, which is not among the imported objects of a workload of namespace `shop`",
             "gateway.networking.k8s.io/v1 HTTPRoute shop/d: the whole object: spec.rules[0].backendRefs[0]: a Service of namespace `backend`, where archctl renders the ReferenceGrant `httproute-shop` for it, and the input has none of that name and spec",
             "gateway.networking.k8s.io/v1 ReferenceGrant backend/stray: the whole object: archctl renders the ReferenceGrants its routes need, one for each kind of route and namespace (`httproute-NAMESPACE`, `grpcroute-NAMESPACE`), and no imported route needs this one",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/same: the whole object: it claims requests of the gateway `edge` that the route `a` claims too, and archctl sends requests of a gateway to one route",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/e: the whole object: spec.parentRefs[0].sectionName: the gateway `edge` has no listener `http`",
         ]
     );
     assert!(run.stderr.contains("every wholly expressed object (4) renders unchanged"), "{}", run.stderr);
