@@ -147,3 +147,32 @@ pub(super) fn namespaces(objects: &[Value], found: &[usize], used: &[String]) ->
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::{Fate, Options, import};
+    use super::T;
+
+    #[test]
+    fn a_storage_class_a_claim_names_is_one_section_with_its_provisioner() {
+        let claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data", "namespace": "shop"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "fast",
+                "resources": {"requests": {"storage": "1Gi"}}}});
+        let class = json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": "fast", "annotations": {"storageclass.kubernetes.io/is-default-class": "false"}},
+            "provisioner": "ebs.csi.aws.com", "allowVolumeExpansion": false});
+        let imported = import(&[claim, class], &Options::default());
+        let classes: Vec<_> = imported.sections.iter().filter(|s| s.path[0] == "storage_classes").collect();
+        assert_eq!(classes.len(), 1, "{classes:?}");
+        assert_eq!(classes[0].table.get("provisioner"), Some(&T::Str("ebs.csi.aws.com".into())));
+        assert_eq!(classes[0].table.get("allow_volume_expansion"), Some(&T::Bool(false)));
+        // `"false"` is not what `default` writes: listed, not kept
+        assert_eq!(classes[0].table.get("default"), None);
+        let e = imported.entries.iter().find(|e| e.id.contains("StorageClass")).unwrap();
+        assert_eq!(e.fate, Fate::Mapped);
+        assert!(e.notes.iter().any(|n| n.starts_with("metadata.annotations:")), "{:?}", e.notes);
+    }
+}

@@ -337,4 +337,32 @@ mod tests {
         strip(&mut s);
         assert_eq!(s, json!({"kind": "Service", "spec": {"type": "NodePort", "ports": [{"port": 80}]}}));
     }
+
+    #[test]
+    fn the_crds_defaults_of_routes_gateways_and_external_secrets() {
+        let mut r = json!({"kind": "HTTPRoute", "spec": {
+            "parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "public"}],
+            "rules": [{"backendRefs": [{"group": "", "kind": "Service", "name": "a", "port": 80, "weight": 1},
+                {"name": "b", "port": 80, "weight": 2}]}]}});
+        strip(&mut r);
+        assert_eq!(
+            r["spec"],
+            json!({"parentRefs": [{"name": "public"}], "rules": [{"backendRefs": [{"name": "a", "port": 80},
+                {"name": "b", "port": 80, "weight": 2}]}]})
+        );
+        let mut g = json!({"kind": "Gateway", "spec": {"listeners": [
+            {"name": "a", "allowedRoutes": {"namespaces": {"from": "Same"}}},
+            {"name": "b", "allowedRoutes": {"namespaces": {"from": "All"}},
+                "tls": {"mode": "Terminate", "certificateRefs": [{"group": "", "kind": "Secret", "name": "c"}]}}]}});
+        strip(&mut g);
+        assert_eq!(
+            g["spec"]["listeners"],
+            json!([{"name": "a"}, {"name": "b", "allowedRoutes": {"namespaces": {"from": "All"}},
+                "tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": "c"}]}}])
+        );
+        let mut e = json!({"kind": "ExternalSecret", "spec": {"refreshInterval": "1h0m0s",
+            "target": {"creationPolicy": "Owner", "deletionPolicy": "Retain"}}});
+        strip(&mut e);
+        assert_eq!(e["spec"], json!({"target": {"creationPolicy": "Owner"}}));
+    }
 }
