@@ -516,8 +516,9 @@ pub struct ImportArgs {
     /// Lists the Deployments, StatefulSets, Jobs, CronJobs, Services,
     /// ConfigMaps, Secrets, PersistentVolumeClaims, HPAs, disruption
     /// budgets, ServiceAccounts, NetworkPolicies, Ingresses and, where
-    /// their CRDs are installed, VPAs, KEDA ScaledObjects and
-    /// ServiceMonitors of `-n NAMESPACE` (with `-l`, those it selects),
+    /// their CRDs are installed, VPAs, KEDA ScaledObjects, ServiceMonitors,
+    /// ExternalSecrets, Gateways, HTTPRoutes, GRPCRoutes and ReferenceGrants
+    /// of `-n NAMESPACE` (with `-l`, those it selects),
     /// leaving out what a controller made (a CronJob's Jobs), the
     /// `kube-root-ca.crt` ConfigMap and `default` ServiceAccount every
     /// namespace gets, the fields the API server filled in with their

@@ -300,6 +300,11 @@ const LIVE_KINDS: &[(&str, &str, &str, &str)] = &[
     ("autoscaling.k8s.io", "v1", "VerticalPodAutoscaler", "verticalpodautoscalers"),
     ("keda.sh", "v1alpha1", "ScaledObject", "scaledobjects"),
     ("monitoring.coreos.com", "v1", "ServiceMonitor", "servicemonitors"),
+    ("external-secrets.io", "v1", "ExternalSecret", "externalsecrets"),
+    ("gateway.networking.k8s.io", "v1", "Gateway", "gateways"),
+    ("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes"),
+    ("gateway.networking.k8s.io", "v1", "GRPCRoute", "grpcroutes"),
+    ("gateway.networking.k8s.io", "v1", "ReferenceGrant", "referencegrants"),
 ];
 
 /// The live objects of `ns` that import maps, each with its `apiVersion`

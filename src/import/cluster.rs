@@ -1,14 +1,58 @@
-//! Accounts and namespaces: a ServiceAccount that an imported workload
-//! runs as becomes that service's `service_account` (rendered, no longer
-//! `create = false`), and Namespace objects the topology's `namespaces` —
-//! the inverse of `objects/workload.rs`'s account and
-//! `objects/cluster.rs`'s namespaces.
+//! Accounts, namespaces and storage classes: a ServiceAccount that an
+//! imported workload runs as becomes that service's `service_account`
+//! (rendered, no longer `create = false`), Namespace objects the topology's
+//! `namespaces`, and a StorageClass `storage_classes.NAME` with its
+//! provisioner — the inverse of `objects/workload.rs`'s account and
+//! `objects/cluster.rs`'s namespaces and storage classes.
 
 use serde_json::Value;
 
 use super::scaling::{Attached, WORKLOADS, annotations_of, object_labels, workload_of};
 use super::toml::{Section, Table, Value as T};
 use super::{Ctx, ns_of};
+
+/// The annotation that marks the cluster's default class.
+const DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class";
+
+/// A StorageClass: `storage_classes.NAME` with its provisioner, parameters
+/// and policies, the class claims of that name use.
+pub(super) fn storage_class(ctx: &mut Ctx, o: &Value) -> Result<(Section, Vec<String>), String> {
+    let sc: k8s_openapi::api::storage::v1::StorageClass =
+        serde_json::from_value(o.clone()).map_err(|e| format!("it is not a valid object of its kind: {e}"))?;
+    let name = sc.metadata.name.clone().unwrap_or_default();
+    if name.is_empty() {
+        return Err("it has no name".into());
+    }
+    let mut notes = Vec::new();
+    let mut s = Section::new(&["storage_classes", &name]);
+    s.comments.push("a class of the cluster, rendered with its provisioner".into());
+    s.table.set("provisioner", sc.provisioner.as_str());
+    if let Some(p) = sc.parameters.as_ref().filter(|p| !p.is_empty()) {
+        s.table.set("parameters", super::toml::strings(p));
+    }
+    s.table.opt("reclaim_policy", sc.reclaim_policy.clone());
+    s.table.opt("volume_binding_mode", sc.volume_binding_mode.clone());
+    s.table.opt("allow_volume_expansion", sc.allow_volume_expansion);
+    // the default class: archctl writes the annotation `"true"`, and no other
+    let annotations = annotations_of(o);
+    if annotations.iter().any(|(k, v)| k == DEFAULT_CLASS && v == "true") {
+        s.table.set("default", true);
+    }
+    if annotations.iter().any(|(k, v)| k != DEFAULT_CLASS || v != "true") {
+        notes.push(format!(
+            "metadata.annotations: archctl writes a StorageClass's `{DEFAULT_CLASS}: \"true\"` (`default = true`) and no other annotation"
+        ));
+    }
+    notes.extend(super::own_labels(ctx, o, &name, "storage"));
+    if sc.mount_options.as_ref().is_some_and(|m| !m.is_empty()) {
+        notes.push("mountOptions: the topology's storage classes hold no mount options".into());
+    }
+    if sc.allowed_topologies.as_ref().is_some_and(|t| !t.is_empty()) {
+        notes.push("allowedTopologies: the topology's storage classes hold no topology constraints".into());
+    }
+    ctx.storage_class(&name);
+    Ok((s, notes))
+}
 
 /// A ServiceAccount: the first imported workload of its namespace that
 /// runs as it (`serviceAccountName`) renders it.
@@ -102,4 +146,33 @@ pub(super) fn namespaces(objects: &[Value], found: &[usize], used: &[String]) ->
         out.push((i, s));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::{Fate, Options, import};
+    use super::T;
+
+    #[test]
+    fn a_storage_class_a_claim_names_is_one_section_with_its_provisioner() {
+        let claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data", "namespace": "shop"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "fast",
+                "resources": {"requests": {"storage": "1Gi"}}}});
+        let class = json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": "fast", "annotations": {"storageclass.kubernetes.io/is-default-class": "false"}},
+            "provisioner": "ebs.csi.aws.com", "allowVolumeExpansion": false});
+        let imported = import(&[claim, class], &Options::default());
+        let classes: Vec<_> = imported.sections.iter().filter(|s| s.path[0] == "storage_classes").collect();
+        assert_eq!(classes.len(), 1, "{classes:?}");
+        assert_eq!(classes[0].table.get("provisioner"), Some(&T::Str("ebs.csi.aws.com".into())));
+        assert_eq!(classes[0].table.get("allow_volume_expansion"), Some(&T::Bool(false)));
+        // `"false"` is not what `default` writes: listed, not kept
+        assert_eq!(classes[0].table.get("default"), None);
+        let e = imported.entries.iter().find(|e| e.id.contains("StorageClass")).unwrap();
+        assert_eq!(e.fate, Fate::Mapped);
+        assert!(e.notes.iter().any(|n| n.starts_with("metadata.annotations:")), "{:?}", e.notes);
+    }
 }

@@ -6,19 +6,26 @@
 //! Deployments, StatefulSets, Jobs and CronJobs become services (with the
 //! Service that fronts a workload's pods), ConfigMaps config maps,
 //! PersistentVolumeClaims claims, and Secrets references that name their
-//! keys and never their values. Names, labels and selectors are kept
-//! exactly, through the `legacy` tables. What the mapping leaves out is
-//! never dropped silently: each object carries notes (field and why), and
-//! the command compares the render of the written topology with the input
-//! to list every field it does not reproduce.
+//! keys and never their values; StorageClasses become storage classes,
+//! ExternalSecrets the secrets they fill (with their stores), and Gateway
+//! API Gateways, HTTPRoutes and GRPCRoutes gateways and routes (with the
+//! ReferenceGrants archctl renders for them). Names, labels and selectors
+//! are kept exactly, through the `legacy` tables; the kinds that have none
+//! (storage classes, external secrets, the Gateway API's) are labelled as
+//! archctl labels them, and other labels are listed. What the mapping
+//! leaves out is never dropped silently: each object carries notes (field
+//! and why), and the command compares the render of the written topology
+//! with the input to list every field it does not reproduce.
 //!
 //! Only the objects' JSON is read here: the command reads the files (with
 //! the bounded reader of `diff --against`) and renders and compares.
 
 mod cluster;
+mod gateway;
 mod network;
 mod pod;
 mod scaling;
+mod secrets;
 pub(crate) mod toml;
 mod workload;
 
@@ -81,6 +88,8 @@ struct SecretRef {
 
 /// The state of one import: what is declared so far.
 pub(crate) struct Ctx {
+    /// The project's name.
+    project: String,
     /// The project's namespace.
     namespace: String,
     /// Secrets by name, as the topology keys them.
@@ -99,6 +108,10 @@ pub(crate) struct Ctx {
     policies: IndexMap<String, String>,
     /// Ingresses by name: their namespace.
     ingresses: IndexMap<String, String>,
+    /// The secrets ExternalSecrets fill, by name.
+    external: IndexMap<String, secrets::External>,
+    /// The stores they fetch from, by their key among `secret_stores`.
+    stores: Vec<(String, secrets::Store)>,
     /// Namespaces the topology uses beyond those of services, config
     /// maps, claims and secrets.
     used_namespaces: Vec<String>,
@@ -159,6 +172,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
     let namespace = common_namespace(objects).unwrap_or_else(|| "default".to_string());
     let project = opts.name.clone().unwrap_or_else(|| namespace.clone());
     let mut ctx = Ctx {
+        project: project.clone(),
         namespace: namespace.clone(),
         secrets: IndexMap::new(),
         config_maps: IndexMap::new(),
@@ -168,6 +182,8 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         gpu: false,
         policies: IndexMap::new(),
         ingresses: IndexMap::new(),
+        external: IndexMap::new(),
+        stores: Vec::new(),
         used_namespaces: Vec::new(),
     };
     let mut entries: Vec<Entry> = Vec::new();
@@ -231,6 +247,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
     let mut config: Vec<Section> = Vec::new();
     let mut claimed: Vec<Section> = Vec::new();
     let mut policies: Vec<Section> = Vec::new();
+    let mut classes: Vec<Section> = Vec::new();
     // the Services that front a workload's pods are taken with it
     let fronting = workload::fronting_services(objects, &wanted);
     let mut taken: Vec<usize> = Vec::new();
@@ -275,6 +292,13 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
                 }
                 Err(why) => entry.fate = Fate::Skipped(why),
             },
+            ("storage.k8s.io/v1", "StorageClass") => match cluster::storage_class(&mut ctx, o) {
+                Ok((s, notes)) => {
+                    classes.push(s);
+                    entry.notes = notes;
+                }
+                Err(why) => entry.fate = Fate::Skipped(why),
+            },
             ("v1", "Secret") => {
                 let name = o["metadata"]["name"].as_str().unwrap_or("");
                 let keys = ctx.secrets.get(name).map(|s| s.keys.clone()).unwrap_or_default();
@@ -287,10 +311,26 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
             | ("networking.k8s.io/v1", "Ingress")
             | ("autoscaling.k8s.io/v1", "VerticalPodAutoscaler")
             | ("keda.sh/v1alpha1", "ScaledObject")
-            | ("monitoring.coreos.com/v1", "ServiceMonitor") => continue,
+            | ("monitoring.coreos.com/v1", "ServiceMonitor")
+            | ("external-secrets.io/v1" | "external-secrets.io/v1beta1", "ExternalSecret")
+            | ("gateway.networking.k8s.io/v1", "Gateway" | "HTTPRoute" | "GRPCRoute" | "ReferenceGrant") => continue,
             (_, k) => {
                 entry.fate = Fate::Skipped(format!("`archctl import` does not map {k} objects yet"));
             }
+        }
+        entries.push(entry);
+    }
+    // the external secrets, once the workloads have named the keys they read
+    for &i in &wanted {
+        let o = &objects[i];
+        let api = o["apiVersion"].as_str().unwrap_or("");
+        if !matches!(api, "external-secrets.io/v1" | "external-secrets.io/v1beta1") || o["kind"] != "ExternalSecret" {
+            continue;
+        }
+        let mut entry = Entry { id: describe(o), index: i, fate: Fate::Mapped, notes: Vec::new() };
+        match secrets::external_secret(&mut ctx, o) {
+            Ok(notes) => entry.notes = notes,
+            Err(why) => entry.fate = Fate::Skipped(why),
         }
         entries.push(entry);
     }
@@ -311,6 +351,9 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         }
         entries.push(entry);
     }
+    // gateways, the routes to the imported workloads' Services, and the grants those need
+    let (gateway_entries, gateway_sections) = gateway::gateway_api(&mut ctx, objects, &wanted, &services);
+    entries.extend(gateway_entries);
     // the accounts workloads run as
     for &i in &wanted {
         let o = &objects[i];
@@ -430,6 +473,11 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
         sections.push(gpu);
     }
     for class in &ctx.storage_classes {
+        // a StorageClass of the input, or a class of the cluster that claims name
+        if let Some(s) = classes.iter().find(|s| s.path[1] == *class) {
+            sections.push(s.clone());
+            continue;
+        }
         let mut s = Section::new(&["storage_classes", class]);
         s.comments.push("a class of the cluster, named as it is there".into());
         s.table.set("class", class.as_str());
@@ -438,16 +486,33 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
     sections.extend(shared_resources(&mut services));
     sections.extend(services);
     sections.extend(config);
+    for (key, store) in &ctx.stores {
+        sections.push(secrets::store_section(key, store));
+    }
     for (name, s) in &ctx.secrets {
         let mut sec = Section::new(&["secrets", name]);
         ctx.namespace(&mut sec.table, &s.namespace);
-        sec.table.set("keys", s.keys.clone());
-        sec.table.opt("type", s.kind.clone());
+        match ctx.external.get(name) {
+            Some(e) => {
+                // checked when the ExternalSecret was imported
+                let (keys, remote) = secrets::keys_and_remote(&e.fetch, &s.keys).unwrap_or_default();
+                sec.table.set("keys", keys);
+                sec.table.opt("type", s.kind.clone());
+                sec.table.set("store", e.store.as_str());
+                sec.table.opt("remote", remote);
+                sec.table.opt("refresh", e.refresh.clone());
+            }
+            None => {
+                sec.table.set("keys", s.keys.clone());
+                sec.table.opt("type", s.kind.clone());
+            }
+        }
         sections.push(sec);
     }
     sections.extend(claimed);
     sections.extend(policies);
     sections.extend(ingresses);
+    sections.extend(gateway_sections);
     // every string of a topology is a template: the input's are text
     for s in &mut sections {
         literal_strings(&mut s.table);
@@ -637,6 +702,34 @@ fn labels(v: &Value) -> Table {
             .map(|(k, v)| (k.clone(), toml::Value::Str(v.as_str().unwrap_or("").to_string())))
             .collect(),
     )
+}
+
+/// A note when the labels of an object that archctl labels itself — the
+/// recommended labels of `name` and `component`, and no others — are not
+/// those: the topology holds no other labels for its kind.
+fn own_labels(ctx: &Ctx, o: &Value, name: &str, component: &str) -> Option<String> {
+    use crate::k8s::labels::{COMPONENT, INSTANCE, MANAGED_BY, MANAGER, NAME, PART_OF};
+    let want: std::collections::BTreeMap<&str, &str> = [
+        (NAME, name),
+        (INSTANCE, ctx.project.as_str()),
+        (COMPONENT, component),
+        (PART_OF, ctx.project.as_str()),
+        (MANAGED_BY, MANAGER),
+    ]
+    .into();
+    let have: std::collections::BTreeMap<&str, &str> = o["metadata"]["labels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
+        .collect();
+    let kind = o["kind"].as_str().unwrap_or("");
+    let a = if kind.starts_with(['A', 'E', 'I', 'O', 'U']) || kind.starts_with("HTTP") { "an" } else { "a" };
+    (have != want).then(|| {
+        format!(
+            "metadata.labels: archctl labels {a} {kind} with its recommended labels only (`{NAME}: {name}`, `{COMPONENT}: {component}`, …), and the topology holds no others"
+        )
+    })
 }
 
 /// The profile `import` writes beside the topology.

@@ -206,7 +206,7 @@ fn peer(p: &NetworkPolicyPeer, at: &str, notes: &mut Vec<String>) -> Option<Tabl
 }
 
 /// The ports of the Service of an imported service: (name, port).
-fn service_ports(sections: &[Section], service: &str) -> Option<Vec<(Option<String>, i64)>> {
+pub(super) fn service_ports(sections: &[Section], service: &str) -> Option<Vec<(Option<String>, i64)>> {
     let s =
         sections.iter().find(|s| s.path.iter().map(String::as_str).eq(["services", service, "legacy", "service"]))?;
     let Some(T::Array(ports)) = s.table.get("ports") else { return Some(Vec::new()) };

@@ -48,6 +48,13 @@
 //!   finalizer `kubernetes.io/pvc-protection`;
 //! - `pkg/apis/networking/v1/defaults.go`: a NetworkPolicy port's
 //!   `protocol` (`TCP`);
+//! - the CRD of external-secrets (`external-secrets.io_externalsecrets.yaml`):
+//!   an ExternalSecret's `refreshInterval` (`1h0m0s`) and its target's
+//!   `deletionPolicy` (`Retain`);
+//! - the Gateway API CRDs (`gateway.networking.k8s.io_*.yaml`): a
+//!   listener's `allowedRoutes` (routes of its namespace) and certificate
+//!   `group` (`""`), a route's parent `group` and `kind` (`Gateway`), and
+//!   a backend's `group`, `kind` (`Service`) and `weight` (1);
 //! - the Service REST storage (`pkg/registry/core/service`): the addresses
 //!   it allocates, `clusterIP`, `clusterIPs` and `ipFamilies`;
 //! - the API machinery: `status`, and the metadata the server keeps
@@ -89,6 +96,7 @@ struct Field {
 const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "Job", "CronJob"];
 const ALWAYS_RUNNING: &[&str] = &["Deployment", "StatefulSet"];
 const ALL: &[&str] = &[];
+const ROUTES: &[&str] = &["HTTPRoute", "GRPCRoute"];
 
 use ServerValue::{Is, OwnName, OwnUid, Owned, PullPolicy, SameAs};
 
@@ -222,6 +230,21 @@ const FIELDS: &[Field] = &[
     // networking/v1
     Field { kinds: &["NetworkPolicy"], path: "spec.ingress[*].ports[*].protocol", default: Is(r#""TCP""#) },
     Field { kinds: &["NetworkPolicy"], path: "spec.egress[*].ports[*].protocol", default: Is(r#""TCP""#) },
+    // external-secrets.io/v1: the CRD's defaults
+    Field { kinds: &["ExternalSecret"], path: "spec.refreshInterval", default: Is(r#""1h0m0s""#) },
+    Field { kinds: &["ExternalSecret"], path: "spec.target.deletionPolicy", default: Is(r#""Retain""#) },
+    // gateway.networking.k8s.io/v1: the CRDs' defaults archctl leaves out
+    Field {
+        kinds: &["Gateway"],
+        path: "spec.listeners[*].allowedRoutes",
+        default: Is(r#"{"namespaces":{"from":"Same"}}"#),
+    },
+    Field { kinds: &["Gateway"], path: "spec.listeners[*].tls.certificateRefs[*].group", default: Is(r#""""#) },
+    Field { kinds: ROUTES, path: "spec.parentRefs[*].group", default: Is(r#""gateway.networking.k8s.io""#) },
+    Field { kinds: ROUTES, path: "spec.parentRefs[*].kind", default: Is(r#""Gateway""#) },
+    Field { kinds: ROUTES, path: "spec.rules[*].backendRefs[*].group", default: Is(r#""""#) },
+    Field { kinds: ROUTES, path: "spec.rules[*].backendRefs[*].kind", default: Is(r#""Service""#) },
+    Field { kinds: ROUTES, path: "spec.rules[*].backendRefs[*].weight", default: Is("1") },
 ];
 
 /// The pod template of a kind.
@@ -480,5 +503,33 @@ mod tests {
             "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
         strip(&mut n);
         assert_eq!(n, json!({"kind": "Namespace", "metadata": {"name": "shop", "labels": {"team": "a"}}}));
+    }
+
+    #[test]
+    fn the_crds_defaults_of_routes_gateways_and_external_secrets() {
+        let mut r = json!({"kind": "HTTPRoute", "spec": {
+            "parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "public"}],
+            "rules": [{"backendRefs": [{"group": "", "kind": "Service", "name": "a", "port": 80, "weight": 1},
+                {"name": "b", "port": 80, "weight": 2}]}]}});
+        strip(&mut r);
+        assert_eq!(
+            r["spec"],
+            json!({"parentRefs": [{"name": "public"}], "rules": [{"backendRefs": [{"name": "a", "port": 80},
+                {"name": "b", "port": 80, "weight": 2}]}]})
+        );
+        let mut g = json!({"kind": "Gateway", "spec": {"listeners": [
+            {"name": "a", "allowedRoutes": {"namespaces": {"from": "Same"}}},
+            {"name": "b", "allowedRoutes": {"namespaces": {"from": "All"}},
+                "tls": {"mode": "Terminate", "certificateRefs": [{"group": "", "kind": "Secret", "name": "c"}]}}]}});
+        strip(&mut g);
+        assert_eq!(
+            g["spec"]["listeners"],
+            json!([{"name": "a"}, {"name": "b", "allowedRoutes": {"namespaces": {"from": "All"}},
+                "tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": "c"}]}}])
+        );
+        let mut e = json!({"kind": "ExternalSecret", "spec": {"refreshInterval": "1h0m0s",
+            "target": {"creationPolicy": "Owner", "deletionPolicy": "Retain"}}});
+        strip(&mut e);
+        assert_eq!(e["spec"], json!({"target": {"creationPolicy": "Owner"}}));
     }
 }

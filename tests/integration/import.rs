@@ -799,6 +799,9 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
         "autoscaling.k8s.io_vpa-v1-crd-gen.yaml",
         "keda.sh_scaledobjects.yaml",
         "monitoring.coreos.com_servicemonitors.yaml",
+        "external-secrets.io_externalsecrets.yaml",
+        "gateway.networking.k8s.io_gateways.yaml",
+        "gateway.networking.k8s.io_httproutes.yaml",
     ]);
     c.kubectl(&["create", "namespace", "shop"]).success();
     let worker = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, namespace: shop, labels: {app: worker}}\n\
@@ -822,18 +825,39 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
         ---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: worker, namespace: shop, labels: {app: worker}}\n\
         spec:\n  scaleTargetRef: {name: worker}\n  minReplicaCount: 0\n  maxReplicaCount: 10\n  \
         triggers: [{type: cpu, metricType: Utilization, metadata: {value: '60'}}]\n";
-    c.kubectl_stdin(&["apply", "-f", "-"], &format!("{FRONTED}---\n{worker}---\n{others}")).success();
+    // the server fills in the refresh interval and the target's policies
+    let secret = format!(
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: db, namespace: shop, labels: {}}}\n\
+         spec:\n  secretStoreRef: {{name: vault, kind: ClusterSecretStore}}\n  target: {{name: db}}\n  \
+         data: [{{secretKey: password, remoteRef: {{key: shop/db, property: password}}}}]\n",
+        secret_labels("db")
+    );
+    // and the listeners' routes, the routes' parent and backend kinds and weights
+    let gateway_api = format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: public, namespace: shop, labels: {}}}\n\
+         spec:\n  gatewayClassName: istio\n  listeners: [{{name: http, protocol: HTTP, port: 80}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: web, namespace: shop, labels: {}}}\n\
+         spec:\n  parentRefs: [{{name: public}}]\n  rules: [{{matches: [{{path: {{value: /}}}}], backendRefs: [{{name: web, port: 80}}]}}]\n",
+        own_labels("public", "gateway"),
+        own_labels("web", "route")
+    );
+    let all = format!("{FRONTED}---\n{worker}---\n{others}---\n{secret}---\n{gateway_api}");
+    c.kubectl_stdin(&["apply", "-f", "-"], &all).success();
     let kc = c.kubeconfig().to_str().unwrap().to_string();
     let p = Project::new();
     let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // the server's defaults, and the replicas the autoscalers own, are not the system's: nothing is listed
     assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
-    // the ten objects and the namespace they are in
-    assert!(run.stderr.contains("imported 11 of 11 objects"), "{}", run.stderr);
+    // the thirteen objects and the namespace they are in
+    assert!(run.stderr.contains("imported 14 of 14 objects"), "{}", run.stderr);
     let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
     assert_eq!(toml["services"]["web"].get("replicas"), None);
     assert_eq!(toml["services"]["worker"]["keda"]["short_target"].as_bool(), Some(true));
+    assert_eq!(toml["secrets"]["db"]["store"].as_str(), Some("vault"));
+    assert_eq!(toml["secrets"]["db"].get("refresh"), None);
+    assert_eq!(toml["routes"]["web"]["gateway"].as_str(), Some("public"));
+    assert_eq!(toml["routes"]["web"]["rules"][0]["backends"][0].get("weight"), None);
     let diffed: Vec<&str> = run
         .stderr
         .lines()
@@ -841,7 +865,7 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
         .skip(1)
         .take_while(|l| l.starts_with("  "))
         .collect();
-    assert_eq!(diffed.len(), 11, "{}", run.stderr);
+    assert_eq!(diffed.len(), 14, "{}", run.stderr);
     assert!(diffed.iter().all(|l| l.ends_with(": no change")), "{}", run.stderr);
     let diff = p.run(&["-f", "out/archctl.toml", "diff", "--profile", "imported", "--kubeconfig", &kc]);
     assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
@@ -914,4 +938,315 @@ fn sidecar_and_init_images_are_profile_values_and_template_text_stays_text() {
     assert_eq!(pod["initContainers"][0]["image"], "acme/migrate:2.0");
     // the environment variable's template text renders as the input has it
     assert_eq!(pod["containers"][0]["env"][0]["value"], "{{ .Values.x }} {% end %}");
+}
+
+/// A StorageClass as archctl labels it in the project `shop`.
+const CLASS: &str = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\n  \
+    labels: {app.kubernetes.io/name: fast, app.kubernetes.io/instance: shop, app.kubernetes.io/component: storage, \
+    app.kubernetes.io/part-of: shop, app.kubernetes.io/managed-by: archctl}\n  \
+    annotations: {storageclass.kubernetes.io/is-default-class: 'true'}\n\
+    provisioner: ebs.csi.aws.com\nparameters: {type: gp3, iops: '3000'}\nreclaimPolicy: Retain\n\
+    volumeBindingMode: WaitForFirstConsumer\nallowVolumeExpansion: true\n";
+
+#[test]
+fn a_storage_class_and_the_claim_that_uses_it_round_trip() {
+    let claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: shop, labels: {app: web}}\n\
+        spec:\n  accessModes: [ReadWriteOnce]\n  storageClassName: fast\n  resources: {requests: {storage: 10Gi}}\n";
+    let (p, stderr) = round_trip(&format!("{FRONTED}---\n{CLASS}---\n{claim}"), 4);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    assert!(stderr.contains("  storage.k8s.io/v1 StorageClass fast: no change"), "{stderr}");
+    let text = p.read("out/archctl.toml");
+    // one section for the class the claim names and the object declares
+    assert_eq!(text.matches("[storage_classes.fast]").count(), 1, "{text}");
+    let toml: toml::Table = toml::from_str(&text).unwrap();
+    let c = &toml["storage_classes"]["fast"];
+    assert_eq!(c["provisioner"].as_str(), Some("ebs.csi.aws.com"));
+    assert_eq!(c["parameters"]["iops"].as_str(), Some("3000"));
+    assert_eq!(c["reclaim_policy"].as_str(), Some("Retain"));
+    assert_eq!(c["volume_binding_mode"].as_str(), Some("WaitForFirstConsumer"));
+    assert_eq!(c["allow_volume_expansion"].as_bool(), Some(true));
+    assert_eq!(c["default"].as_bool(), Some(true));
+    assert_eq!(toml["claims"]["data"]["storage_class"].as_str(), Some("fast"));
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(CLASS).unwrap();
+    assert_eq!(find(&rendered, "StorageClass", None, "fast"), find(&input, "StorageClass", None, "fast"));
+}
+
+#[test]
+fn what_a_storage_class_holds_beyond_the_format_is_listed() {
+    let class = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: slow\n  labels: {team: storage}\n  \
+        annotations: {storageclass.kubernetes.io/is-default-class: 'false', owner: me}\n\
+        provisioner: kubernetes.io/no-provisioner\nmountOptions: [noatime]\n\
+        allowedTopologies: [{matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [eu-west-1a]}]}]\n";
+    let p = Project::new().file("input.yaml", &format!("{FRONTED}---\n{class}"));
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "storage.k8s.io/v1 StorageClass slow: metadata.annotations: archctl writes a StorageClass's `storageclass.kubernetes.io/is-default-class: \"true\"` (`default = true`) and no other annotation",
+            "storage.k8s.io/v1 StorageClass slow: metadata.labels: archctl labels a StorageClass with its recommended labels only (`app.kubernetes.io/name: slow`, `app.kubernetes.io/component: storage`, …), and the topology holds no others",
+            "storage.k8s.io/v1 StorageClass slow: mountOptions: the topology's storage classes hold no mount options",
+            "storage.k8s.io/v1 StorageClass slow: allowedTopologies: the topology's storage classes hold no topology constraints",
+        ]
+    );
+    assert!(
+        run.stderr.contains("  storage.k8s.io/v1 StorageClass slow: changed where it is not expressible"),
+        "{}",
+        run.stderr
+    );
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let c = &toml["storage_classes"]["slow"];
+    assert_eq!(c["provisioner"].as_str(), Some("kubernetes.io/no-provisioner"));
+    assert_eq!(c.get("default"), None);
+}
+
+/// An external secret's labels as archctl writes them in the project `shop`.
+fn secret_labels(name: &str) -> String {
+    format!(
+        "{{app.kubernetes.io/name: {name}, app.kubernetes.io/instance: shop, app.kubernetes.io/component: secret, \
+         app.kubernetes.io/part-of: shop, app.kubernetes.io/managed-by: archctl}}"
+    )
+}
+
+#[test]
+fn external_secrets_of_two_stores_round_trip_with_the_keys_the_workload_reads() {
+    let web = FRONTED.replace(
+        "image: 'acme/web:1.0',",
+        "image: 'acme/web:1.0', env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}],",
+    );
+    let secrets = format!(
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: db, namespace: shop, labels: {}}}\n\
+         spec:\n  refreshInterval: 15m\n  secretStoreRef: {{name: vault, kind: ClusterSecretStore}}\n  \
+         target: {{name: db, creationPolicy: Owner}}\n  data:\n  \
+         - {{secretKey: username, remoteRef: {{key: shop/db, property: username}}}}\n  \
+         - {{secretKey: password, remoteRef: {{key: shop/db, property: password}}}}\n\
+         ---\napiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata: {{name: api-keys, namespace: shop, labels: {}}}\n\
+         spec:\n  secretStoreRef: {{name: vault, kind: SecretStore}}\n  target: {{name: api-keys, creationPolicy: Owner}}\n  \
+         dataFrom: [{{extract: {{key: shop/api}}}}]\n\
+         ---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: tokens, namespace: shop, labels: {}}}\n\
+         spec:\n  secretStoreRef: {{name: vault, kind: ClusterSecretStore}}\n  target: {{name: tokens, creationPolicy: Owner}}\n  \
+         data:\n  - {{secretKey: a, remoteRef: {{key: a}}}}\n  - {{secretKey: b, remoteRef: {{key: shop/x, property: token}}}}\n",
+        secret_labels("db"),
+        secret_labels("api-keys"),
+        secret_labels("tokens")
+    );
+    let (p, stderr) = round_trip(&format!("{web}---\n{secrets}"), 5);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    for name in ["db", "api-keys", "tokens"] {
+        assert!(stderr.contains(&format!("ExternalSecret shop/{name}: no change")), "{stderr}");
+    }
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    // one store entry for each store, kind and API version
+    let stores = toml["secret_stores"].as_table().unwrap();
+    assert_eq!(stores.keys().collect::<Vec<_>>(), ["vault", "vault-2"], "{stores:?}");
+    assert_eq!(stores["vault"]["kind"].as_str(), Some("ClusterSecretStore"));
+    assert_eq!(stores["vault-2"]["name"].as_str(), Some("vault"));
+    assert_eq!(stores["vault-2"]["api_version"].as_str(), Some("v1beta1"));
+    let db = &toml["secrets"]["db"];
+    assert_eq!(db["store"].as_str(), Some("vault"));
+    assert_eq!(db["remote"].as_str(), Some("shop/db"));
+    assert_eq!(db["refresh"].as_str(), Some("15m"));
+    assert_eq!(db["keys"].as_array().unwrap().len(), 2);
+    let api = &toml["secrets"]["api-keys"];
+    assert_eq!((api["store"].as_str(), api["remote"].as_str()), (Some("vault-2"), Some("shop/api")));
+    assert!(api["keys"].as_array().unwrap().is_empty());
+    let tokens = &toml["secrets"]["tokens"]["remote"];
+    assert_eq!((tokens["a"].as_str(), tokens["b"].as_str()), (Some("a"), Some("shop/x#token")));
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(&secrets).unwrap();
+    for name in ["db", "api-keys", "tokens"] {
+        let r = find(&rendered, "ExternalSecret", Some("shop"), name);
+        assert_eq!(r, find(&input, "ExternalSecret", Some("shop"), name), "{name}");
+    }
+}
+
+#[test]
+fn what_an_external_secret_holds_beyond_the_format_is_listed() {
+    let secrets = "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: a, namespace: shop, annotations: {owner: me}}\n\
+        spec:\n  refreshPolicy: Periodic\n  secretStoreRef: {name: vault}\n  target: {deletionPolicy: Retain}\n  \
+        data: [{secretKey: k, remoteRef: {key: r, conversionStrategy: Default}}]\n\
+        ---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: b, namespace: shop}\n\
+        spec:\n  secretStoreRef: {name: vault}\n  target: {template: {data: {url: 'x{{ .k }}'}}}\n  data: [{secretKey: k, remoteRef: {key: r}}]\n\
+        ---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: c, namespace: shop}\n\
+        spec:\n  secretStoreRef: {name: vault}\n  dataFrom: [{find: {name: {regexp: '.*'}}}]\n\
+        ---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: d, namespace: shop}\n\
+        spec:\n  secretStoreRef: {name: vault}\n  target: {name: other}\n  data: [{secretKey: k, remoteRef: {key: r}}]\n";
+    let p = Project::new().file("input.yaml", &format!("{FRONTED}---\n{secrets}"));
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "external-secrets.io/v1 ExternalSecret shop/a: spec.refreshPolicy: the topology's external secrets hold no `refreshPolicy`",
+            "external-secrets.io/v1 ExternalSecret shop/a: spec.secretStoreRef.kind: archctl writes it, and it is not given (external-secrets reads none as `SecretStore`)",
+            "external-secrets.io/v1 ExternalSecret shop/a: spec.target.deletionPolicy: archctl leaves `Retain`, the default, out",
+            "external-secrets.io/v1 ExternalSecret shop/a: spec.target.name: archctl writes it, and it is not given (external-secrets defaults it to the object's name)",
+            "external-secrets.io/v1 ExternalSecret shop/a: spec.target.creationPolicy: archctl writes it, and it is not given (the default is `Owner`)",
+            "external-secrets.io/v1 ExternalSecret shop/a: spec.data[0].remoteRef.conversionStrategy: archctl leaves `Default`, the default, out",
+            "external-secrets.io/v1 ExternalSecret shop/a: metadata.labels: archctl labels an ExternalSecret with its recommended labels only (`app.kubernetes.io/name: a`, `app.kubernetes.io/component: secret`, …), and the topology holds no others",
+            "external-secrets.io/v1 ExternalSecret shop/a: metadata.annotations: archctl writes none on an ExternalSecret",
+            "external-secrets.io/v1 ExternalSecret shop/b: the whole object: spec.target.template: archctl writes the fetched values as they are, not templated",
+            "external-secrets.io/v1 ExternalSecret shop/c: the whole object: spec.dataFrom[0]: archctl's external secrets extract one remote key whole",
+            "external-secrets.io/v1 ExternalSecret shop/d: the whole object: spec.target.name: archctl's external secret fills the Secret of its own name (`d`), not another",
+        ]
+    );
+    assert!(run.stderr.contains("ExternalSecret shop/a: changed where it is not expressible"), "{}", run.stderr);
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    // what is skipped declares no secret
+    let names: Vec<&String> = toml["secrets"].as_table().unwrap().keys().collect();
+    assert_eq!(names, ["a"]);
+    assert_eq!(toml["secrets"]["a"]["store"].as_str(), Some("vault"));
+}
+
+/// A Deployment `cart` of namespace `backend` with its Service, port `grpc` (50051).
+const CART: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cart, namespace: backend, labels: {app: cart}}\n\
+spec:\n  selector: {matchLabels: {app: cart}}\n  template:\n    metadata: {labels: {app: cart}}\n    \
+spec:\n      containers: [{name: cart, image: 'acme/cart:1.0', ports: [{name: grpc, containerPort: 50051}]}]\n\
+---\napiVersion: v1\nkind: Service\nmetadata: {name: cart, namespace: backend, labels: {app: cart}}\n\
+spec:\n  selector: {app: cart}\n  ports: [{name: grpc, port: 50051, targetPort: grpc}]\n";
+
+/// The labels archctl writes on an object of the project `shop`.
+fn own_labels(name: &str, component: &str) -> String {
+    format!(
+        "{{app.kubernetes.io/name: {name}, app.kubernetes.io/instance: shop, app.kubernetes.io/component: {component}, \
+         app.kubernetes.io/part-of: shop, app.kubernetes.io/managed-by: archctl}}"
+    )
+}
+
+#[test]
+fn a_gateway_its_routes_and_the_grant_a_route_to_another_namespace_needs_round_trip() {
+    let gateway_api = format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: public\n  namespace: shop\n  labels: {}\n  \
+         annotations: {{owner: web}}\nspec:\n  gatewayClassName: istio\n  listeners:\n  \
+         - {{name: http, protocol: HTTP, port: 80, hostname: '*.example.com'}}\n  \
+         - {{name: https, protocol: HTTPS, port: 443, tls: {{mode: Terminate, certificateRefs: [{{kind: Secret, name: shop-tls}}]}}}}\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: web, namespace: shop, labels: {}}}\n\
+         spec:\n  parentRefs: [{{name: public, sectionName: https}}]\n  hostnames: [shop.example.com]\n  rules:\n  \
+         - matches: [{{path: {{type: PathPrefix, value: /}}}}]\n    backendRefs: [{{name: web, port: 80, weight: 90}}]\n  \
+         - matches: [{{path: {{type: Exact, value: /metrics}}, headers: [{{type: Exact, name: x-debug, value: 'on'}}]}}]\n    \
+         backendRefs: [{{name: web, port: 9090}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {{name: cart, namespace: shop, labels: {}}}\n\
+         spec:\n  parentRefs: [{{name: public}}]\n  rules:\n  \
+         - matches: [{{method: {{type: Exact, service: shop.Cart, method: AddItem}}}}]\n    \
+         backendRefs: [{{name: cart, namespace: backend, port: 50051}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: ReferenceGrant\nmetadata: {{name: grpcroute-shop, namespace: backend, labels: {}}}\n\
+         spec:\n  from: [{{group: gateway.networking.k8s.io, kind: GRPCRoute, namespace: shop}}]\n  to: [{{group: '', kind: Service}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: docs, namespace: shop, labels: {}}}\n\
+         spec:\n  parentRefs: [{{name: mesh, namespace: infra}}]\n  rules: [{{backendRefs: [{{name: web, port: 80}}]}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: shared, namespace: shop, labels: {}}}\n\
+         spec:\n  gatewayClassName: istio\n  listeners: [{{name: grpc, protocol: HTTP, port: 8080, allowedRoutes: {{namespaces: {{from: All}}}}}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {{name: cart-direct, namespace: backend, labels: {}}}\n\
+         spec:\n  parentRefs: [{{name: shared, namespace: shop}}]\n  rules: [{{backendRefs: [{{name: cart, port: 50051}}]}}]\n",
+        own_labels("public", "gateway"),
+        own_labels("web", "route"),
+        own_labels("cart", "route"),
+        own_labels("grpcroute-shop", "reference-grant"),
+        own_labels("docs", "route"),
+        own_labels("shared", "gateway"),
+        own_labels("cart-direct", "route"),
+    );
+    let (p, stderr) = round_trip(&format!("{FRONTED}---\n{CART}---\n{gateway_api}"), 11);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    for object in [
+        "Gateway shop/public",
+        "HTTPRoute shop/web",
+        "GRPCRoute shop/cart",
+        "ReferenceGrant backend/grpcroute-shop",
+        "HTTPRoute shop/docs",
+        "Gateway shop/shared",
+        "GRPCRoute backend/cart-direct",
+    ] {
+        assert!(stderr.contains(&format!("gateway.networking.k8s.io/v1 {object}: no change")), "{object}: {stderr}");
+    }
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    let g = &toml["gateways"]["public"];
+    assert_eq!(g["class"].as_str(), Some("istio"));
+    assert_eq!(g["listeners"][1]["certificates"][0].as_str(), Some("shop-tls"));
+    assert_eq!(g["annotations"]["owner"].as_str(), Some("web"));
+    let web = &toml["routes"]["web"];
+    assert_eq!(web["gateway"]["section"].as_str(), Some("https"));
+    assert_eq!(web["rules"][1]["matches"][0]["type"].as_str(), Some("Exact"));
+    assert_eq!(web["rules"][1]["matches"][0]["headers"]["x-debug"].as_str(), Some("on"));
+    assert_eq!(web["rules"][0]["backends"][0]["weight"].as_integer(), Some(90));
+    let cart = &toml["routes"]["cart"];
+    assert_eq!((cart["kind"].as_str(), cart["gateway"].as_str()), (Some("grpc"), Some("public")));
+    assert_eq!(cart["rules"][0]["matches"][0]["grpc_method"].as_str(), Some("AddItem"));
+    // a gateway of the cluster: named, not declared
+    let docs = &toml["routes"]["docs"]["gateway"];
+    assert_eq!((docs["namespace"].as_str(), docs["external"].as_bool()), (Some("infra"), Some(true)));
+    assert!(toml["gateways"].get("mesh").is_none());
+    // a route of another namespace on a gateway that allows it: the gateway's own
+    assert_eq!(toml["routes"]["cart-direct"]["gateway"].as_str(), Some("shared"));
+    assert_eq!(toml["routes"]["cart-direct"]["namespace"].as_str(), Some("backend"));
+    let rendered = p.run(&["-f", "out/archctl.toml", "render"]).success().docs();
+    let input = archctl::api::parse_stream(&gateway_api).unwrap();
+    for (kind, ns, name) in [
+        ("Gateway", "shop", "public"),
+        ("HTTPRoute", "shop", "web"),
+        ("GRPCRoute", "shop", "cart"),
+        ("ReferenceGrant", "backend", "grpcroute-shop"),
+        ("HTTPRoute", "shop", "docs"),
+        ("Gateway", "shop", "shared"),
+        ("GRPCRoute", "backend", "cart-direct"),
+    ] {
+        assert_eq!(find(&rendered, kind, Some(ns), name), find(&input, kind, Some(ns), name), "{kind} {name}");
+    }
+}
+
+#[test]
+fn what_gateways_and_routes_hold_beyond_the_format_is_listed() {
+    let gateway_api = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: shop}\n\
+        spec:\n  gatewayClassName: istio\n  listeners:\n  \
+        - {name: https, protocol: HTTPS, port: 443, tls: {certificateRefs: [{name: shop-tls}]}, allowedRoutes: {namespaces: {from: Same}}}\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: lb, namespace: shop}\n\
+        spec:\n  gatewayClassName: istio\n  addresses: [{value: 10.0.0.1}]\n  listeners: [{name: http, protocol: HTTP, port: 80}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: shared, namespace: shop}\n\
+        spec:\n  gatewayClassName: istio\n  listeners: [{name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: a, namespace: shop}\n\
+        spec:\n  parentRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge, namespace: shop}]\n  \
+        rules: [{matches: [{path: {value: /a}}], backendRefs: [{kind: Service, name: web, port: 80}]}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: b, namespace: shop}\n\
+        spec:\n  parentRefs: [{name: edge}]\n  \
+        rules: [{filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: x, value: y}]}}], backendRefs: [{name: web, port: 80}]}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: c, namespace: shop}\n\
+        spec:\n  parentRefs: [{name: edge}]\n  rules: [{backendRefs: [{name: gone, port: 80}]}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: d, namespace: shop}\n\
+        spec:\n  parentRefs: [{name: edge}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /cart}}], backendRefs: [{name: cart, namespace: backend, port: 50051}]}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: ReferenceGrant\nmetadata: {name: stray, namespace: backend}\n\
+        spec:\n  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: shop}]\n  to: [{group: '', kind: Service}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: same, namespace: shop}\n\
+        spec:\n  parentRefs: [{name: edge}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /a}}], backendRefs: [{name: web, port: 9090}]}]\n\
+        ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: e, namespace: shop}\n\
+        spec:\n  parentRefs: [{name: edge, sectionName: http}]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n";
+    let p = Project::new().file("input.yaml", &format!("{FRONTED}---\n{CART}---\n{gateway_api}"));
+    let run = p.run(&["import", "input.yaml", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        not_expressible(&run.stderr),
+        [
+            "gateway.networking.k8s.io/v1 Gateway shop/edge: spec.listeners[0].tls.mode: archctl writes it, and it is not given (the default is `Terminate`)",
+            "gateway.networking.k8s.io/v1 Gateway shop/edge: spec.listeners[0].tls.certificateRefs[0].kind: archctl writes it, and it is not given (the default is `Secret`)",
+            "gateway.networking.k8s.io/v1 Gateway shop/edge: spec.listeners[0].allowedRoutes: archctl leaves `namespaces.from: Same`, the default, out",
+            "gateway.networking.k8s.io/v1 Gateway shop/edge: metadata.labels: archctl labels a Gateway with its recommended labels only (`app.kubernetes.io/name: edge`, `app.kubernetes.io/component: gateway`, …), and the topology holds no others",
+            "gateway.networking.k8s.io/v1 Gateway shop/lb: the whole object: spec.addresses: archctl's gateways hold a class and listeners only",
+            "gateway.networking.k8s.io/v1 Gateway shop/shared: the whole object: its listeners allow routes of every namespace (`allowedRoutes.namespaces.from: All`), which archctl writes only for a gateway that an imported route of another namespace attaches to, and none does",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.parentRefs[0].group: archctl leaves `gateway.networking.k8s.io`, the default, out",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.parentRefs[0].kind: archctl leaves `Gateway`, the default, out",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.parentRefs[0].namespace: archctl leaves out the route's own namespace",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.rules[0].matches[0].path.type: archctl writes it, and it is not given (the default is `PathPrefix`)",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.rules[0].backendRefs[0].kind: archctl leaves `Service`, the default, out",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: metadata.labels: archctl labels an HTTPRoute with its recommended labels only (`app.kubernetes.io/name: a`, `app.kubernetes.io/component: route`, …), and the topology holds no others",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/b: the whole object: spec.rules[0].filters: archctl's route rules hold matches and backends only",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/c: the whole object: spec.rules[0].backendRefs[0]: it routes to the Service `gone`, which is not among the imported objects of a workload of namespace `shop`",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/d: the whole object: spec.rules[0].backendRefs[0]: a Service of namespace `backend`, where archctl renders the ReferenceGrant `httproute-shop` for it, and the input has none of that name and spec",
+            "gateway.networking.k8s.io/v1 ReferenceGrant backend/stray: the whole object: archctl renders the ReferenceGrants its routes need, one for each kind of route and namespace (`httproute-NAMESPACE`, `grpcroute-NAMESPACE`), and no imported route needs this one",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/same: the whole object: it claims requests of the gateway `edge` that the route `a` claims too, and archctl sends requests of a gateway to one route",
+            "gateway.networking.k8s.io/v1 HTTPRoute shop/e: the whole object: spec.parentRefs[0].sectionName: the gateway `edge` has no listener `http`",
+        ]
+    );
+    assert!(run.stderr.contains("every wholly expressed object (4) renders unchanged"), "{}", run.stderr);
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    assert_eq!(toml["gateways"].as_table().unwrap().keys().collect::<Vec<_>>(), ["edge"]);
+    assert_eq!(toml["routes"].as_table().unwrap().keys().collect::<Vec<_>>(), ["a"]);
 }
