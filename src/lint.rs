@@ -272,47 +272,26 @@ fn legacy(topo: &crate::topology::Topology, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-    for (name, c) in &topo.claims {
-        if c.legacy.is_some() {
-            out.push(
-                warning("W013", format!("claim `{name}` keeps legacy labels"))
-                    .at_key(&TomlPath::root().key("claims").key(name.clone()).key("legacy"))
-                    .with_help("remove `legacy` to use the recommended labels (an apply changes them in place)"),
-            );
-        }
+    // objects of their own tables, relabelled in place by an apply
+    fn kept<T>(m: &indexmap::IndexMap<String, T>, has: impl Fn(&T) -> bool) -> Vec<&String> {
+        m.iter().filter(|(_, x)| has(x)).map(|(n, _)| n).collect()
     }
-    for (name, ns) in &topo.namespaces {
-        if ns.legacy.is_some() {
+    let tables = [
+        ("claims", "claim", kept(&topo.claims, |x| x.legacy.is_some())),
+        ("namespaces", "namespace", kept(&topo.namespaces, |x| x.legacy.is_some())),
+        ("ingresses", "ingress", kept(&topo.ingresses, |x| x.legacy.is_some())),
+        ("network_policies", "network policy", kept(&topo.network_policies, |x| x.legacy.is_some())),
+        ("config_maps", "config map", kept(&topo.config_maps, |x| x.legacy.is_some())),
+        ("storage_classes", "storage class", kept(&topo.storage_classes, |x| x.legacy.is_some())),
+        ("gateways", "gateway", kept(&topo.gateways, |x| x.legacy.is_some())),
+        ("routes", "route", kept(&topo.routes, |x| x.legacy.is_some())),
+        ("secrets", "external secret", kept(&topo.secrets, |x| x.legacy.is_some())),
+    ];
+    for (table, what, names) in tables {
+        for name in names {
             out.push(
-                warning("W013", format!("namespace `{name}` keeps legacy labels"))
-                    .at_key(&TomlPath::root().key("namespaces").key(name.clone()).key("legacy"))
-                    .with_help("remove `legacy` to use the recommended labels (an apply changes them in place)"),
-            );
-        }
-    }
-    for (name, ing) in &topo.ingresses {
-        if ing.legacy.is_some() {
-            out.push(
-                warning("W013", format!("ingress `{name}` keeps legacy labels"))
-                    .at_key(&TomlPath::root().key("ingresses").key(name.clone()).key("legacy"))
-                    .with_help("remove `legacy` to use the recommended labels (an apply changes them in place)"),
-            );
-        }
-    }
-    for (name, pol) in &topo.network_policies {
-        if pol.legacy.is_some() {
-            out.push(
-                warning("W013", format!("network policy `{name}` keeps legacy labels"))
-                    .at_key(&TomlPath::root().key("network_policies").key(name.clone()).key("legacy"))
-                    .with_help("remove `legacy` to use the recommended labels (an apply changes them in place)"),
-            );
-        }
-    }
-    for (name, cm) in &topo.config_maps {
-        if cm.legacy.is_some() {
-            out.push(
-                warning("W013", format!("config map `{name}` keeps legacy labels"))
-                    .at_key(&TomlPath::root().key("config_maps").key(name.clone()).key("legacy"))
+                warning("W013", format!("{what} `{name}` keeps legacy labels"))
+                    .at_key(&TomlPath::root().key(table).key(name.clone()).key("legacy"))
                     .with_help("remove `legacy` to use the recommended labels (an apply changes them in place)"),
             );
         }

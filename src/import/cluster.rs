@@ -43,7 +43,7 @@ pub(super) fn storage_class(ctx: &mut Ctx, o: &Value) -> Result<(Section, Vec<St
             "metadata.annotations: archctl writes a StorageClass's `{DEFAULT_CLASS}: \"true\"` (`default = true`) and no other annotation"
         ));
     }
-    notes.extend(super::own_labels(ctx, o, &name, "storage"));
+    s.table.opt("legacy", super::legacy_labels(ctx, o, &name, "storage"));
     if sc.mount_options.as_ref().is_some_and(|m| !m.is_empty()) {
         notes.push("mountOptions: the topology's storage classes hold no mount options".into());
     }

@@ -126,7 +126,7 @@ fn gateway(ctx: &Ctx, index: usize, o: &Value) -> Result<Gw, String> {
     if !a.is_empty() {
         s.table.set("annotations", a);
     }
-    notes.extend(super::own_labels(ctx, o, &name, "gateway"));
+    s.table.opt("legacy", super::legacy_labels(ctx, o, &name, "gateway"));
     Ok(Gw { index, name, ns, all, listeners: names, section: s, notes })
 }
 
@@ -318,7 +318,7 @@ fn route(ctx: &Ctx, objects: &[Value], wanted: &[usize], index: usize, services:
         return Err("spec.rules: it has none, and archctl's routes have some".into());
     }
     t.set("rules", T::Array(rules));
-    notes.extend(super::own_labels(ctx, o, &name, "route"));
+    t.opt("legacy", super::legacy_labels(ctx, o, &name, "route"));
     let mut section = Section::new(&["routes", &name]);
     section.table = t;
     Ok(Rt { index, name, ns, parent, section, notes })

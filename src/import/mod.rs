@@ -10,9 +10,9 @@
 //! ExternalSecrets the secrets they fill (with their stores), and Gateway
 //! API Gateways, HTTPRoutes and GRPCRoutes gateways and routes (with the
 //! ReferenceGrants archctl renders for them). Names, labels and selectors
-//! are kept exactly, through the `legacy` tables; the kinds that have none
-//! (storage classes, external secrets, the Gateway API's) are labelled as
-//! archctl labels them, and other labels are listed. What the mapping
+//! are kept exactly, through the `legacy` tables (a ReferenceGrant, which
+//! its route implies, is labelled as archctl labels it, and other labels
+//! are listed). What the mapping
 //! leaves out is never dropped silently: each object carries notes (field
 //! and why), and the command compares the render of the written topology
 //! with the input to list every field it does not reproduce.
@@ -501,6 +501,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
                 sec.table.set("store", e.store.as_str());
                 sec.table.opt("remote", remote);
                 sec.table.opt("refresh", e.refresh.clone());
+                sec.table.opt("legacy", e.legacy.clone());
             }
             None => {
                 sec.table.set("keys", s.keys.clone());
@@ -704,10 +705,10 @@ fn labels(v: &Value) -> Table {
     )
 }
 
-/// A note when the labels of an object that archctl labels itself — the
-/// recommended labels of `name` and `component`, and no others — are not
-/// those: the topology holds no other labels for its kind.
-fn own_labels(ctx: &Ctx, o: &Value, name: &str, component: &str) -> Option<String> {
+/// The `legacy` table of an object that archctl labels itself (its
+/// recommended labels of `name` and `component`, and the project's), when
+/// its labels are not those: they are kept exactly.
+fn legacy_labels(ctx: &Ctx, o: &Value, name: &str, component: &str) -> Option<Table> {
     use crate::k8s::labels::{COMPONENT, INSTANCE, MANAGED_BY, MANAGER, NAME, PART_OF};
     let want: std::collections::BTreeMap<&str, &str> = [
         (NAME, name),
@@ -723,11 +724,22 @@ fn own_labels(ctx: &Ctx, o: &Value, name: &str, component: &str) -> Option<Strin
         .flatten()
         .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
         .collect();
-    let kind = o["kind"].as_str().unwrap_or("");
-    let a = if kind.starts_with(['A', 'E', 'I', 'O', 'U']) || kind.starts_with("HTTP") { "an" } else { "a" };
     (have != want).then(|| {
+        let mut legacy = Table::default();
+        legacy.set("labels", labels(&o["metadata"]["labels"]));
+        legacy
+    })
+}
+
+/// A note when the labels of an object that the topology does not hold
+/// (a ReferenceGrant, which routes imply) are not archctl's.
+fn own_labels(ctx: &Ctx, o: &Value, name: &str, component: &str) -> Option<String> {
+    legacy_labels(ctx, o, name, component).map(|_| {
+        let kind = o["kind"].as_str().unwrap_or("");
         format!(
-            "metadata.labels: archctl labels {a} {kind} with its recommended labels only (`{NAME}: {name}`, `{COMPONENT}: {component}`, …), and the topology holds no others"
+            "metadata.labels: archctl labels a {kind} with its recommended labels only (`{}: {name}`, `{}: {component}`, …)",
+            crate::k8s::labels::NAME,
+            crate::k8s::labels::COMPONENT
         )
     })
 }

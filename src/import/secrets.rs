@@ -40,6 +40,8 @@ pub(super) struct External {
     pub store: String,
     pub fetch: Fetch,
     pub refresh: Option<String>,
+    /// Its labels, where they are not archctl's.
+    pub legacy: Option<super::toml::Table>,
 }
 
 /// The defaults of a remote reference's other fields, which archctl does
@@ -184,7 +186,7 @@ pub(super) fn external_secret(ctx: &mut Ctx, o: &Value) -> Result<Vec<String>, S
     if !ctx.use_secret(&name, &ns, None) {
         return Err(format!("a Secret `{name}` of another namespace is imported: the topology names secrets uniquely"));
     }
-    notes.extend(super::own_labels(ctx, o, &name, "secret"));
+    let legacy = super::legacy_labels(ctx, o, &name, "secret");
     if !annotations_of(o).is_empty() {
         notes.push("metadata.annotations: archctl writes none on an ExternalSecret".into());
     }
@@ -204,7 +206,7 @@ pub(super) fn external_secret(ctx: &mut Ctx, o: &Value) -> Result<Vec<String>, S
         }
     };
     let refresh = spec["refreshInterval"].as_str().map(str::to_string);
-    ctx.external.insert(name, External { store: key, fetch, refresh });
+    ctx.external.insert(name, External { store: key, fetch, refresh, legacy });
     if !ctx.used_namespaces.contains(&ns) {
         ctx.used_namespaces.push(ns);
     }

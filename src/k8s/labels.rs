@@ -67,6 +67,19 @@ impl LabelSet<'_> {
         m
     }
 
+    /// The object's labels: those a `legacy` table keeps exactly (none
+    /// when it is empty), else [`Self::all`] with `extra`.
+    pub(crate) fn or_legacy<'b>(
+        &self,
+        legacy: Option<&crate::topology::LegacyLabels>,
+        extra: impl IntoIterator<Item = (&'b String, &'b String)>,
+    ) -> Option<BTreeMap<String, String>> {
+        match legacy {
+            Some(l) => (!l.labels.is_empty()).then(|| map(&l.labels)),
+            None => Some(self.all(extra)),
+        }
+    }
+
     /// All labels: the project's common labels, `extra`, then the
     /// recommended ones (which win, so selectors stay intact).
     pub(crate) fn all<'b>(

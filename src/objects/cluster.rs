@@ -32,10 +32,7 @@ pub(super) fn namespaces(r: &Resolved, out: &mut Vec<Object>) {
             Namespace {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
-                    labels: match &ns.legacy {
-                        Some(l) => (!l.labels.is_empty()).then(|| crate::k8s::labels::map(&l.labels)),
-                        None => Some(set.all(&ns.labels)),
-                    },
+                    labels: set.or_legacy(ns.legacy.as_ref(), &ns.labels),
                     annotations: annotations(&topo.project.annotations, &ns.annotations),
                     ..Default::default()
                 },
@@ -91,7 +88,7 @@ pub(super) fn storage_classes(r: &Resolved, out: &mut Vec<Object>) {
             StorageClass {
                 metadata: ObjectMeta {
                     name: Some(class.clone()),
-                    labels: Some(set.all([])),
+                    labels: set.or_legacy(sc.legacy.as_ref(), []),
                     annotations: (!ann.is_empty()).then_some(ann),
                     ..Default::default()
                 },
@@ -155,7 +152,7 @@ pub(super) fn external_secrets(r: &Resolved, out: &mut Vec<Object>) {
         let metadata = ObjectMeta {
             name: Some(name.clone()),
             namespace: Some(r.topology.namespace_of(&s.namespace).to_string()),
-            labels: Some(set.all([])),
+            labels: set.or_legacy(s.legacy.as_ref(), []),
             annotations: annotations(&topo.project.annotations, &Default::default()),
             ..Default::default()
         };

@@ -86,10 +86,7 @@ fn shared(r: &Resolved, out: &mut Vec<Object>) {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
                     namespace: Some(r.topology.namespace_of(&cm.namespace).to_string()),
-                    labels: match &cm.legacy {
-                        Some(l) => (!l.labels.is_empty()).then(|| crate::k8s::labels::map(&l.labels)),
-                        None => Some(set.all(&cm.labels)),
-                    },
+                    labels: set.or_legacy(cm.legacy.as_ref(), &cm.labels),
                     annotations: annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
                 },

@@ -100,10 +100,7 @@ pub(super) fn ingresses(r: &Resolved, out: &mut Vec<Object>) {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
                     namespace: Some(r.topology.namespace_of(&ing.namespace).to_string()),
-                    labels: match &ing.legacy {
-                        Some(l) => (!l.labels.is_empty()).then(|| map(&l.labels)),
-                        None => Some(set.all([])),
-                    },
+                    labels: set.or_legacy(ing.legacy.as_ref(), []),
                     annotations: annotations(&topo.project.annotations, &ing.annotations),
                     ..Default::default()
                 },
@@ -196,10 +193,7 @@ pub(super) fn network_policies(r: &Resolved, out: &mut Vec<Object>) {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
                     namespace: Some(ns.clone()),
-                    labels: match &pol.legacy {
-                        Some(l) => (!l.labels.is_empty()).then(|| map(&l.labels)),
-                        None => Some(set.all([])),
-                    },
+                    labels: set.or_legacy(pol.legacy.as_ref(), []),
                     annotations: annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
                 },
@@ -357,7 +351,7 @@ pub(super) fn gateway_api(r: &Resolved, out: &mut Vec<Object>) {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
                     namespace: Some(ns),
-                    labels: Some(set.all([])),
+                    labels: set.or_legacy(gw.legacy.as_ref(), []),
                     annotations: annotations(&topo.project.annotations, &gw.annotations),
                     ..Default::default()
                 },
@@ -405,7 +399,7 @@ pub(super) fn gateway_api(r: &Resolved, out: &mut Vec<Object>) {
         let metadata = ObjectMeta {
             name: Some(name.clone()),
             namespace: Some(ns.clone()),
-            labels: Some(set.all([])),
+            labels: set.or_legacy(rt.legacy.as_ref(), []),
             annotations: annotations(&topo.project.annotations, &rt.annotations),
             ..Default::default()
         };

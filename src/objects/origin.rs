@@ -729,6 +729,11 @@ impl Rules<'_> {
     /// ingress): the recommended ones, and the table's or the project's.
     fn own_labels(&self, own: &TomlPath, k: &[&str]) -> Option<Source> {
         let ["metadata", "labels", l] = k else { return None };
+        // labels a `legacy` table keeps, exactly and alone
+        let legacy = own.key("legacy");
+        if self.exists(&legacy) {
+            return self.first([legacy.key("labels").key(l.to_string())]).map(Source::key);
+        }
         Some(match *l {
             labels::MANAGED_BY => Source::builtin("recommended labels (`app.kubernetes.io/managed-by: archctl`)"),
             labels::INSTANCE | labels::PART_OF => {

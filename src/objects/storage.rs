@@ -23,10 +23,7 @@ pub(super) fn claims(r: &Resolved, out: &mut Vec<Object>) {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
                     namespace: Some(v.namespace.clone()),
-                    labels: match &claim.legacy {
-                        Some(l) => (!l.labels.is_empty()).then(|| crate::k8s::labels::map(&l.labels)),
-                        None => Some(set.all([])),
-                    },
+                    labels: set.or_legacy(claim.legacy.as_ref(), []),
                     annotations: super::annotations(&topo.project.annotations, &Default::default()),
                     ..Default::default()
                 },

@@ -272,6 +272,10 @@ pub struct StorageClass {
     /// Mark it the cluster's default class.
     /// The StorageClass gets the annotation `storageclass.kubernetes.io/is-default-class: "true"`.
     pub default: Option<bool>,
+    /// The StorageClass's labels kept exactly as another tool made them (`archctl import`), in
+    /// place of the project's and the recommended ones; with `provisioner` only. Legacy: warned
+    /// about as `W013`.
+    pub legacy: Option<LegacyLabels>,
 }
 
 /// A value that is either the same in every growth phase or given per phase.
@@ -1007,6 +1011,10 @@ pub struct Secret {
     pub remote: Option<RemoteRef>,
     /// How often the operator refreshes the values (`1h`).
     pub refresh: Option<String>,
+    /// The ExternalSecret's labels kept exactly as another tool made them (`archctl import`), in
+    /// place of the project's and the recommended ones; with `store` only. Legacy: warned about
+    /// as `W013`.
+    pub legacy: Option<LegacyLabels>,
 }
 
 /// A PersistentVolumeClaim, typically shared by several pods.

@@ -219,6 +219,9 @@ pub struct Gateway {
     /// Annotations on the Gateway.
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
+    /// The Gateway's labels kept exactly as another tool made them (`archctl import`), in place
+    /// of the project's and the recommended ones. Legacy: warned about as `W013`.
+    pub legacy: Option<super::LegacyLabels>,
 }
 
 /// One listener of a gateway: a port, a protocol and an optional host name.
@@ -259,6 +262,9 @@ pub struct Route {
     pub annotations: IndexMap<String, String>,
     /// Required: the rules, each matches and the backends they go to (`rules`).
     pub rules: Vec<RouteRule>,
+    /// The route's labels kept exactly as another tool made them (`archctl import`), in place of
+    /// the project's and the recommended ones. Legacy: warned about as `W013`.
+    pub legacy: Option<super::LegacyLabels>,
 }
 
 /// The gateway a route attaches to.

@@ -188,6 +188,24 @@ pub(super) fn check(topo: &Topology, out: &mut Vec<Diagnostic>) {
     for c in topo.claims.keys() {
         name(out, c, root.key("claims").key(c.clone()), "claim name", names::dns1123_subdomain);
     }
+    // the labels `legacy` tables keep exactly
+    fn kept<'t, T>(
+        m: &'t indexmap::IndexMap<String, T>,
+        table: &'static str,
+        legacy: impl Fn(&T) -> Option<&crate::topology::LegacyLabels> + 't,
+    ) -> impl Iterator<Item = (&'static str, &'t String, &'t crate::topology::LegacyLabels)> + 't {
+        m.iter().filter_map(move |(n, x)| Some((table, n, legacy(x)?)))
+    }
+    let legacies = kept(&topo.claims, "claims", |x| x.legacy.as_ref())
+        .chain(kept(&topo.ingresses, "ingresses", |x| x.legacy.as_ref()))
+        .chain(kept(&topo.network_policies, "network_policies", |x| x.legacy.as_ref()))
+        .chain(kept(&topo.storage_classes, "storage_classes", |x| x.legacy.as_ref()))
+        .chain(kept(&topo.gateways, "gateways", |x| x.legacy.as_ref()))
+        .chain(kept(&topo.routes, "routes", |x| x.legacy.as_ref()))
+        .chain(kept(&topo.secrets, "secrets", |x| x.legacy.as_ref()));
+    for (table, n, l) in legacies {
+        labels(&l.labels, &root.key(table).key(n.clone()).key("legacy").key("labels"), out);
+    }
     labels(&project.labels, &root.key("project").key("labels"), out);
     annotations(&project.annotations, &root.key("project").key("annotations"), out);
     for (ns, spec) in &topo.namespaces {

@@ -985,16 +985,12 @@ fn what_a_storage_class_holds_beyond_the_format_is_listed() {
         not_expressible(&run.stderr),
         [
             "storage.k8s.io/v1 StorageClass slow: metadata.annotations: archctl writes a StorageClass's `storageclass.kubernetes.io/is-default-class: \"true\"` (`default = true`) and no other annotation",
-            "storage.k8s.io/v1 StorageClass slow: metadata.labels: archctl labels a StorageClass with its recommended labels only (`app.kubernetes.io/name: slow`, `app.kubernetes.io/component: storage`, …), and the topology holds no others",
             "storage.k8s.io/v1 StorageClass slow: mountOptions: the topology's storage classes hold no mount options",
             "storage.k8s.io/v1 StorageClass slow: allowedTopologies: the topology's storage classes hold no topology constraints",
         ]
     );
-    assert!(
-        run.stderr.contains("  storage.k8s.io/v1 StorageClass slow: changed where it is not expressible"),
-        "{}",
-        run.stderr
-    );
+    // its labels are kept; what is left out, an apply leaves as it is
+    assert!(run.stderr.contains("  storage.k8s.io/v1 StorageClass slow: no change"), "{}", run.stderr);
     let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
     let c = &toml["storage_classes"]["slow"];
     assert_eq!(c["provisioner"].as_str(), Some("kubernetes.io/no-provisioner"));
@@ -1084,7 +1080,6 @@ fn what_an_external_secret_holds_beyond_the_format_is_listed() {
             "external-secrets.io/v1 ExternalSecret shop/a: spec.target.name: archctl writes it, and it is not given (external-secrets defaults it to the object's name)",
             "external-secrets.io/v1 ExternalSecret shop/a: spec.target.creationPolicy: archctl writes it, and it is not given (the default is `Owner`)",
             "external-secrets.io/v1 ExternalSecret shop/a: spec.data[0].remoteRef.conversionStrategy: archctl leaves `Default`, the default, out",
-            "external-secrets.io/v1 ExternalSecret shop/a: metadata.labels: archctl labels an ExternalSecret with its recommended labels only (`app.kubernetes.io/name: a`, `app.kubernetes.io/component: secret`, …), and the topology holds no others",
             "external-secrets.io/v1 ExternalSecret shop/a: metadata.annotations: archctl writes none on an ExternalSecret",
             "external-secrets.io/v1 ExternalSecret shop/b: the whole object: spec.target.template: archctl writes the fetched values as they are, not templated",
             "external-secrets.io/v1 ExternalSecret shop/c: the whole object: spec.dataFrom[0]: archctl's external secrets extract one remote key whole",
@@ -1228,7 +1223,6 @@ fn what_gateways_and_routes_hold_beyond_the_format_is_listed() {
             "gateway.networking.k8s.io/v1 Gateway shop/edge: spec.listeners[0].tls.mode: archctl writes it, and it is not given (the default is `Terminate`)",
             "gateway.networking.k8s.io/v1 Gateway shop/edge: spec.listeners[0].tls.certificateRefs[0].kind: archctl writes it, and it is not given (the default is `Secret`)",
             "gateway.networking.k8s.io/v1 Gateway shop/edge: spec.listeners[0].allowedRoutes: archctl leaves `namespaces.from: Same`, the default, out",
-            "gateway.networking.k8s.io/v1 Gateway shop/edge: metadata.labels: archctl labels a Gateway with its recommended labels only (`app.kubernetes.io/name: edge`, `app.kubernetes.io/component: gateway`, …), and the topology holds no others",
             "gateway.networking.k8s.io/v1 Gateway shop/lb: the whole object: spec.addresses: archctl's gateways hold a class and listeners only",
             "gateway.networking.k8s.io/v1 Gateway shop/shared: the whole object: its listeners allow routes of every namespace (`allowedRoutes.namespaces.from: All`), which archctl writes only for a gateway that an imported route of another namespace attaches to, and none does",
             "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.parentRefs[0].group: archctl leaves `gateway.networking.k8s.io`, the default, out",
@@ -1236,7 +1230,6 @@ fn what_gateways_and_routes_hold_beyond_the_format_is_listed() {
             "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.parentRefs[0].namespace: archctl leaves out the route's own namespace",
             "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.rules[0].matches[0].path.type: archctl writes it, and it is not given (the default is `PathPrefix`)",
             "gateway.networking.k8s.io/v1 HTTPRoute shop/a: spec.rules[0].backendRefs[0].kind: archctl leaves `Service`, the default, out",
-            "gateway.networking.k8s.io/v1 HTTPRoute shop/a: metadata.labels: archctl labels an HTTPRoute with its recommended labels only (`app.kubernetes.io/name: a`, `app.kubernetes.io/component: route`, …), and the topology holds no others",
             "gateway.networking.k8s.io/v1 HTTPRoute shop/b: the whole object: spec.rules[0].filters: archctl's route rules hold matches and backends only",
             "gateway.networking.k8s.io/v1 HTTPRoute shop/c: the whole object: spec.rules[0].backendRefs[0]: it routes to the Service `gone`, which is not among the imported objects of a workload of namespace `shop`",
             "gateway.networking.k8s.io/v1 HTTPRoute shop/d: the whole object: spec.rules[0].backendRefs[0]: a Service of namespace `backend`, where archctl renders the ReferenceGrant `httproute-shop` for it, and the input has none of that name and spec",
@@ -1249,4 +1242,34 @@ fn what_gateways_and_routes_hold_beyond_the_format_is_listed() {
     let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
     assert_eq!(toml["gateways"].as_table().unwrap().keys().collect::<Vec<_>>(), ["edge"]);
     assert_eq!(toml["routes"].as_table().unwrap().keys().collect::<Vec<_>>(), ["a"]);
+}
+
+/// Objects of kinds archctl labels itself, labelled as another tool
+/// labels them, keep their labels exactly (`legacy`), and round-trip.
+#[test]
+fn storage_classes_gateways_routes_and_external_secrets_keep_their_own_labels() {
+    let input = format!(
+        "{FRONTED}---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {{name: fast, labels: {{team: storage}}}}\n\
+         provisioner: ebs.csi.aws.com\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: edge, namespace: shop, labels: {{app: edge, tier: front}}}}\n\
+         spec:\n  gatewayClassName: istio\n  listeners: [{{name: http, protocol: HTTP, port: 80}}]\n\
+         ---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: web, namespace: shop}}\n\
+         spec:\n  parentRefs: [{{name: edge}}]\n  rules: [{{backendRefs: [{{name: web, port: 80}}]}}]\n\
+         ---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: db, namespace: shop, labels: {{app: web}}}}\n\
+         spec:\n  secretStoreRef: {{name: vault, kind: SecretStore}}\n  target: {{name: db, creationPolicy: Owner}}\n  \
+         dataFrom: [{{extract: {{key: shop/db}}}}]\n"
+    );
+    let (p, stderr) = round_trip(&input, 6);
+    assert!(not_expressible(&stderr).is_empty(), "{stderr}");
+    let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
+    assert_eq!(toml["storage_classes"]["fast"]["legacy"]["labels"]["team"].as_str(), Some("storage"));
+    assert_eq!(toml["gateways"]["edge"]["legacy"]["labels"]["tier"].as_str(), Some("front"));
+    // a route without labels keeps none
+    assert_eq!(toml["routes"]["web"]["legacy"]["labels"].as_table().map(|t| t.len()), Some(0));
+    assert_eq!(toml["secrets"]["db"]["legacy"]["labels"]["app"].as_str(), Some("web"));
+    // every render warns that they are kept
+    let check = p.run(&["-f", "out/archctl.toml", "check"]);
+    for what in ["storage class `fast`", "gateway `edge`", "route `web`", "external secret `db`"] {
+        assert!(check.stderr.contains(&format!("{what} keeps legacy labels")), "{what}: {}", check.stderr);
+    }
 }
