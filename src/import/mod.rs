@@ -539,7 +539,7 @@ pub(crate) fn import(objects: &[Value], opts: &Options) -> Imported {
 fn literal_strings(t: &mut Table) {
     fn value(v: &mut toml::Value) {
         match v {
-            toml::Value::Str(s) if toml::has_delimiter(s) => *s = toml::literal(s),
+            toml::Value::Str(s) if crate::load::template::is_template(s) => *s = toml::literal(s),
             toml::Value::Array(items) => items.iter_mut().for_each(value),
             toml::Value::Table(t) => literal_strings(t),
             _ => {}
@@ -568,7 +568,7 @@ fn images_as_vars(sections: &mut [Section]) -> Vec<(String, String)> {
         };
         // an image that holds a template delimiter stays where it is, as text
         let Some(toml::Value::Str(image)) = s.table.get("image").cloned() else { continue };
-        if toml::has_delimiter(&image) {
+        if crate::load::template::is_template(&image) {
             continue;
         }
         let ident = |x: &str| x.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect::<String>();

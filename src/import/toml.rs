@@ -95,12 +95,6 @@ pub(crate) fn strings<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a Strin
     Table(pairs.into_iter().map(|(k, v)| (k.clone(), Value::Str(v.clone()))).collect())
 }
 
-/// Whether `s` holds a minijinja delimiter (`{{`, `{%` or `{#`), so that
-/// a topology would read it as a template.
-pub(crate) fn has_delimiter(s: &str) -> bool {
-    s.as_bytes().windows(2).any(|w| w[0] == b'{' && matches!(w[1], b'{' | b'%' | b'#'))
-}
-
 /// A template that renders as `s` exactly: `s` in a raw block, or, when
 /// `s` would end that block, each delimiter as a string expression.
 pub(crate) fn literal(s: &str) -> String {
@@ -279,13 +273,13 @@ mod tests {
         ];
         let mut root = ::toml::Table::new();
         for (i, t) in texts.iter().enumerate() {
-            let written = if has_delimiter(t) { literal(t) } else { t.to_string() };
+            let written = if crate::load::template::is_template(t) { literal(t) } else { t.to_string() };
             root.insert(format!("k{i}"), ::toml::Value::String(written));
         }
         crate::load::template::expand(&mut root, None, &Default::default()).unwrap();
         for (i, t) in texts.iter().enumerate() {
             assert_eq!(root[&format!("k{i}")].as_str(), Some(*t));
         }
-        assert!(!has_delimiter("a { b } }}") && has_delimiter("{#"));
+        assert!(!crate::load::template::is_template("a { b } }}") && crate::load::template::is_template("{#"));
     }
 }

@@ -197,7 +197,7 @@ fn walk(v: &mut toml::Value, at: &At<'_>, scope: &InEnv<'_>, problems: &mut Prob
 /// Whether `s` holds a minijinja delimiter (`{{`, `{%` or `{#`): one pass
 /// over the bytes, since a substring search costs more to set up than most
 /// strings of a topology take to scan.
-fn is_template(s: &str) -> bool {
+pub(crate) fn is_template(s: &str) -> bool {
     s.as_bytes().windows(2).any(|w| w[0] == b'{' && matches!(w[1], b'{' | b'%' | b'#'))
 }
 

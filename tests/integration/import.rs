@@ -144,6 +144,23 @@ fn not_expressible(stderr: &str) -> Vec<String> {
         .collect()
 }
 
+/// `import --from-cluster -n shop` of `c` into `out/`: exit 0 with
+/// nothing listed as not expressible. Returns the project, the kubeconfig
+/// and the run.
+fn import_shop_from(c: &crate::support::cluster::TestCluster) -> (Project, String, crate::support::Run) {
+    let kc = c.kubeconfig().to_str().unwrap().to_string();
+    let p = Project::new();
+    let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
+    (p, kc, run)
+}
+
+/// The lines of import's proof against a cluster, one per object.
+fn diffed(stderr: &str) -> Vec<&str> {
+    stderr.lines().skip_while(|l| !l.starts_with("diff against")).skip(1).take_while(|l| l.starts_with("  ")).collect()
+}
+
 /// Imports `manifests` (written to `input.yaml`) into `out/`, and checks
 /// the proof: exit 0, every rendered object unchanged, and `archctl diff
 /// --against` of the written topology against the input finding no
@@ -447,13 +464,7 @@ fn live_objects_applied_with_kubectl_import_from_the_cluster_and_diff_clean() {
     // what the API server filled in (defaults, addresses, status, …) is neither imported nor listed
     assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
     assert!(run.stderr.contains("diff against the cluster:\n"), "{}", run.stderr);
-    let diffed: Vec<&str> = run
-        .stderr
-        .lines()
-        .skip_while(|l| !l.starts_with("diff against"))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .collect();
+    let diffed = diffed(&run.stderr);
     assert_eq!(diffed.len(), 5, "{}", run.stderr);
     assert!(diffed.iter().all(|l| l.ends_with(": no change")), "{}", run.stderr);
     // the proof as a user runs it: archctl diff against the cluster
@@ -843,12 +854,8 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
     );
     let all = format!("{FRONTED}---\n{worker}---\n{others}---\n{secret}---\n{gateway_api}");
     c.kubectl_stdin(&["apply", "-f", "-"], &all).success();
-    let kc = c.kubeconfig().to_str().unwrap().to_string();
-    let p = Project::new();
-    let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
     // the server's defaults, and the replicas the autoscalers own, are not the system's: nothing is listed
-    assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
+    let (p, kc, run) = import_shop_from(&c);
     // the thirteen objects and the namespace they are in
     assert!(run.stderr.contains("imported 14 of 14 objects"), "{}", run.stderr);
     let toml: toml::Table = toml::from_str(&p.read("out/archctl.toml")).unwrap();
@@ -858,13 +865,7 @@ fn the_new_kinds_import_from_the_cluster_with_nothing_listed_and_diff_clean() {
     assert_eq!(toml["secrets"]["db"].get("refresh"), None);
     assert_eq!(toml["routes"]["web"]["gateway"].as_str(), Some("public"));
     assert_eq!(toml["routes"]["web"]["rules"][0]["backends"][0].get("weight"), None);
-    let diffed: Vec<&str> = run
-        .stderr
-        .lines()
-        .skip_while(|l| !l.starts_with("diff against"))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .collect();
+    let diffed = diffed(&run.stderr);
     assert_eq!(diffed.len(), 14, "{}", run.stderr);
     assert!(diffed.iter().all(|l| l.ends_with(": no change")), "{}", run.stderr);
     let diff = p.run(&["-f", "out/archctl.toml", "diff", "--profile", "imported", "--kubeconfig", &kc]);
@@ -889,14 +890,10 @@ fn what_the_server_fills_into_jobs_autoscalers_and_namespaces_is_not_imported() 
         spec:\n  schedule: '0 3 * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          \
         restartPolicy: OnFailure\n          containers: [{name: nightly, image: 'acme/nightly:1.0'}]\n";
     c.kubectl_stdin(&["apply", "-f", "-"], input).success();
-    let kc = c.kubeconfig().to_str().unwrap().to_string();
-    let p = Project::new();
-    let run = p.run(&["import", "--from-cluster", "-n", "shop", "--kubeconfig", &kc, "--out", "out"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
     // a Job's generated selector and labels, its defaults, an autoscaler's
     // filled-in rules and a namespace's name label and finalizer are the
     // server's: nothing is listed, nothing of them is written
-    assert!(not_expressible(&run.stderr).is_empty(), "{}", run.stderr);
+    let (p, kc, run) = import_shop_from(&c);
     assert!(run.stderr.contains("imported 5 of 5 objects"), "{}", run.stderr);
     assert!(run.stderr.contains("v1 Namespace shop: no change"), "{}", run.stderr);
     let text = p.read("out/archctl.toml");
